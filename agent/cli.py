@@ -1,0 +1,92 @@
+"""The `salesbot` command."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agent.database import database, embedded_server
+from agent.settings import Settings, SettingsError, load_settings
+from db.embedded import EmbeddedDatabaseError
+from db.migrate import MigrationError, applied_migrations, migrate
+from db.pool import connect
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="salesbot: a sales team's assistant."
+)
+console = Console()
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(message: str) -> NoReturn:
+    errors.print(f"[red]{message}[/red]", highlight=False)
+    raise typer.Exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as e:
+        _fail(str(e))
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply database migrations (starts the embedded database when DATABASE_URL is unset)."""
+    settings = _settings()
+
+    async def run(dsn: str) -> list[str]:
+        conn = await connect(dsn)
+        try:
+            return [f"{m.version:03d}_{m.name}" for m in await migrate(conn)]
+        finally:
+            await conn.close()
+
+    try:
+        with database(settings) as dsn:
+            applied = asyncio.run(run(dsn))
+    except (EmbeddedDatabaseError, MigrationError, OSError) as e:
+        _fail(str(e))
+    for name in applied:
+        console.print(f"applied {name}")
+    console.print("database is up to date" if not applied else f"{len(applied)} migration(s) applied")
+
+
+@app.command("db")
+def db_command() -> None:
+    """Show where the database is, whether it runs, and which migrations it has."""
+    settings = _settings()
+    table = Table(show_header=False, box=None)
+    if settings.database_url:
+        table.add_row("database", "DATABASE_URL (external server)")
+    else:
+        try:
+            status = embedded_server(settings).status()
+        except EmbeddedDatabaseError as e:
+            _fail(str(e))
+        table.add_row("database", f"embedded PostgreSQL in {status.data_dir}")
+        table.add_row("binaries", status.binaries)
+        table.add_row("server", "running" if status.running else "stopped")
+
+    async def applied(dsn: str) -> list[str]:
+        conn = await connect(dsn)
+        try:
+            return [f"{r['version']:03d}_{r['name']}" for r in await applied_migrations(conn)]
+        finally:
+            await conn.close()
+
+    try:
+        with database(settings) as dsn:
+            names = asyncio.run(applied(dsn))
+    except (EmbeddedDatabaseError, OSError) as e:
+        _fail(str(e))
+    table.add_row("migrations", ", ".join(names) or "none applied (run `salesbot migrate`)")
+    console.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,111 @@
+"""Settings from the environment and `.env`, built once by the CLI."""
+
+from __future__ import annotations
+
+import base64
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message names it and says what is expected."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    corporate_email_domain: str = "truerealestate.bali"
+    outreach_enabled: bool = True
+    outreach_interval_minutes: int = Field(default=5, ge=1, le=24 * 60)
+
+    database_url: str | None = None
+    salesbot_data_dir: Path | None = None
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    salesbot_model: str = "gpt-4.1-mini"
+
+    default_timezone: str = "Asia/Makassar"
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(9, 0)
+
+    google_service_account_file: Path | None = None
+    google_oauth_client_id: str | None = None
+    google_oauth_client_secret: SecretStr | None = None
+    zoom_account_id: str | None = None
+    zoom_client_id: str | None = None
+    zoom_client_secret: SecretStr | None = None
+    hubspot_access_token: SecretStr | None = None
+    token_encryption_key: SecretStr | None = None
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            bad = [p for p in parts if not p.lstrip("-").isdigit()]
+            if bad:
+                raise ValueError(f"{bad[0]!r} is not a Telegram id; use numbers separated by commas")
+            return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("corporate_email_domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        domain = value.strip().lstrip("@").lower()
+        if "." not in domain or " " in domain:
+            raise ValueError(f"{value!r} is not a domain such as truerealestate.bali")
+        return domain
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a timezone such as Asia/Makassar") from None
+        return value
+
+    @field_validator("token_encryption_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                raw = base64.urlsafe_b64decode(value.get_secret_value())
+            except ValueError:
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(
+                    "must be a Fernet key (32 url-safe base64 bytes); make one with "
+                    '`python -c "from cryptography.fernet import Fernet; '
+                    'print(Fernet.generate_key().decode())"`'
+                )
+        return value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Builds the settings; a wrong value raises `SettingsError` naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise SettingsError(_describe(e)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        message = item["msg"].removeprefix("Value error, ")
+        secret = any(word in name for word in ("TOKEN", "KEY", "SECRET"))
+        got = "" if secret else f" (got {item.get('input')!r})"
+        lines.append(f"{name}: {message}{got}")
+    return "Invalid setting:\n  " + "\n  ".join(lines)

@@ -1,0 +1,308 @@
+"""An embedded PostgreSQL server for machines without `DATABASE_URL`.
+
+The binaries come from the `pgserver` wheel, or from `initdb`/`pg_ctl` on PATH (or Debian's
+`/usr/lib/postgresql/*/bin`) where that wheel does not exist. The server listens on a Unix
+socket only. Every process using it registers as a holder; the last one to leave stops it.
+
+PostgreSQL refuses to run as root, so as root the server runs as a `salesbot` system user.
+Unlike `pgserver`, this never widens the permissions of folders it does not own: the data
+folder must already sit under world-traversable folders (`/var/lib/salesbot` by default).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.util
+import locale
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import tempfile
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SERVICE_USER = "salesbot"
+_SOCKET_PATH_MAX = 100  # sockaddr_un holds 108 bytes including ".s.PGSQL.5432" and NUL
+
+
+class EmbeddedDatabaseError(RuntimeError):
+    """The embedded server could not be prepared or started; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Binaries:
+    bin_dir: Path
+    source: str
+
+    def __getitem__(self, program: str) -> str:
+        return str(self.bin_dir / program)
+
+
+def find_binaries() -> Binaries:
+    spec = importlib.util.find_spec("pgserver")
+    if spec is not None and spec.origin is not None:
+        bin_dir = Path(spec.origin).parent / "pginstall" / "bin"
+        if (bin_dir / "pg_ctl").exists():
+            return Binaries(bin_dir, "pgserver")
+    candidates = [Path(p).resolve().parent for p in (shutil.which("pg_ctl"),) if p]
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for bin_dir in candidates:
+        if all((bin_dir / p).exists() for p in ("initdb", "pg_ctl", "postgres")):
+            return Binaries(bin_dir, "system")
+    raise EmbeddedDatabaseError(
+        "No PostgreSQL server binaries found: install the `pgserver` wheel (CPython 3.9-3.12) "
+        "or PostgreSQL's server package, or set DATABASE_URL to an existing server."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStatus:
+    running: bool
+    data_dir: Path
+    dsn: str | None
+    binaries: str
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A PostgreSQL cluster kept under `root`; `start()` returns a DSN for asyncpg."""
+
+    root: Path
+    settings: Mapping[str, str] = field(default_factory=dict)
+    _started: bool = field(default=False, init=False)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "pgdata"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "server.log"
+
+    def socket_dir(self) -> Path:
+        if len(str(self.data_dir)) <= _SOCKET_PATH_MAX - 14:
+            return self.data_dir
+        digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
+        return Path("/tmp") / f"salesbot-{digest}"
+
+    def dsn(self, database: str = "postgres") -> str:
+        host = urllib.parse.quote(str(self.socket_dir()), safe="")
+        return f"postgresql://postgres@/{database}?host={host}"
+
+    def start(self) -> str:
+        """Starts the server (or joins the one running) and returns its DSN."""
+        user = _service_user()
+        self._prepare_root(user)
+        with self._lock():
+            binaries = self._binaries(user)
+            if not (self.data_dir / "PG_VERSION").exists():
+                self._initdb(binaries, user)
+            self._write_config(user)
+            if not self._running(binaries, user):
+                self._pg_ctl(binaries, user, "start", "-w", "-t", "60", "-l", str(self.log_file))
+            self._holder_file().touch()
+            self._started = True
+        return self.dsn()
+
+    def stop(self, *, force: bool = False) -> None:
+        """Leaves the server; stops it when no other live process holds it (or when forced)."""
+        if not (self.data_dir / "PG_VERSION").exists():
+            return
+        user = _service_user()
+        with self._lock():
+            self._holder_file().unlink(missing_ok=True)
+            self._started = False
+            if not force and self._live_holders():
+                return
+            binaries = self._binaries(user)
+            if self._running(binaries, user):
+                self._pg_ctl(binaries, user, "stop", "-w", "-m", "fast")
+
+    def status(self) -> ServerStatus:
+        user = _service_user()
+        binaries = self._binaries(user)
+        initialized = (self.data_dir / "PG_VERSION").exists()
+        running = initialized and self._running(binaries, user)
+        return ServerStatus(
+            running=running, data_dir=self.data_dir,
+            dsn=self.dsn() if running else None, binaries=f"{binaries.bin_dir} ({binaries.source})",
+        )
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._started:
+            self.stop()
+
+    def _prepare_root(self, user: pwd.struct_passwd | None) -> None:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o755)
+        if user is None:
+            return
+        blocked = [p for p in [self.root, *self.root.parents] if not _others_may_enter(p)]
+        if blocked:
+            raise EmbeddedDatabaseError(
+                f"The database folder {self.root} is inside {blocked[-1]}, which other users "
+                f"cannot enter, and the server runs as the '{SERVICE_USER}' user when salesbot "
+                "runs as root. Set SALESBOT_DATA_DIR to a folder under /var/lib or /srv."
+            )
+        (self.root / "holders").mkdir(exist_ok=True)
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        (self.root / "holders").mkdir(exist_ok=True)
+        with (self.root / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _holder_file(self) -> Path:
+        return self.root / "holders" / str(os.getpid())
+
+    def _live_holders(self) -> list[int]:
+        live = []
+        for holder in (self.root / "holders").iterdir():
+            if holder.name.isdigit() and _alive(int(holder.name)):
+                live.append(int(holder.name))
+            else:
+                holder.unlink(missing_ok=True)
+        return live
+
+    def _binaries(self, user: pwd.struct_passwd | None) -> Binaries:
+        """As root, binaries the service user cannot reach are copied beside the data once."""
+        binaries = find_binaries()
+        if user is None or _others_may_run(binaries.bin_dir):
+            return binaries
+        install = binaries.bin_dir.parent
+        digest = hashlib.sha256(str(install).encode()).hexdigest()[:12]
+        copy = self.root / f"pginstall-{digest}"
+        if not (copy / "bin" / "postgres").exists():
+            partial = copy.with_name(copy.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(install, partial, symlinks=True, ignore=shutil.ignore_patterns("include"))
+            partial.chmod(0o755)
+            partial.rename(copy)
+        return Binaries(copy / "bin", binaries.source)
+
+    def _initdb(self, binaries: Binaries, user: pwd.struct_passwd | None) -> None:
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.data_dir.mkdir(mode=0o700)
+        _chown(self.data_dir, user)
+        _run(
+            user,
+            binaries["initdb"], "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+            "-E", "UTF8", f"--lc-ctype={_ctype_locale()}", "--lc-collate=C", "--no-sync",
+        )
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write("\ninclude_if_exists = 'salesbot.conf'\n")
+
+    def _write_config(self, user: pwd.struct_passwd | None) -> None:
+        socket_dir = self.socket_dir()
+        if socket_dir != self.data_dir:
+            socket_dir.mkdir(mode=0o700, exist_ok=True)
+            _chown(socket_dir, user)
+        lines = {"listen_addresses": "", "unix_socket_directories": str(socket_dir), **self.settings}
+        conf = self.data_dir / "salesbot.conf"
+        conf.write_text("".join(f"{k} = '{v}'\n" for k, v in lines.items()))
+        _chown(conf, user)
+
+    def _running(self, binaries: Binaries, user: pwd.struct_passwd | None) -> bool:
+        result = subprocess.run(
+            [binaries["pg_ctl"], "status", "-D", str(self.data_dir)],
+            capture_output=True, **_as_user(user),
+        )
+        return result.returncode == 0
+
+    def _pg_ctl(self, binaries: Binaries, user: pwd.struct_passwd | None, *args: str) -> None:
+        try:
+            _run(user, binaries["pg_ctl"], "-D", str(self.data_dir), *args)
+        except EmbeddedDatabaseError as e:
+            tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+            raise EmbeddedDatabaseError(f"{e}\nserver log ({self.log_file}):\n{tail}") from e
+
+
+def default_root(env: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_DATA_HOME/salesbot`, or `/var/lib/salesbot` as root (its parents are open)."""
+    env = os.environ if env is None else env
+    if os.geteuid() == 0:
+        return Path("/var/lib/salesbot")
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "salesbot"
+
+
+def _service_user() -> pwd.struct_passwd | None:
+    if os.geteuid() != 0:
+        return None
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam(SERVICE_USER)
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
+        check=True, capture_output=True,
+    )
+    return pwd.getpwnam(SERVICE_USER)
+
+
+def _as_user(user: pwd.struct_passwd | None) -> dict[str, Any]:
+    if user is None:
+        return {}
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [], "cwd": "/"}
+
+
+def _run(user: pwd.struct_passwd | None, *command: str) -> None:
+    # Output goes to a file, not a pipe: the postmaster inherits it and would hold a pipe open.
+    with open(os.devnull, "rb") as stdin, tempfile.TemporaryFile() as output:
+        result = subprocess.run(
+            command, stdin=stdin, stdout=output, stderr=subprocess.STDOUT, **_as_user(user)
+        )
+        if result.returncode != 0:
+            output.seek(0)
+            text = output.read().decode(errors="replace").strip()
+            raise EmbeddedDatabaseError(f"{Path(command[0]).name} failed: {text}")
+
+
+def _chown(path: Path, user: pwd.struct_passwd | None) -> None:
+    if user is not None:
+        os.chown(path, user.pw_uid, user.pw_gid)
+
+
+def _others_may_enter(path: Path) -> bool:
+    return bool(path.stat().st_mode & stat.S_IXOTH)
+
+
+def _others_may_run(bin_dir: Path) -> bool:
+    dirs = [bin_dir, *bin_dir.parents]
+    return all(_others_may_enter(d) for d in dirs) and _others_may_enter(bin_dir / "postgres")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _ctype_locale() -> str:
+    """A UTF-8 character-type locale, so that lower() and ILIKE know Cyrillic."""
+    current = locale.setlocale(locale.LC_CTYPE)
+    try:
+        for name in ("C.UTF-8", "C.utf8", "en_US.UTF-8"):
+            try:
+                locale.setlocale(locale.LC_CTYPE, name)
+            except locale.Error:
+                continue
+            return name
+        return "C"
+    finally:
+        locale.setlocale(locale.LC_CTYPE, current)

@@ -1,0 +1,158 @@
+"""Sales reps: registration, look-ups and the status lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NoReturn
+from uuid import UUID
+
+import asyncpg
+
+from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition, NotFound
+from db.models import Rep, RepStatus
+from db.queries import Executor, Queries
+
+_q = Queries("reps")
+
+# Which statuses each target status may be reached from.
+_TRANSITIONS: dict[RepStatus, tuple[RepStatus, ...]] = {
+    RepStatus.ACTIVE: (RepStatus.PENDING, RepStatus.SUSPENDED),
+    RepStatus.REJECTED: (RepStatus.PENDING,),
+    RepStatus.SUSPENDED: (RepStatus.ACTIVE,),
+    RepStatus.REMOVED: (RepStatus.PENDING, RepStatus.ACTIVE, RepStatus.SUSPENDED),
+}
+
+
+async def create_rep(
+    db: Executor,
+    *,
+    telegram_id: int,
+    name: str,
+    email: str,
+    now: datetime,
+    telegram_username: str | None = None,
+    language: str = "ru",
+    timezone: str = "Asia/Makassar",
+) -> Rep:
+    """A pending application; a rejected or removed rep applies again on their old row."""
+    try:
+        row = await _q.fetchrow(
+            db, "create", telegram_id=telegram_id, telegram_username=telegram_username,
+            name=name, email=email, language=language, timezone=timezone, now=now,
+        )
+    except asyncpg.UniqueViolationError as e:
+        raise EmailTaken(email) from e
+    if row is None:
+        existing = await get_rep_by_telegram_id(db, telegram_id=telegram_id)
+        raise AlreadyRegistered(telegram_id, existing.status if existing else "unknown")
+    return Rep.from_row(row)
+
+
+async def get_rep(db: Executor, *, rep_id: UUID) -> Rep | None:
+    row = await _q.fetchrow(db, "get", id=rep_id)
+    return Rep.from_row(row) if row else None
+
+
+async def get_rep_by_telegram_id(db: Executor, *, telegram_id: int) -> Rep | None:
+    row = await _q.fetchrow(db, "get_by_telegram_id", telegram_id=telegram_id)
+    return Rep.from_row(row) if row else None
+
+
+async def get_rep_by_email(db: Executor, *, email: str) -> Rep | None:
+    row = await _q.fetchrow(db, "get_by_email", email=email)
+    return Rep.from_row(row) if row else None
+
+
+async def list_reps(db: Executor, *, status: RepStatus | None = None) -> list[Rep]:
+    """Reps in order of registration; all of them when `status` is None."""
+    rows = await _q.fetch(db, "list", status=status)
+    return [Rep.from_row(r) for r in rows]
+
+
+async def approve_rep(
+    db: Executor,
+    *,
+    rep_id: UUID,
+    now: datetime,
+    by_telegram_id: int | None = None,
+    by_rep_id: UUID | None = None,
+) -> Rep:
+    """Pending or suspended becomes active."""
+    row = await _q.fetchrow(
+        db, "approve", id=rep_id, now=now, by_rep_id=by_rep_id, by_telegram_id=by_telegram_id,
+        allowed=list(_TRANSITIONS[RepStatus.ACTIVE]),
+    )
+    if row is None:
+        await _refuse(db, rep_id, RepStatus.ACTIVE)
+    return Rep.from_row(row)
+
+
+async def reject_rep(
+    db: Executor, *, rep_id: UUID, now: datetime, reason: str | None = None
+) -> Rep:
+    return await _set_status(db, rep_id, RepStatus.REJECTED, now=now, reason=reason)
+
+
+async def suspend_rep(
+    db: Executor, *, rep_id: UUID, now: datetime, reason: str | None = None
+) -> Rep:
+    return await _set_status(db, rep_id, RepStatus.SUSPENDED, now=now, reason=reason)
+
+
+async def remove_rep(
+    db: Executor, *, rep_id: UUID, now: datetime, reason: str | None = None
+) -> Rep:
+    return await _set_status(db, rep_id, RepStatus.REMOVED, now=now, reason=reason)
+
+
+async def update_rep(
+    db: Executor,
+    *,
+    rep_id: UUID,
+    now: datetime,
+    name: str | None = None,
+    email: str | None = None,
+    telegram_username: str | None = None,
+    language: str | None = None,
+    timezone: str | None = None,
+) -> Rep:
+    """Changes the given fields; None leaves a field as it is."""
+    try:
+        row = await _q.fetchrow(
+            db, "update", id=rep_id, now=now, name=name, email=email,
+            telegram_username=telegram_username, language=language, timezone=timezone,
+        )
+    except asyncpg.UniqueViolationError as e:
+        raise EmailTaken(email or "") from e
+    if row is None:
+        raise NotFound("rep", rep_id)
+    return Rep.from_row(row)
+
+
+async def set_calendar_account(
+    db: Executor, *, rep_id: UUID, account: str | None, now: datetime
+) -> Rep:
+    """Links the rep's Google Calendar account; None disconnects it."""
+    row = await _q.fetchrow(db, "set_calendar_account", id=rep_id, account=account, now=now)
+    if row is None:
+        raise NotFound("rep", rep_id)
+    return Rep.from_row(row)
+
+
+async def _set_status(
+    db: Executor, rep_id: UUID, status: RepStatus, *, now: datetime, reason: str | None
+) -> Rep:
+    row = await _q.fetchrow(
+        db, "set_status", id=rep_id, status=status, reason=reason, now=now,
+        allowed=list(_TRANSITIONS[status]),
+    )
+    if row is None:
+        await _refuse(db, rep_id, status)
+    return Rep.from_row(row)
+
+
+async def _refuse(db: Executor, rep_id: UUID, target: RepStatus) -> NoReturn:
+    current = await get_rep(db, rep_id=rep_id)
+    if current is None:
+        raise NotFound("rep", rep_id)
+    raise InvalidTransition("rep", current.name, current.status, target)

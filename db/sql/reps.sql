@@ -1,0 +1,72 @@
+-- name: create
+-- A rejected or removed rep who writes again applies anew on the same row.
+INSERT INTO reps AS r (telegram_id, telegram_username, name, email, language, timezone,
+                       registered_at, status_changed_at, created_at, updated_at)
+VALUES (:telegram_id, :telegram_username, :name, :email, :language, :timezone,
+        :now, :now, :now, :now)
+ON CONFLICT (telegram_id) DO UPDATE
+   SET telegram_username = EXCLUDED.telegram_username,
+       name = EXCLUDED.name,
+       email = EXCLUDED.email,
+       language = EXCLUDED.language,
+       status = 'pending',
+       status_reason = NULL,
+       approved_at = NULL,
+       approved_by = NULL,
+       approved_by_telegram_id = NULL,
+       registered_at = EXCLUDED.registered_at,
+       status_changed_at = EXCLUDED.status_changed_at,
+       updated_at = EXCLUDED.updated_at
+ WHERE r.status IN ('rejected', 'removed')
+RETURNING *;
+
+-- name: get
+SELECT * FROM reps WHERE id = :id;
+
+-- name: get_by_telegram_id
+SELECT * FROM reps WHERE telegram_id = :telegram_id;
+
+-- name: get_by_email
+-- The live registration first, then the most recent past one.
+SELECT * FROM reps
+ WHERE lower(email) = lower(:email)
+ ORDER BY status IN ('pending', 'active', 'suspended') DESC, updated_at DESC
+ LIMIT 1;
+
+-- name: list
+SELECT * FROM reps
+ WHERE :status::text IS NULL OR status = :status
+ ORDER BY registered_at, id;
+
+-- name: approve
+UPDATE reps
+   SET status = 'active', status_reason = NULL, approved_at = :now,
+       approved_by = :by_rep_id, approved_by_telegram_id = :by_telegram_id,
+       status_changed_at = :now, updated_at = :now
+ WHERE id = :id AND status = ANY(:allowed::text[])
+RETURNING *;
+
+-- name: set_status
+UPDATE reps
+   SET status = :status, status_reason = :reason, status_changed_at = :now, updated_at = :now
+ WHERE id = :id AND status = ANY(:allowed::text[])
+RETURNING *;
+
+-- name: update
+UPDATE reps
+   SET name = coalesce(:name, name),
+       email = coalesce(:email, email),
+       telegram_username = coalesce(:telegram_username, telegram_username),
+       language = coalesce(:language, language),
+       timezone = coalesce(:timezone, timezone),
+       updated_at = :now
+ WHERE id = :id
+RETURNING *;
+
+-- name: set_calendar_account
+UPDATE reps
+   SET calendar_account_name = :account,
+       calendar_connected_at = CASE WHEN :account::text IS NULL THEN NULL ELSE :now END,
+       updated_at = :now
+ WHERE id = :id
+RETURNING *;
