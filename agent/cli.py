@@ -53,7 +53,9 @@ def migrate_command() -> None:
         _fail(str(e))
     for name in applied:
         console.print(f"applied {name}")
-    console.print("database is up to date" if not applied else f"{len(applied)} migration(s) applied")
+    console.print(
+        "database is up to date" if not applied else f"{len(applied)} migration(s) applied"
+    )
 
 
 @app.command("db")
@@ -90,3 +92,7 @@ def db_command() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

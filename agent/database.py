@@ -21,5 +21,3 @@ def database(settings: Settings) -> Iterator[str]:
         return
     with embedded_server(settings) as dsn:
         yield dsn
-
-

@@ -18,7 +18,11 @@ class SettingsError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
     )
 
     telegram_bot_token: SecretStr | None = None
@@ -54,7 +58,9 @@ class Settings(BaseSettings):
             parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
             bad = [p for p in parts if not p.lstrip("-").isdigit()]
             if bad:
-                raise ValueError(f"{bad[0]!r} is not a Telegram id; use numbers separated by commas")
+                raise ValueError(
+                    f"{bad[0]!r} is not a Telegram id; use numbers separated by commas"
+                )
             return tuple(int(p) for p in parts)
         return value
 

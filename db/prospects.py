@@ -35,8 +35,15 @@ async def create_prospect(
     language: str | None = None,
 ) -> Prospect:
     row = await _q.fetchrow(
-        db, "create", name=name, telegram_id=telegram_id, email=email, context=context,
-        notes=notes, language=language, now=now,
+        db,
+        "create",
+        name=name,
+        telegram_id=telegram_id,
+        email=email,
+        context=context,
+        notes=notes,
+        language=language,
+        now=now,
     )
     assert row is not None
     return Prospect.from_row(row)
@@ -119,7 +126,13 @@ async def update_prospect_status(
 ) -> Prospect:
     """Moves a prospect along its lifecycle; the same status again changes nothing."""
     row = await _q.fetchrow(
-        db, "set_status", id=prospect_id, status=status, now=now, rep_id=rep_id, note=note,
+        db,
+        "set_status",
+        id=prospect_id,
+        status=status,
+        now=now,
+        rep_id=rep_id,
+        note=note,
         allowed=list(_TRANSITIONS[status]),
     )
     if row is not None:
@@ -150,5 +163,3 @@ async def _existing(db: Executor, prospect_id: str) -> Prospect:
     if prospect is None:
         raise NotFound("prospect", prospect_id)
     return prospect
-
-

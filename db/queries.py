@@ -6,8 +6,10 @@ A file holds queries that each start with a `-- name: NAME` line. Parameters are
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Protocol
@@ -101,3 +103,15 @@ class Queries:
     async def execute(self, db: Executor, name: str, /, **params: Any) -> str:
         query = self[name]
         return await db.execute(query.sql, *query.args(params))
+
+
+@contextlib.asynccontextmanager
+async def savepoint(db: Executor) -> AsyncIterator[None]:
+    """Confines a statement that may fail on purpose (a unique violation): inside a transaction,
+    a failed statement would otherwise abort everything the turn did. A pool needs none."""
+    transaction = getattr(db, "transaction", None)
+    if transaction is None:
+        yield
+        return
+    async with transaction():
+        yield

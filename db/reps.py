@@ -10,7 +10,7 @@ import asyncpg
 
 from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition, NotFound
 from db.models import Rep, RepStatus
-from db.queries import Executor, Queries
+from db.queries import Executor, Queries, savepoint
 
 _q = Queries("reps")
 
@@ -36,10 +36,18 @@ async def create_rep(
 ) -> Rep:
     """A pending application; a rejected or removed rep applies again on their old row."""
     try:
-        row = await _q.fetchrow(
-            db, "create", telegram_id=telegram_id, telegram_username=telegram_username,
-            name=name, email=email, language=language, timezone=timezone, now=now,
-        )
+        async with savepoint(db):
+            row = await _q.fetchrow(
+                db,
+                "create",
+                telegram_id=telegram_id,
+                telegram_username=telegram_username,
+                name=name,
+                email=email,
+                language=language,
+                timezone=timezone,
+                now=now,
+            )
     except asyncpg.UniqueViolationError as e:
         raise EmailTaken(email) from e
     if row is None:
@@ -79,7 +87,12 @@ async def approve_rep(
 ) -> Rep:
     """Pending or suspended becomes active."""
     row = await _q.fetchrow(
-        db, "approve", id=rep_id, now=now, by_rep_id=by_rep_id, by_telegram_id=by_telegram_id,
+        db,
+        "approve",
+        id=rep_id,
+        now=now,
+        by_rep_id=by_rep_id,
+        by_telegram_id=by_telegram_id,
         allowed=list(_TRANSITIONS[RepStatus.ACTIVE]),
     )
     if row is None:
@@ -118,10 +131,18 @@ async def update_rep(
 ) -> Rep:
     """Changes the given fields; None leaves a field as it is."""
     try:
-        row = await _q.fetchrow(
-            db, "update", id=rep_id, now=now, name=name, email=email,
-            telegram_username=telegram_username, language=language, timezone=timezone,
-        )
+        async with savepoint(db):
+            row = await _q.fetchrow(
+                db,
+                "update",
+                id=rep_id,
+                now=now,
+                name=name,
+                email=email,
+                telegram_username=telegram_username,
+                language=language,
+                timezone=timezone,
+            )
     except asyncpg.UniqueViolationError as e:
         raise EmailTaken(email or "") from e
     if row is None:
@@ -143,7 +164,12 @@ async def _set_status(
     db: Executor, rep_id: UUID, status: RepStatus, *, now: datetime, reason: str | None
 ) -> Rep:
     row = await _q.fetchrow(
-        db, "set_status", id=rep_id, status=status, reason=reason, now=now,
+        db,
+        "set_status",
+        id=rep_id,
+        status=status,
+        reason=reason,
+        now=now,
         allowed=list(_TRANSITIONS[status]),
     )
     if row is None:

@@ -9,6 +9,7 @@ ON CONFLICT (telegram_id) DO UPDATE
        name = EXCLUDED.name,
        email = EXCLUDED.email,
        language = EXCLUDED.language,
+       timezone = EXCLUDED.timezone,
        status = 'pending',
        status_reason = NULL,
        approved_at = NULL,
@@ -66,7 +67,7 @@ RETURNING *;
 -- name: set_calendar_account
 UPDATE reps
    SET calendar_account_name = :account,
-       calendar_connected_at = CASE WHEN :account::text IS NULL THEN NULL ELSE :now END,
+       calendar_connected_at = CASE WHEN :account::text IS NULL THEN NULL ELSE :now::timestamptz END,
        updated_at = :now
  WHERE id = :id
 RETURNING *;

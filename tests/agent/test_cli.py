@@ -1,0 +1,68 @@
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from inline_snapshot import snapshot
+
+from db.embedded import EmbeddedPostgres
+
+SALESBOT = str(Path(sys.executable).parent / "salesbot")
+
+
+def salesbot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SALESBOT, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def data_dir():
+    folder = Path(tempfile.mkdtemp(prefix="salesbot-cli-"))
+    folder.chmod(0o755)  # as root, the server's user enters it
+    yield folder / "data"
+    EmbeddedPostgres(folder / "data").stop(force=True)
+    subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+@pytest.fixture
+def env(data_dir):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    return {**clean, "SALESBOT_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+
+
+def test_migrate_without_database_url_uses_the_embedded_server_and_stops_it(env, tmp_path):
+    first = salesbot("migrate", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == snapshot(
+        "applied 001_schema\napplied 002_seed_prospects\n2 migration(s) applied\n"
+    )
+    second = salesbot("migrate", env=env, cwd=tmp_path)
+    assert second.stdout == "database is up to date\n"
+
+    shown = salesbot("db", env=env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert f"embedded PostgreSQL in {env['SALESBOT_DATA_DIR']}/pgdata" in shown.stdout
+    assert "server      stopped" in shown.stdout
+    assert "migrations  001_schema, 002_seed_prospects" in shown.stdout
+
+
+def test_migrate_with_database_url_uses_that_server(empty_dsn, tmp_path):
+    env = {**os.environ, "DATABASE_URL": empty_dsn}
+    done = salesbot("migrate", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 migration(s) applied" in done.stdout
+    shown = salesbot("db", env=env, cwd=tmp_path)
+    assert "DATABASE_URL (external server)" in shown.stdout
+
+
+def test_a_wrong_setting_stops_the_command_with_its_name(env, tmp_path):
+    result = salesbot("migrate", env={**env, "ADMIN_TELEGRAM_IDS": "42,me"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == snapshot("""\
+Invalid setting:
+  ADMIN_TELEGRAM_IDS: 'me' is not a Telegram id; use numbers separated by commas (got '42,me')
+""")

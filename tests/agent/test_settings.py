@@ -1,0 +1,100 @@
+from datetime import time
+
+import pytest
+from inline_snapshot import snapshot
+
+from agent.settings import Settings, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_on_a_fresh_machine():
+    settings = load_settings()
+    assert settings.corporate_email_domain == "truerealestate.bali"
+    assert settings.default_timezone == "Asia/Makassar"
+    assert (settings.quiet_hours_start, settings.quiet_hours_end) == (time(21), time(9))
+    assert settings.admin_telegram_ids == ()
+    assert settings.outreach_enabled is True
+    assert settings.database_url is None
+    assert settings.telegram_bot_token is None
+
+
+def test_values_come_from_the_environment_and_dotenv(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("CORPORATE_EMAIL_DOMAIN=@Example.COM\nOUTREACH_ENABLED=false\n")
+    monkeypatch.setenv("ADMIN_TELEGRAM_IDS", "111, 222,333")
+    monkeypatch.setenv("QUIET_HOURS_START", "22:30")
+    settings = load_settings()
+    assert settings.admin_telegram_ids == (111, 222, 333)
+    assert settings.corporate_email_domain == "example.com"
+    assert settings.outreach_enabled is False
+    assert settings.quiet_hours_start == time(22, 30)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ADMIN_TELEGRAM_IDS", "123,@boss"),
+        ("DEFAULT_TIMEZONE", "Bali/Ubud"),
+        ("OUTREACH_INTERVAL_MINUTES", "0"),
+        ("QUIET_HOURS_END", "25:00"),
+        ("CORPORATE_EMAIL_DOMAIN", "not a domain"),
+        ("OUTREACH_ENABLED", "sometimes"),
+    ],
+)
+def test_a_wrong_value_names_the_setting(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert f"{name}: " in str(error.value)
+    assert repr(value) in str(error.value)
+
+
+def test_the_messages_say_what_is_expected(monkeypatch):
+    monkeypatch.setenv("ADMIN_TELEGRAM_IDS", "123,@boss")
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "Bali/Ubud")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value) == snapshot("""\
+Invalid setting:
+  ADMIN_TELEGRAM_IDS: '@boss' is not a Telegram id; use numbers separated by commas (got '123,@boss')
+  DEFAULT_TIMEZONE: 'Bali/Ubud' is not a timezone such as Asia/Makassar (got 'Bali/Ubud')\
+""")
+
+
+def test_a_bad_encryption_key_is_refused_without_echoing_it(monkeypatch):
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", "hunter2-not-a-key")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert "TOKEN_ENCRYPTION_KEY: must be a Fernet key" in str(error.value)
+    assert "hunter2" not in str(error.value)
+
+
+def test_a_real_fernet_key_is_accepted(monkeypatch):
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", key)
+    stored = load_settings().token_encryption_key
+    assert stored is not None
+    assert stored.get_secret_value() == key
+
+
+def test_every_setting_is_documented_in_env_example():
+    from pathlib import Path
+
+    example = (Path(__file__).parents[2] / ".env.example").read_text()
+    documented = {line.split("=")[0].lstrip("# ") for line in example.splitlines() if "=" in line}
+    assert {name.upper() for name in Settings.model_fields} <= documented
+
+
+def test_the_example_file_copied_as_is_gives_the_defaults(tmp_path):
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+    assert load_settings() == load_settings(_env_file=None)
