@@ -61,6 +61,13 @@ async def list_prospects(
     return [Prospect.from_row(r) for r in rows]
 
 
+async def find_prospects(db: Executor, *, ref: str, rep_id: UUID | None = None) -> list[Prospect]:
+    """Prospects matching an id, @telegram, email or name (of one rep's when `rep_id` is given)."""
+    rows = await _q.fetch(db, "find", ref=ref, rep_id=rep_id)
+    exact = [r for r in rows if r["exact"]]
+    return [Prospect.from_row(r) for r in (exact[:1] if len(exact) == 1 else rows)]
+
+
 async def get_unreached_prospects(db: Executor) -> list[Prospect]:
     return await list_prospects(db, status=ProspectStatus.UNREACHED)
 

@@ -77,6 +77,17 @@ async def list_reps(db: Executor, *, status: RepStatus | None = None) -> list[Re
     return [Rep.from_row(r) for r in rows]
 
 
+async def find_reps(
+    db: Executor, *, ref: str, statuses: list[RepStatus] | None = None
+) -> list[Rep]:
+    """Reps matching an id, Telegram id, @username, email or name, the exact matches first.
+
+    An exact match on an identifier stands alone: a name search may find several."""
+    rows = await _q.fetch(db, "find", ref=ref, statuses=statuses)
+    exact = [r for r in rows if r["exact"]]
+    return [Rep.from_row(r) for r in (exact[:1] if len(exact) == 1 else rows)]
+
+
 async def approve_rep(
     db: Executor,
     *,

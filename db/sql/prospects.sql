@@ -86,3 +86,17 @@ SELECT r.*
  GROUP BY r.id
  ORDER BY count(p.id), r.approved_at NULLS LAST, r.id
  LIMIT 1;
+
+-- name: find
+-- Exact matches on id, @telegram or email first; then names containing every word.
+WITH q AS (SELECT lower(btrim(:ref)) AS ref, lower(ltrim(btrim(:ref), '@')) AS handle)
+SELECT p.*,
+       (lower(p.id) = q.ref OR lower(ltrim(p.telegram_id, '@')) = q.handle
+        OR lower(p.email) = q.ref) AS exact
+  FROM prospects p, q
+ WHERE (lower(p.id) = q.ref OR lower(ltrim(p.telegram_id, '@')) = q.handle
+        OR lower(p.email) = q.ref OR lower(p.name) = q.ref
+        OR lower(p.name) LIKE ALL (SELECT '%' || w || '%' FROM regexp_split_to_table(q.ref, '\s+') w))
+   AND (:rep_id::uuid IS NULL OR p.assigned_rep_id = :rep_id)
+ ORDER BY exact DESC, lower(p.name) = q.ref DESC, p.created_at
+ LIMIT 20;

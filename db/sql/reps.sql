@@ -71,3 +71,17 @@ UPDATE reps
        updated_at = :now
  WHERE id = :id
 RETURNING *;
+
+-- name: find
+-- Exact matches on id, Telegram id, @username or email first; then names containing every word.
+WITH q AS (SELECT lower(btrim(:ref)) AS ref, lower(ltrim(btrim(:ref), '@')) AS handle)
+SELECT r.*,
+       (r.id::text = q.ref OR r.telegram_id::text = q.ref OR lower(r.telegram_username) = q.handle
+        OR lower(r.email) = q.ref) AS exact
+  FROM reps r, q
+ WHERE (r.id::text = q.ref OR r.telegram_id::text = q.ref OR lower(r.telegram_username) = q.handle
+        OR lower(r.email) = q.ref OR lower(r.name) = q.ref
+        OR lower(r.name) LIKE ALL (SELECT '%' || w || '%' FROM regexp_split_to_table(q.ref, '\s+') w))
+   AND (:statuses::text[] IS NULL OR r.status = ANY(:statuses::text[]))
+ ORDER BY exact DESC, lower(r.name) = q.ref DESC, r.registered_at
+ LIMIT 20;

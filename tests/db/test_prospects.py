@@ -429,8 +429,7 @@ async def test_converted_and_archived_prospects_do_not_count_as_load(conn):
 
 
 async def test_least_loaded_tie_goes_to_the_earliest_approved(conn):
-    # Registered (and inserted) first but approved last: neither registration nor insertion
-    # order can explain the choice.
+    # Created first but approved last, so creation order cannot explain the choice.
     late = await make_rep(conn, 100, approved_at=NOW + 2 * HOUR)
     early = await make_rep(conn, 300, approved_at=NOW - 5 * HOUR)
     middle = await make_rep(conn, 200, approved_at=NOW)

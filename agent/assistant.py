@@ -1,0 +1,49 @@
+"""The agent: instructions from `prompts/`, the actor's profile and local time, the tools."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic_ai import Agent, DeferredToolRequests, RunContext
+
+import prompts
+from tools.deps import Deps
+from tools.toolsets import toolsets
+
+Output = str | DeferredToolRequests
+
+
+def build_agent() -> Agent[Deps, Output]:
+    agent: Agent[Deps, Output] = Agent(
+        None,
+        deps_type=Deps,
+        output_type=[str, DeferredToolRequests],
+        instructions=[prompts.load("assistant"), _about_the_user],
+        toolsets=toolsets(),
+        retries=3,
+        name="salesbot",
+    )
+    return agent
+
+
+def _about_the_user(ctx: RunContext[Deps]) -> str:
+    actor = ctx.deps.actor
+    rep = actor.rep
+    timezone = rep.timezone if rep else ctx.deps.rules.default_timezone
+    local = ctx.deps.now().astimezone(ZoneInfo(timezone))
+    lines = [
+        "About the user (from the database, not from their words):",
+        f"- role: {actor.role}",
+        f"- Telegram: {'@' + actor.username if actor.username else 'no username'}"
+        f", first name {actor.first_name or 'unknown'}",
+    ]
+    if rep is not None:
+        lines.append(f"- registration: {rep.name}, {rep.email}, {rep.status}")
+        lines.append(f"- calendar connected: {'yes' if rep.calendar_connected_at else 'no'}")
+    lines.append(f"- local time: {_format(local)} ({timezone})")
+    return "\n".join(lines)
+
+
+def _format(moment: datetime) -> str:
+    return moment.strftime("%A %Y-%m-%d %H:%M")

@@ -1,0 +1,258 @@
+"""The turn: the one door every channel uses. Resolve the actor, load the chat's history, run
+the agent, and commit the new history, the tools' effects, the audit rows and every reply in
+one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import httpx
+import openai
+from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults, ToolDenied
+from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models import Model
+
+from agent import history, language
+from db import outbox, turns
+from db.chats import ChatState, lock_chat, save_chat
+from db.outbox import Buttons, OutboxMessage
+from db.queries import Connection
+from tools.access import audit_refusal, offered
+from tools.actor import Actor, resolve_actor
+from tools.deps import Deps, Rules
+from tools.toolsets import tool_names
+
+log = logging.getLogger(__name__)
+
+CONFIRM, CANCEL = "confirm", "cancel"
+_BUTTONS = {
+    "ru": [[{"text": "✅ Подтвердить", "data": CONFIRM}, {"text": "✖️ Отмена", "data": CANCEL}]],
+    "en": [[{"text": "✅ Confirm", "data": CONFIRM}, {"text": "✖️ Cancel", "data": CANCEL}]],
+}
+_FAILED = {
+    "ru": "Извините, у меня не получилось обработать сообщение: {reason}. Ничего не изменилось, "
+    "попробуйте ещё раз чуть позже.",
+    "en": "Sorry, I could not process that message: {reason}. Nothing was changed; please try "
+    "again in a moment.",
+}
+_REASONS = {
+    "model": {"ru": "языковая модель недоступна", "en": "the language model is unavailable"},
+    "internal": {"ru": "внутренняя ошибка", "en": "an internal error"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    telegram_id: int
+    username: str | None = None
+    first_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """A message typed, or a button pressed (its callback data), in a private chat."""
+
+    chat_id: int
+    sender: Sender
+    text: str | None = None
+    press: str | None = None
+    inbox_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    pool: asyncpg.Pool
+    agent: Agent[Deps, str | DeferredToolRequests]
+    model: Model
+    rules: Rules
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnResult:
+    turn_id: int
+    messages: list[OutboxMessage]
+    failed: bool = False
+
+
+async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
+    try:
+        return await _turn(rt, inbound)
+    except Exception as e:  # the model or a service failed: nothing was committed
+        log.exception("turn failed in chat %s", inbound.chat_id)
+        return await _apologise(rt, inbound, e)
+
+
+async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
+    now = rt.clock()
+    async with rt.pool.acquire() as conn, conn.transaction():
+        chat = await lock_chat(conn, chat_id=inbound.chat_id, now=now)
+        spoken = language.detect(inbound.text, chat.language)
+        actor = await _actor(conn, rt, inbound, spoken)
+        turn_id = await turns.start_turn(
+            conn,
+            chat_id=inbound.chat_id,
+            inbox_id=inbound.inbox_id,
+            actor_telegram_id=actor.telegram_id,
+            actor_role=actor.role,
+            model=rt.model.model_name,
+            now=now,
+        )
+        deps = Deps(db=conn, actor=actor, clock=rt.clock, rules=rt.rules, turn_id=turn_id)
+        prompt, answers = _resume(chat, inbound, now)
+        result = await rt.agent.run(
+            prompt,
+            message_history=history.load(chat.history),
+            deferred_tool_results=answers,
+            deps=deps,
+            model=rt.model,
+        )
+        pending, text, buttons = _reply(result.output, actor.language)
+        await outbox.enqueue(
+            conn, chat_id=inbound.chat_id, text=text, buttons=buttons, turn_id=turn_id, now=now
+        )
+        await _audit_hidden_calls(deps, result.new_messages())
+        await save_chat(
+            conn,
+            chat_id=inbound.chat_id,
+            history=history.dump(history.trim(result.all_messages())),
+            language=spoken,
+            pending_approval=pending,
+            now=now,
+            pending_expires_at=now + rt.rules.confirmation_ttl if pending else None,
+        )
+        usage = result.usage
+        await turns.finish_turn(
+            conn,
+            turn_id=turn_id,
+            requests=usage.requests,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            outcome="confirmation" if pending else "ok",
+            now=now,
+        )
+        return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id))
+
+
+async def _actor(conn: Connection, rt: Runtime, inbound: Inbound, spoken: str | None) -> Actor:
+    sender = inbound.sender
+    actor = await resolve_actor(
+        conn,
+        telegram_id=sender.telegram_id,
+        admin_ids=rt.rules.admin_ids,
+        username=sender.username,
+        first_name=sender.first_name,
+        language=spoken,
+    )
+    if spoken and spoken != actor.language:
+        actor = Actor(
+            actor.telegram_id, actor.role, actor.rep, actor.username, actor.first_name, spoken
+        )
+    return actor
+
+
+def _resume(
+    chat: ChatState, inbound: Inbound, now: datetime
+) -> tuple[str | None, DeferredToolResults | None]:
+    """The prompt for this run, and the answers to a confirmation the run paused on, if any."""
+    prompt = inbound.text if inbound.text is not None else _pressed(inbound.press)
+    pending = chat.pending_approval
+    if not pending:
+        return prompt, None
+    expired = chat.pending_expires_at is not None and now >= chat.pending_expires_at
+    answer = {CONFIRM: True, CANCEL: False}.get(
+        inbound.press or "", language.yes_or_no(inbound.text)
+    )
+    if expired:
+        verdict: bool | ToolDenied = ToolDenied(
+            "The confirmation expired unanswered; nothing was done. If the user still wants it, "
+            "call the tool again."
+        )
+    elif answer is None:
+        verdict = ToolDenied(
+            "The user wrote something else instead of confirming; nothing was done."
+        )
+    elif answer:
+        verdict = True
+    else:
+        verdict = ToolDenied("The user cancelled; nothing was done.")
+    answers = DeferredToolResults(approvals=dict.fromkeys(pending["approvals"], verdict))
+    keep_prompt = expired or answer is None
+    return (prompt if keep_prompt else None), answers
+
+
+def _pressed(data: str | None) -> str | None:
+    if data is None:
+        return None
+    action, _, subject = data.partition(":")
+    if action in ("approve", "reject") and subject:
+        return f"[The user pressed the button «{action}» on the application of rep id {subject}]"
+    if action in (CONFIRM, CANCEL):
+        return f"[The user pressed «{action}», but nothing is waiting for confirmation any more]"
+    return f"[The user pressed a button: {data}]"
+
+
+def _reply(
+    output: str | DeferredToolRequests, spoken: str | None
+) -> tuple[dict[str, Any] | None, str, Buttons | None]:
+    if isinstance(output, str):
+        return None, output, None
+    ids = [call.tool_call_id for call in output.approvals]
+    questions = [output.metadata.get(i, {}).get("question", "") for i in ids]
+    lang = "en" if spoken == "en" else "ru"
+    return {"approvals": ids}, "\n".join(q for q in questions if q), _BUTTONS[lang]
+
+
+async def _audit_hidden_calls(deps: Deps, messages: list[ModelMessage]) -> None:
+    """A call to a tool this role is not offered never reaches the tool: audit it here."""
+    hidden = tool_names() - offered(deps.actor.role)
+    for message in messages:
+        if isinstance(message, ModelResponse):
+            for part in message.parts:
+                if isinstance(part, ToolCallPart) and part.tool_name in hidden:
+                    await audit_refusal(
+                        deps,
+                        part.tool_name,
+                        part.args_as_dict(),
+                        f"not offered to role {deps.actor.role}",
+                    )
+
+
+async def _apologise(rt: Runtime, inbound: Inbound, error: Exception) -> TurnResult:
+    now = rt.clock()
+    async with rt.pool.acquire() as conn, conn.transaction():
+        chat = await lock_chat(conn, chat_id=inbound.chat_id, now=now)
+        spoken = language.detect(inbound.text, chat.language)
+        turn_id = await turns.start_turn(
+            conn,
+            chat_id=inbound.chat_id,
+            inbox_id=inbound.inbox_id,
+            actor_telegram_id=inbound.sender.telegram_id,
+            actor_role="unknown",
+            model=rt.model.model_name,
+            now=now,
+        )
+        lang = "en" if spoken == "en" else "ru"
+        text = _FAILED[lang].format(reason=_REASONS[_kind(error)][lang])
+        await outbox.enqueue(conn, chat_id=inbound.chat_id, text=text, turn_id=turn_id, now=now)
+        await turns.finish_turn(
+            conn,
+            turn_id=turn_id,
+            requests=0,
+            input_tokens=0,
+            output_tokens=0,
+            outcome=f"failed: {type(error).__name__}",
+            now=now,
+        )
+        return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id), True)
+
+
+def _kind(error: Exception) -> str:
+    model_failures = (ModelAPIError, UnexpectedModelBehavior, openai.OpenAIError, httpx.HTTPError)
+    return "model" if isinstance(error, model_failures) else "internal"

@@ -1,0 +1,125 @@
+"""Who may call which tool. A tool is offered only to its roles (pydantic-ai `prepare`), checks
+the role again when called, runs inside a savepoint, and every call lands in the audit log."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+
+from pydantic_ai import ApprovalRequired, FunctionToolset, ModelRetry, RunContext
+from pydantic_ai.tools import ToolDefinition
+
+from db import audit
+from tools.actor import Role
+from tools.deps import Deps
+
+P = ParamSpec("P")
+R = TypeVar("R")
+ToolFunc = Callable[Concatenate[RunContext[Deps], P], Awaitable[R]]
+
+
+ROLES: dict[str, frozenset[Role]] = {}
+"""Which roles each tool is offered to, filled as tools are registered."""
+
+
+def offered(role: Role) -> set[str]:
+    return {name for name, roles in ROLES.items() if role in roles}
+
+
+class Refused(Exception):
+    """The actor may not do this; the message is for the model to pass on."""
+
+
+def offered_to(roles: frozenset[Role]) -> Callable[..., Awaitable[ToolDefinition | None]]:
+    async def prepare(ctx: RunContext[Deps], tool_def: ToolDefinition) -> ToolDefinition | None:
+        return tool_def if ctx.deps.actor.role in roles else None
+
+    return prepare
+
+
+def tool_for(
+    toolset: FunctionToolset[Deps], *roles: Role
+) -> Callable[[ToolFunc[P, R]], ToolFunc[P, R | str]]:
+    """Registers an async tool on `toolset` for the given roles."""
+    allowed = frozenset(roles)
+
+    def decorate(func: ToolFunc[P, R]) -> ToolFunc[P, R | str]:
+        @functools.wraps(func)
+        async def guarded(ctx: RunContext[Deps], *args: P.args, **kwargs: P.kwargs) -> R | str:
+            name = func.__name__
+            if ctx.deps.actor.role not in allowed:
+                detail = f"not allowed for role {ctx.deps.actor.role}"
+                await _audit(
+                    ctx.deps, name, kwargs, allowed=False, outcome="refused", detail=detail
+                )
+                return f"Refused: {name} is not available to this user ({ctx.deps.actor.role})."
+            try:
+                async with ctx.deps.db.transaction():
+                    result = await func(ctx, *args, **kwargs)
+            except ModelRetry as e:
+                await _audit(
+                    ctx.deps, name, kwargs, allowed=True, outcome="retry", detail=e.message
+                )
+                raise
+            except ApprovalRequired:
+                await _audit(ctx.deps, name, kwargs, allowed=True, outcome="confirmation_asked")
+                raise
+            except Refused as e:
+                await _audit(
+                    ctx.deps, name, kwargs, allowed=False, outcome="refused", detail=str(e)
+                )
+                return f"Refused: {e}"
+            except NotDone as e:
+                await _audit(
+                    ctx.deps, name, kwargs, allowed=True, outcome="not_done", detail=str(e)
+                )
+                return f"Not done: {e}"
+            outcome = "confirmed" if ctx.tool_call_approved else "ok"
+            await _audit(ctx.deps, name, kwargs, allowed=True, outcome=outcome)
+            return result
+
+        toolset.add_function(guarded, name=func.__name__, prepare=offered_to(allowed))
+        ROLES[func.__name__] = allowed
+        return cast(ToolFunc[P, R | str], guarded)
+
+    return decorate
+
+
+async def audit_refusal(deps: Deps, tool: str, args: dict[str, Any], detail: str) -> None:
+    await _audit(deps, tool, args, allowed=False, outcome="refused", detail=detail)
+
+
+async def _audit(
+    deps: Deps,
+    tool: str,
+    args: dict[str, Any],
+    *,
+    allowed: bool,
+    outcome: str,
+    detail: str | None = None,
+) -> None:
+    await audit.record(
+        deps.db,
+        tool=tool,
+        args=args,
+        allowed=allowed,
+        outcome=outcome,
+        detail=detail,
+        actor_role=deps.actor.role,
+        actor_telegram_id=deps.actor.telegram_id,
+        actor_rep_id=deps.actor.rep.id if deps.actor.rep else None,
+        turn_id=deps.turn_id,
+        now=deps.now(),
+    )
+
+
+class NotDone(Exception):
+    """Allowed, but impossible as asked (approving a removed rep); the message says why."""
+
+
+def confirm(ctx: RunContext[Deps], question: dict[str, str]) -> None:
+    """Pauses the run for the user's Yes / No unless they already said yes to this call."""
+    if not ctx.tool_call_approved:
+        language = "en" if ctx.deps.actor.language == "en" else "ru"
+        raise ApprovalRequired(metadata={"question": question[language]})

@@ -1,0 +1,149 @@
+"""Prospect tools: admins add and assign them; reps see theirs and move them along."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic_ai import FunctionToolset, ModelRetry, RunContext
+
+from db import prospects
+from db.errors import InvalidTransition, RepNotActive
+from db.models import Prospect, ProspectStatus
+from tools import notices
+from tools.access import NotDone, tool_for
+from tools.actor import Role
+from tools.deps import Deps
+from tools.emails import valid_email
+from tools.refs import one_prospect, one_rep
+
+prospect_tools = FunctionToolset[Deps]()
+
+Status = Literal["unreached", "contacted", "in_conversation", "converted", "archived"]
+
+
+def prospect_card(p: Prospect) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "telegram": p.telegram_id,
+        "email": p.email,
+        "status": p.status,
+        "context": p.context,
+        "notes": p.notes,
+        "assigned": p.assigned_rep_id is not None,
+    }
+
+
+@tool_for(prospect_tools, Role.ADMIN)
+async def add_prospect(
+    ctx: RunContext[Deps],
+    name: str,
+    telegram: str | None = None,
+    email: str | None = None,
+    context: str | None = None,
+    notes: str | None = None,
+) -> dict[str, Any]:
+    """Add a prospect (a potential client) as unreached and unassigned.
+
+    Args:
+        name: the prospect's name
+        telegram: their Telegram @username, if known
+        email: their email, if known
+        context: what they are looking for (budget, area, purpose)
+        notes: anything else the admin said about them
+    """
+    deps = ctx.deps
+    if telegram and not telegram.lstrip("@").replace("_", "").isalnum():
+        raise ModelRetry(f"{telegram!r} is not a Telegram username; ask for it again or omit it.")
+    added = await prospects.create_prospect(
+        deps.db,
+        name=name.strip(),
+        now=deps.now(),
+        telegram_id=f"@{telegram.lstrip('@')}" if telegram else None,
+        email=valid_email(email) if email else None,
+        context=context,
+        notes=notes,
+    )
+    return prospect_card(added)
+
+
+@tool_for(prospect_tools, Role.ADMIN)
+async def assign_prospect(
+    ctx: RunContext[Deps], prospect: str, rep: str | None = None
+) -> dict[str, Any]:
+    """Give a prospect to a rep, who is told. Without `rep`, the active rep with the fewest
+    open prospects gets it.
+
+    Args:
+        prospect: the prospect's id, @telegram, email or name
+        rep: the rep's id, @username, email or name; omit to pick the least loaded rep
+    """
+    deps = ctx.deps
+    target = await one_prospect(deps, prospect)
+    chosen = await one_rep(deps, rep) if rep else await prospects.least_loaded_rep(deps.db)
+    if chosen is None:
+        raise NotDone("there is no active rep to assign to")
+    try:
+        assigned = await prospects.assign_prospect_to_rep(
+            deps.db, prospect_id=target.id, rep_id=chosen.id, now=deps.now()
+        )
+    except (RepNotActive, InvalidTransition) as e:
+        raise NotDone(str(e)) from None
+    context = target.context or ""
+    await notices.send(
+        deps,
+        chosen.telegram_id,
+        notices.text("prospect_assigned", chosen.language, name=target.name, context=context),
+    )
+    return {**prospect_card(assigned), "rep": chosen.name, "rep_told": True}
+
+
+@tool_for(prospect_tools, Role.ACTIVE)
+async def list_my_prospects(
+    ctx: RunContext[Deps], status: Status | None = None
+) -> list[dict[str, Any]]:
+    """The user's own prospects, optionally only those with one status.
+
+    Args:
+        status: unreached, contacted, in_conversation, converted or archived; omit for all
+    """
+    rep = ctx.deps.actor.rep
+    assert rep is not None
+    own = await prospects.get_prospects_for_rep(
+        ctx.deps.db, rep_id=rep.id, status=ProspectStatus(status) if status else None
+    )
+    return [prospect_card(p) for p in own]
+
+
+@tool_for(prospect_tools, Role.ACTIVE, Role.ADMIN)
+async def update_prospect_status(
+    ctx: RunContext[Deps], prospect: str, status: Status, note: str | None = None
+) -> dict[str, Any]:
+    """Record where a prospect stands, e.g. after the rep wrote to them or heard back.
+
+    Args:
+        prospect: the prospect's id, @telegram, email or name
+        status: unreached, contacted, in_conversation, converted or archived
+        note: what happened, in the rep's words, if they said
+    """
+    deps = ctx.deps
+    own = None if deps.actor.is_admin else deps.actor.rep
+    target = await one_prospect(deps, prospect, rep_id=own.id if own else None)
+    rep_id = own.id if own else None
+    try:
+        if status == "contacted" and target.status is ProspectStatus.UNREACHED:
+            updated = await prospects.record_contact(
+                deps.db, prospect_id=target.id, rep_id=rep_id, note=note, now=deps.now()
+            )
+        else:
+            updated = await prospects.update_prospect_status(
+                deps.db,
+                prospect_id=target.id,
+                status=ProspectStatus(status),
+                rep_id=rep_id,
+                note=note,
+                now=deps.now(),
+            )
+    except InvalidTransition as e:
+        raise NotDone(f"{target.name} is {e.current} and cannot become {status}") from None
+    return prospect_card(updated)

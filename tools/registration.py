@@ -1,0 +1,114 @@
+"""Tools for anyone: applying to join, seeing one's status, changing one's email, leaving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_ai import FunctionToolset, ModelRetry, RunContext
+
+from db import prospects, reps
+from db.errors import EmailTaken
+from db.models import Rep, RepStatus
+from tools import notices
+from tools.access import NotDone, confirm, tool_for
+from tools.actor import REGISTERED, UNREGISTERED, Role
+from tools.deps import Deps
+from tools.emails import corporate_email
+
+registration = FunctionToolset[Deps]()
+
+
+@tool_for(registration, *UNREGISTERED)
+async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> dict[str, Any]:
+    """Send the user's application to join the sales team; admins then approve or reject it.
+
+    Call it only when the user wants to register and has told you both their full name and
+    their corporate email (ask for each one at a time). Never invent either.
+
+    Args:
+        name: the user's first and last name, as they wrote it
+        email: the user's corporate email address
+    """
+    deps = ctx.deps
+    email = corporate_email(email, deps.rules.corporate_email_domain)
+    if len(name.strip()) < 2 or len(name) > 255:
+        raise ModelRetry("Ask the user for their full name (first and last).")
+    try:
+        rep = await reps.create_rep(
+            deps.db,
+            telegram_id=deps.actor.telegram_id,
+            telegram_username=deps.actor.username,
+            name=name.strip(),
+            email=email,
+            language=deps.actor.language or "ru",
+            timezone=deps.rules.default_timezone,
+            now=deps.now(),
+        )
+    except EmailTaken:
+        raise ModelRetry(
+            f"{email} is already registered to someone else; ask the user for their own email."
+        ) from None
+    admins = await notices.application_to_admins(deps, rep)
+    return {"status": "pending", "name": rep.name, "email": rep.email, "admins_notified": admins}
+
+
+@tool_for(registration, *Role)
+async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
+    """The user's own registration: status, email, calendar, their prospects. Use it to greet a
+    known user with their status, and whenever they ask about themselves."""
+    actor = ctx.deps.actor
+    rep = actor.rep
+    status: dict[str, Any] = {"role": actor.role, "is_admin": actor.is_admin}
+    if rep is None or rep.status in (RepStatus.REMOVED, RepStatus.REJECTED):
+        status["registered"] = False
+        return status
+    own = await prospects.get_prospects_for_rep(ctx.deps.db, rep_id=rep.id)
+    status |= {
+        "registered": True,
+        "name": rep.name,
+        "email": rep.email,
+        "status": rep.status,
+        "calendar_connected": rep.calendar_connected_at is not None,
+        "prospects": [{"name": p.name, "status": p.status} for p in own],
+    }
+    return status
+
+
+@tool_for(registration, *REGISTERED)
+async def update_my_email(ctx: RunContext[Deps], email: str) -> dict[str, str]:
+    """Change the user's own corporate email.
+
+    Args:
+        email: the new corporate email address, exactly as the user wrote it
+    """
+    deps = ctx.deps
+    rep = _own(deps)
+    email = corporate_email(email, deps.rules.corporate_email_domain)
+    try:
+        updated = await reps.update_rep(deps.db, rep_id=rep.id, email=email, now=deps.now())
+    except EmailTaken:
+        raise ModelRetry(f"{email} belongs to another rep; ask the user for their own.") from None
+    return {"email": updated.email, "previous": rep.email}
+
+
+@tool_for(registration, *REGISTERED)
+async def unregister_me(ctx: RunContext[Deps]) -> dict[str, str]:
+    """Cancel the user's own registration or application (they can come back later). The user
+    is asked to confirm with buttons before anything happens."""
+    deps = ctx.deps
+    rep = _own(deps)
+    confirm(
+        ctx,
+        {
+            "ru": "Вы уверены, что хотите отключиться от системы? Это отменит вашу регистрацию.",
+            "en": "Are you sure you want to leave? This cancels your registration.",
+        },
+    )
+    removed = await reps.remove_rep(deps.db, rep_id=rep.id, reason="unregistered", now=deps.now())
+    return {"status": removed.status}
+
+
+def _own(deps: Deps) -> Rep:
+    if deps.actor.rep is None:
+        raise NotDone("this user has no registration")
+    return deps.actor.rep

@@ -1,0 +1,141 @@
+"""Admin tools for the team registry: who is pending, approve, reject, suspend, remove."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic_ai import FunctionToolset, RunContext
+
+from db import reps
+from db.errors import InvalidTransition
+from db.models import Rep, RepStatus
+from tools import notices
+from tools.access import NotDone, confirm, tool_for
+from tools.actor import Role
+from tools.deps import Deps
+from tools.refs import one_rep
+
+team = FunctionToolset[Deps]()
+
+
+def rep_card(rep: Rep) -> dict[str, Any]:
+    return {
+        "id": str(rep.id),
+        "name": rep.name,
+        "email": rep.email,
+        "status": rep.status,
+        "telegram": f"@{rep.telegram_username}" if rep.telegram_username else rep.telegram_id,
+        "registered": rep.registered_at.date().isoformat(),
+    }
+
+
+@tool_for(team, Role.ADMIN)
+async def list_reps(
+    ctx: RunContext[Deps],
+    status: Literal["pending", "active", "suspended", "rejected", "removed", "all"] = "pending",
+) -> list[dict[str, Any]]:
+    """The team's reps with one status ("who's pending?" is the default), oldest first.
+
+    Args:
+        status: pending, active, suspended, rejected, removed, or all
+    """
+    found = await reps.list_reps(ctx.deps.db, status=None if status == "all" else RepStatus(status))
+    return [rep_card(r) for r in found]
+
+
+@tool_for(team, Role.ADMIN)
+async def approve_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
+    """Approve a pending application (or reinstate a suspended rep); the rep is told.
+
+    Args:
+        rep: the rep's id, @username, email or name
+    """
+    deps = ctx.deps
+    target = await one_rep(deps, rep)
+    try:
+        approved = await reps.approve_rep(
+            deps.db,
+            rep_id=target.id,
+            now=deps.now(),
+            by_telegram_id=deps.actor.telegram_id,
+            by_rep_id=deps.actor.rep.id if deps.actor.rep else None,
+        )
+    except InvalidTransition as e:
+        raise NotDone(f"{target.name} is {e.current} and cannot be approved") from None
+    await notices.status_to_rep(deps, approved, "approved")
+    return {**rep_card(approved), "rep_told": True}
+
+
+@tool_for(team, Role.ADMIN)
+async def reject_rep(ctx: RunContext[Deps], rep: str, reason: str | None = None) -> dict[str, Any]:
+    """Reject a pending application; the applicant is told (with the reason, if given).
+
+    Args:
+        rep: the rep's id, @username, email or name
+        reason: why, in a few words, if the admin gave one
+    """
+    deps = ctx.deps
+    target = await one_rep(deps, rep)
+    try:
+        rejected = await reps.reject_rep(deps.db, rep_id=target.id, reason=reason, now=deps.now())
+    except InvalidTransition as e:
+        raise NotDone(
+            f"{target.name} is {e.current}; only pending applications are rejected"
+        ) from None
+    await notices.status_to_rep(deps, rejected, "rejected", reason)
+    return {**rep_card(rejected), "rep_told": True}
+
+
+@tool_for(team, Role.ADMIN)
+async def suspend_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
+    """Suspend an active rep (they keep their data; approve_rep reinstates them). The admin is
+    asked to confirm with buttons first.
+
+    Args:
+        rep: the rep's id, @username, email or name
+    """
+    deps = ctx.deps
+    target = await one_rep(deps, rep)
+    if target.status is not RepStatus.ACTIVE:
+        raise NotDone(f"{target.name} is {target.status}; only active reps can be suspended")
+    confirm(
+        ctx,
+        {
+            "ru": f"Приостановить доступ {target.name} ({target.email})?",
+            "en": f"Suspend {target.name} ({target.email})?",
+        },
+    )
+    suspended = await _change(deps, target, reps.suspend_rep)
+    await notices.status_to_rep(deps, suspended, "suspended")
+    return {**rep_card(suspended), "rep_told": True}
+
+
+@tool_for(team, Role.ADMIN)
+async def remove_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
+    """Remove a rep from the team. The admin is asked to confirm with buttons first.
+
+    Args:
+        rep: the rep's id, @username, email or name
+    """
+    deps = ctx.deps
+    target = await one_rep(deps, rep)
+    if target.status in (RepStatus.REMOVED, RepStatus.REJECTED):
+        raise NotDone(f"{target.name} is already {target.status}")
+    confirm(
+        ctx,
+        {
+            "ru": f"Удалить {target.name} ({target.email}) из команды?",
+            "en": f"Remove {target.name} ({target.email}) from the team?",
+        },
+    )
+    removed = await _change(deps, target, reps.remove_rep)
+    await notices.status_to_rep(deps, removed, "removed")
+    return {**rep_card(removed), "rep_told": True}
+
+
+async def _change(deps: Deps, target: Rep, change: Any) -> Rep:
+    try:
+        changed: Rep = await change(deps.db, rep_id=target.id, now=deps.now())
+    except InvalidTransition as e:
+        raise NotDone(f"{target.name} is now {e.current}") from None
+    return changed

@@ -1,0 +1,18 @@
+"""Every toolset the agent has; each tool is offered by role (see `tools.access`)."""
+
+from __future__ import annotations
+
+from pydantic_ai import FunctionToolset
+
+from tools.deps import Deps
+from tools.prospects import prospect_tools
+from tools.registration import registration
+from tools.team import team
+
+
+def toolsets() -> list[FunctionToolset[Deps]]:
+    return [registration, team, prospect_tools]
+
+
+def tool_names() -> set[str]:
+    return {name for toolset in toolsets() for name in toolset.tools}
