@@ -15,6 +15,7 @@ from pydantic_ai.messages import (
     TextPart,
     ToolCallPart,
     ToolReturnPart,
+    UserPromptPart,
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -35,6 +36,7 @@ class Script:
     offered: list[set[str]] = field(default_factory=list)
     returns: list[ToolReturnPart] = field(default_factory=list)
     instructions: list[str] = field(default_factory=list)
+    prompts: list[str] = field(default_factory=list)
 
     def call(self, tool: str, **args: Any) -> Script:
         self.steps.append([(tool, args)])
@@ -50,6 +52,7 @@ class Script:
         last = messages[-1]
         if isinstance(last, ModelRequest):
             self.returns += [p for p in last.parts if isinstance(p, ToolReturnPart)]
+            self.prompts += [str(p.content) for p in last.parts if isinstance(p, UserPromptPart)]
         assert self.steps, "the script ran out of steps"
         step = self.steps.popleft()
         if isinstance(step, str):
