@@ -9,7 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from agent.console import converse, lines_from_terminal
 from agent.database import database, embedded_server
+from agent.model import ModelNotConfigured, build_model
+from agent.runtime import runtime
 from agent.settings import Settings, SettingsError, load_settings
 from db.embedded import EmbeddedDatabaseError
 from db.migrate import MigrationError, applied_migrations, migrate
@@ -88,6 +91,34 @@ def db_command() -> None:
         _fail(str(e))
     table.add_row("migrations", ", ".join(names) or "none applied (run `salesbot migrate`)")
     console.print(table)
+
+
+@app.command("chat")
+def chat_command(
+    as_id: int = typer.Option(
+        None, "--as", help="Telegram id to speak as (default: the first admin, else 1)."
+    ),
+) -> None:
+    """Talk to the agent in the terminal, as any Telegram id, without Telegram."""
+    settings = _settings()
+    try:
+        model = build_model(settings)
+    except ModelNotConfigured as e:
+        _fail(str(e))
+    speaker = as_id if as_id is not None else (settings.admin_telegram_ids or (1,))[0]
+
+    async def run() -> None:
+        async with runtime(settings, model) as rt:
+            await converse(
+                rt, lines_from_terminal(lambda: f"[{speaker}] > "), console, as_id=speaker
+            )
+
+    try:
+        asyncio.run(run())
+    except (EmbeddedDatabaseError, MigrationError, OSError) as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        pass
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from importlib import resources
 
 import asyncpg
 
-from db.queries import Queries
+from db.queries import Connection, Queries
 
 _q = Queries("migrations")
 _FILE = re.compile(r"^(\d{3})_(\w+)\.sql$")
@@ -49,7 +49,7 @@ def discover() -> list[Migration]:
 
 
 async def migrate(
-    conn: asyncpg.Connection, *, migrations: list[Migration] | None = None
+    conn: Connection, *, migrations: list[Migration] | None = None
 ) -> list[Migration]:
     """Applies what is missing and returns it; safe to run twice or from two processes."""
     migrations = discover() if migrations is None else migrations
@@ -75,7 +75,7 @@ async def migrate(
         await _q.execute(conn, "unlock", key=LOCK_KEY)
 
 
-async def applied_migrations(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+async def applied_migrations(conn: Connection) -> list[asyncpg.Record]:
     if not await _q.fetchval(conn, "table_exists"):
         return []
     return await _q.fetch(conn, "applied")

@@ -22,8 +22,8 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from agent.assistant import build_agent
 from agent.turn import Inbound, Runtime, Sender, TurnResult, run_turn
 from db.pool import create_pool
-from tools.deps import Rules
 from tests.conftest import NOW
+from tools.deps import Rules
 
 ADMIN = 1000
 

@@ -41,8 +41,7 @@ async def test_registration_in_russian_from_the_first_hello(talk):
         "ru",
         "ivan_sales",
     )
-    sent = [(m.chat_id, m.text, m.buttons) for m in done.messages]
-    assert eval(repr(sent).replace(str(rep.id), "REP")) == snapshot(
+    assert sent(done, REP=rep.id) == snapshot(
         [
             (
                 1000,

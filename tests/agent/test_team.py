@@ -65,7 +65,7 @@ async def test_admin_asks_who_is_pending(talk, question, reply):
 
 
 async def test_admin_approves_one_and_rejects_another_and_both_are_told(talk):
-    ivan, maria = await applicants(talk.runtime.pool)
+    await applicants(talk.runtime.pool)
     talk.script.call("approve_rep", rep="@ivan").say("Иван Иванов одобрен, я ему написал.")
     approved = await talk.say(ADMIN, "одобри Ивана")
     talk.script.call(
@@ -167,7 +167,7 @@ async def test_approving_a_rep_who_does_not_exist_changes_nothing(talk):
 
 @pytest.mark.parametrize("who", ["active", "pending", "stranger"])
 async def test_non_admins_are_not_offered_and_refused_admin_tools(talk, who):
-    ivan, maria = await applicants(talk.runtime.pool)
+    await applicants(talk.runtime.pool)
     caller = {"active": PETR, "pending": MARIA, "stranger": 777}[who]
     if who == "active":
         async with talk.runtime.pool.acquire() as conn:
