@@ -1,0 +1,82 @@
+"""A scripted OpenAI-compatible Chat Completions server on a local port, for wire tests."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class FakeOpenAI:
+    replies: deque[dict[str, Any] | int] = field(default_factory=deque)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+
+    def tool_call(self, name: str, arguments: dict[str, Any]) -> FakeOpenAI:
+        n = len(self.replies)
+        call = {
+            "id": f"call_{n}",
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments, ensure_ascii=False)},
+        }
+        self.replies.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        return self
+
+    def text(self, content: str) -> FakeOpenAI:
+        self.replies.append({"role": "assistant", "content": content})
+        return self
+
+    def failure(self, status: int) -> FakeOpenAI:
+        self.replies.append(status)
+        return self
+
+    def serve(self) -> tuple[ThreadingHTTPServer, str]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append(body)
+                fake.headers.append(dict(self.headers))
+                if self.path != "/v1/chat/completions" or not fake.replies:
+                    return self._send(404, {"error": {"message": "unexpected request"}})
+                reply = fake.replies.popleft()
+                if isinstance(reply, int):
+                    return self._send(
+                        reply, {"error": {"message": "overloaded", "type": "server_error"}}
+                    )
+                finish = "tool_calls" if reply.get("tool_calls") else "stop"
+                return self._send(
+                    200,
+                    {
+                        "id": f"chatcmpl-{len(fake.requests)}",
+                        "object": "chat.completion",
+                        "created": 1_790_000_000,
+                        "model": body["model"],
+                        "choices": [{"index": 0, "message": reply, "finish_reason": finish}],
+                        "usage": {
+                            "prompt_tokens": 120,
+                            "completion_tokens": 12,
+                            "total_tokens": 132,
+                        },
+                    },
+                )
+
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
