@@ -3,6 +3,7 @@ trimmed at user-turn boundaries so a tool call never loses its return."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -16,7 +17,12 @@ MAX_MESSAGES = 40
 
 
 def dump(messages: list[ModelMessage]) -> dict[str, Any]:
-    return {"v": VERSION, "messages": ModelMessagesTypeAdapter.dump_python(messages, mode="json")}
+    """Instructions are left out: they are rebuilt for every request, and they are most of it."""
+    lean = [
+        dataclasses.replace(m, instructions=None) if isinstance(m, ModelRequest) else m
+        for m in messages
+    ]
+    return {"v": VERSION, "messages": ModelMessagesTypeAdapter.dump_python(lean, mode="json")}
 
 
 def load(stored: Any) -> list[ModelMessage]:

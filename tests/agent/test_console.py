@@ -16,7 +16,8 @@ async def test_a_registration_and_its_approval_in_the_terminal(talk):
     talk.script.call("register_rep", name="Иван Иванов", email="ivan@truerealestate.bali")
     talk.script.say("Спасибо! Заявка отправлена.")
     talk.script.call("approve_rep", rep="user501").say("Иван одобрен.")
-    out = Console(file=io.StringIO(), width=120, color_system=None)
+    screen = io.StringIO()
+    out = Console(file=screen, width=120, color_system=None)
 
     await converse(
         talk.runtime,
@@ -31,7 +32,7 @@ async def test_a_registration_and_its_approval_in_the_terminal(talk):
         out,
         as_id=501,
     )
-    transcript = out.file.getvalue()
+    transcript = screen.getvalue()
     assert transcript == snapshot("""\
 Type a message as the current user. Commands: /as ID (speak as another Telegram id), /press BUTTON (press a button of \n\
 the last message with buttons: confirm, cancel, approve, reject, or its text), /help, /quit.

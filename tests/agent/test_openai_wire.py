@@ -1,6 +1,7 @@
 """A registration through the real `openai` client over HTTP, against a scripted server."""
 
 import pytest
+from pydantic import SecretStr
 
 from agent.assistant import build_agent
 from agent.model import ModelNotConfigured, build_model
@@ -17,8 +18,11 @@ from tools.deps import Rules
 async def wire(db_dsn):
     fake = FakeOpenAI()
     server, url = fake.serve()
-    settings = Settings(
-        _env_file=None, openai_base_url=url, openai_api_key="sk-test", salesbot_model="scripted-1"
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        openai_base_url=url,
+        openai_api_key=SecretStr("sk-test"),
+        salesbot_model="scripted-1",
     )
     pool = await create_pool(db_dsn)
     rt = Runtime(
@@ -84,4 +88,4 @@ async def test_a_model_that_is_down_gets_an_apology_and_changes_nothing(wire):
 
 def test_without_a_key_the_error_says_what_to_set():
     with pytest.raises(ModelNotConfigured, match="set OPENAI_API_KEY"):
-        build_model(Settings(_env_file=None))
+        build_model(Settings(_env_file=None))  # type: ignore[call-arg]

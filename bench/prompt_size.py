@@ -1,0 +1,66 @@
+"""What each request costs before the conversation: instructions plus tool schemas, as the
+`openai` client sends them, counted with the o200k_base tokenizer (GPT-4o / GPT-4.1 / GPT-5).
+
+    python bench/prompt_size.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from bpe_openai import get_encoding
+
+from agent.assistant import build_agent
+from agent.model import build_model
+from agent.settings import Settings
+from agent.turn import Inbound, Runtime, Sender, run_turn
+from bench.common import scratch_database
+from db.pool import create_pool
+from db.reps import approve_rep, create_rep
+from tests.agent.fake_openai import FakeOpenAI
+from tests.agent.scripted import Clock
+from tools.deps import Rules
+
+ADMIN, REP, STRANGER = 1000, 501, 777
+
+
+async def main() -> None:
+    encoding = get_encoding("o200k_base")
+    fake = FakeOpenAI()
+    server, url = fake.serve()
+    settings = Settings(_env_file=None, openai_base_url=url, openai_api_key="x", salesbot_model="m")
+    async with scratch_database() as dsn:
+        pool = await create_pool(dsn)
+        clock = Clock()
+        async with pool.acquire() as conn:
+            rep = await create_rep(
+                conn,
+                telegram_id=REP,
+                name="Иван Иванов",
+                email="ivan@truerealestate.bali",
+                now=clock(),
+            )
+            await approve_rep(conn, rep_id=rep.id, now=clock())
+        rt = Runtime(
+            pool=pool,
+            agent=build_agent(),
+            model=build_model(settings),
+            clock=clock,
+            rules=Rules(admin_ids=(ADMIN,)),
+        )
+        print(f"{'actor':10} {'tools':>5} {'instructions':>13} {'tool schemas':>13} {'total':>6}")
+        for label, telegram_id in (("stranger", STRANGER), ("rep", REP), ("admin", ADMIN)):
+            fake.text("ok")
+            await run_turn(rt, Inbound(telegram_id, Sender(telegram_id), text="hi"))
+            request = fake.requests[-1]
+            system = "\n".join(m["content"] for m in request["messages"] if m["role"] == "system")
+            tools = json.dumps(request["tools"], ensure_ascii=False)
+            a, b = len(encoding.encode(system)), len(encoding.encode(tools))
+            print(f"{label:10} {len(request['tools']):>5} {a:>13} {b:>13} {a + b:>6}")
+        await pool.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
