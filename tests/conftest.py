@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -106,3 +107,13 @@ async def conn(shared_db: str) -> AsyncIterator[asyncpg.Connection]:
     finally:
         await transaction.rollback()
         await connection.close()
+
+
+@pytest.fixture
+async def talk(db_dsn: str) -> AsyncIterator[Any]:
+    """A dialogue with the agent over its own database, the model scripted by the test."""
+    from tests.agent.scripted import dialogue
+
+    conversation, pool = await dialogue(db_dsn)
+    yield conversation
+    await pool.close()

@@ -1,0 +1,117 @@
+from inline_snapshot import snapshot
+
+from db.prospects import get_prospect
+from db.reps import approve_rep, create_rep
+from tests.agent.scripted import ADMIN, sent
+from tests.conftest import NOW
+
+IVAN, OLGA = 501, 502
+
+
+async def team(talk):
+    async with talk.runtime.pool.acquire() as conn:
+        ivan = await create_rep(
+            conn, telegram_id=IVAN, name="Иван Иванов", email="ivan@truerealestate.bali", now=NOW
+        )
+        olga = await create_rep(
+            conn,
+            telegram_id=OLGA,
+            name="Olga Smirnova",
+            email="olga@truerealestate.bali",
+            language="en",
+            now=NOW,
+        )
+        await approve_rep(conn, rep_id=ivan.id, now=NOW)
+        await approve_rep(conn, rep_id=olga.id, now=NOW.replace(minute=5))
+    return ivan, olga
+
+
+async def test_an_admin_adds_a_prospect_and_it_goes_to_the_least_loaded_rep(talk):
+    await team(talk)
+    talk.script.call("assign_prospect", prospect="Алексей Петров", rep="Иван")
+    talk.script.call(
+        "add_prospect",
+        name="Anna Berg",
+        telegram="anna_b",
+        email="Anna@Example.com",
+        context="Villa in Canggu, $400k",
+    )
+    talk.script.call("assign_prospect", prospect="Anna Berg").say("Done.")
+    result = await talk.say(
+        ADMIN,
+        "give Alexey to Ivan; add Anna Berg @anna_b anna@example.com, villa in Canggu $400k, and assign her",
+    )
+
+    added = talk.script.returns[1].content
+    assert (added["telegram"], added["email"], added["status"]) == (
+        "@anna_b",
+        "anna@example.com",
+        "unreached",
+    )
+    assert sent(result, ANNA=added["id"]) == snapshot(
+        [
+            (
+                501,
+                """\
+Вам назначен новый клиент: Алексей Петров.
+Интересуется виллой в Чангу, бюджет $300-500k\
+""",
+                None,
+            ),
+            (
+                502,
+                """\
+A new prospect is assigned to you: Anna Berg.
+Villa in Canggu, $400k\
+""",
+                None,
+            ),
+            (1000, "Done.", None),
+        ]
+    )
+    async with talk.runtime.pool.acquire() as conn:
+        anna = await get_prospect(conn, prospect_id=added["id"])
+    assert anna is not None and anna.assigned_rep_id is not None
+
+
+async def test_a_rep_sees_and_updates_only_their_own_prospects(talk):
+    ivan, olga = await team(talk)
+    talk.script.call("assign_prospect", prospect="test_prospect_001", rep=str(ivan.id))
+    talk.script.call("assign_prospect", prospect="test_prospect_002", rep=str(olga.id)).say("ok")
+    await talk.say(ADMIN, "assign")
+
+    talk.script.call("list_my_prospects").say("У вас один клиент: Алексей Петров.")
+    await talk.say(IVAN, "мои клиенты?")
+    assert [p["name"] for p in talk.script.last_return()] == ["Алексей Петров"]
+
+    talk.script.call(
+        "update_prospect_status", prospect="Алексей", status="contacted", note="написал в Telegram"
+    )
+    talk.script.call("update_prospect_status", prospect="Мария Козлова", status="contacted").say(
+        "Записал."
+    )
+    await talk.say(IVAN, "написал Алексею и Марии")
+    mine, theirs = talk.script.returns[-2:]
+    assert mine.content["status"] == "contacted"
+    assert "No prospect matches 'Мария Козлова' among this rep's prospects" in theirs.content
+    async with talk.runtime.pool.acquire() as conn:
+        alexey = await get_prospect(conn, prospect_id="test_prospect_001")
+        maria = await get_prospect(conn, prospect_id="test_prospect_002")
+        note = await conn.fetchval("SELECT body FROM activities WHERE kind = 'contact'")
+    assert alexey is not None and alexey.status == "contacted" and alexey.last_contact_at == NOW
+    assert maria is not None and maria.status == "unreached"
+    assert note == "написал в Telegram"
+
+
+async def test_an_impossible_status_change_is_reported_not_done(talk):
+    ivan, _ = await team(talk)
+    talk.script.call("assign_prospect", prospect="test_prospect_001", rep=str(ivan.id))
+    talk.script.call("update_prospect_status", prospect="test_prospect_001", status="converted")
+    talk.script.call(
+        "update_prospect_status", prospect="test_prospect_001", status="unreached"
+    ).say("ok")
+    await talk.say(ADMIN, "Alexey bought, then mark him unreached")
+    assert (
+        talk.script.last_return()
+        == "Not done: Алексей Петров is converted and cannot become unreached"
+    )
