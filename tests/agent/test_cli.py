@@ -66,3 +66,11 @@ def test_a_wrong_setting_stops_the_command_with_its_name(env, tmp_path):
 Invalid setting:
   ADMIN_TELEGRAM_IDS: 'me' is not a Telegram id; use numbers separated by commas (got '42,me')
 """)
+
+
+def test_chat_without_a_model_says_what_to_set(env, tmp_path):
+    clean = {k: v for k, v in env.items() if not k.startswith("OPENAI_")}
+    result = salesbot("chat", env=clean, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "set OPENAI_API_KEY" in result.stderr
+    assert "OPENAI_BASE_URL" in result.stderr
