@@ -98,16 +98,11 @@ async def suspend_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
     target = await one_rep(deps, rep)
     if target.status is not RepStatus.ACTIVE:
         raise NotDone(f"{target.name} is {target.status}; only active reps can be suspended")
-    confirm(
-        ctx,
-        {
-            "ru": f"Приостановить доступ {target.name} ({target.email})?",
-            "en": f"Suspend {target.name} ({target.email})?",
-        },
-    )
-    suspended = await _change(deps, target, reps.suspend_rep)
-    await notices.status_to_rep(deps, suspended, "suspended")
-    return {**rep_card(suspended), "rep_told": True}
+    question = {
+        "ru": f"Приостановить доступ {target.name} ({target.email})?",
+        "en": f"Suspend {target.name} ({target.email})?",
+    }
+    return await _confirmed_change(ctx, target, question, reps.suspend_rep, "suspended")
 
 
 @tool_for(team, Role.ADMIN)
@@ -121,21 +116,22 @@ async def remove_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
     target = await one_rep(deps, rep)
     if target.status in (RepStatus.REMOVED, RepStatus.REJECTED):
         raise NotDone(f"{target.name} is already {target.status}")
-    confirm(
-        ctx,
-        {
-            "ru": f"Удалить {target.name} ({target.email}) из команды?",
-            "en": f"Remove {target.name} ({target.email}) from the team?",
-        },
-    )
-    removed = await _change(deps, target, reps.remove_rep)
-    await notices.status_to_rep(deps, removed, "removed")
-    return {**rep_card(removed), "rep_told": True}
+    question = {
+        "ru": f"Удалить {target.name} ({target.email}) из команды?",
+        "en": f"Remove {target.name} ({target.email}) from the team?",
+    }
+    return await _confirmed_change(ctx, target, question, reps.remove_rep, "removed")
 
 
-async def _change(deps: Deps, target: Rep, change: Any) -> Rep:
+async def _confirmed_change(
+    ctx: RunContext[Deps], target: Rep, question: dict[str, str], change: Any, notice: str
+) -> dict[str, Any]:
+    """Asks the admin first; once confirmed, changes the status and tells the rep."""
+    confirm(ctx, question)
+    deps = ctx.deps
     try:
         changed: Rep = await change(deps.db, rep_id=target.id, now=deps.now())
     except InvalidTransition as e:
         raise NotDone(f"{target.name} is now {e.current}") from None
-    return changed
+    await notices.status_to_rep(deps, changed, notice)
+    return {**rep_card(changed), "rep_told": True}
