@@ -4,6 +4,7 @@ one transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,10 +106,11 @@ async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
             now=now,
         )
         deps = Deps(db=conn, actor=actor, clock=rt.clock, rules=rt.rules, turn_id=turn_id)
-        prompt, answers = _resume(chat, inbound, now)
+        messages = history.load(chat.history)
+        prompt, answers = _resume(chat, inbound, now, paused=bool(messages))
         result = await rt.agent.run(
             prompt,
-            message_history=history.load(chat.history),
+            message_history=messages,
             deferred_tool_results=answers,
             deps=deps,
             model=rt.model,
@@ -150,20 +152,17 @@ async def _actor(conn: Connection, rt: Runtime, inbound: Inbound, spoken: str | 
         first_name=sender.first_name,
         language=spoken,
     )
-    if spoken and spoken != actor.language:
-        actor = Actor(
-            actor.telegram_id, actor.role, actor.rep, actor.username, actor.first_name, spoken
-        )
-    return actor
+    return dataclasses.replace(actor, language=spoken) if spoken else actor
 
 
 def _resume(
-    chat: ChatState, inbound: Inbound, now: datetime
+    chat: ChatState, inbound: Inbound, now: datetime, *, paused: bool
 ) -> tuple[str | None, DeferredToolResults | None]:
-    """The prompt for this run, and the answers to a confirmation the run paused on, if any."""
+    """The prompt for this run, and the answers to a confirmation the run paused on, if any.
+    Without the history that holds the paused call (it no longer loaded), there is none."""
     prompt = inbound.text if inbound.text is not None else _pressed(inbound.press)
     pending = chat.pending_approval
-    if not pending:
+    if not pending or not paused:
         return prompt, None
     expired = chat.pending_expires_at is not None and now >= chat.pending_expires_at
     answer = {CONFIRM: True, CANCEL: False}.get(

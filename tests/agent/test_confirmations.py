@@ -129,3 +129,16 @@ async def test_an_admin_confirms_a_suspension_and_the_rep_is_told(talk):
         ("suspend_rep", "confirmation_asked"),
         ("suspend_rep", "confirmed"),
     ]
+
+
+async def test_a_confirmation_whose_history_was_lost_does_not_block_the_chat(talk):
+    await registered(talk)
+    talk.script.call("unregister_me")
+    await talk.say(IVAN, "хочу отключиться")
+    async with talk.runtime.pool.acquire() as conn:
+        await conn.execute('UPDATE chats SET history = \'{"v": 1, "messages": [{"kind": "?"}]}\'')
+    talk.script.say("Привет! Чем помочь?")
+    result = await talk.say(IVAN, "да")
+    assert not result.failed
+    assert await status(talk) == "active"
+    assert talk.script.prompts[-1] == "да"
