@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
@@ -86,8 +85,4 @@ async def _turn(rt: Runtime, inbound: Inbound, out: Console) -> None:
             )
             out.print(f"    {labels}")
     async with rt.pool.acquire() as conn:
-        await outbox.mark_sent(conn, ids=[m.id for m in result.messages], now=_now(rt))
-
-
-def _now(rt: Runtime) -> datetime:
-    return rt.clock()
+        await outbox.mark_sent(conn, ids=[m.id for m in result.messages], now=rt.clock())

@@ -6,8 +6,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from db.queries import Executor, Queries
 
 _q = Queries("audit")
@@ -41,7 +39,3 @@ async def record(
         detail=detail,
         now=now,
     )
-
-
-async def recent(db: Executor, *, limit: int = 50) -> list[asyncpg.Record]:
-    return await _q.fetch(db, "recent", limit=limit)

@@ -22,8 +22,7 @@ class ChatState:
 
 async def lock_chat(db: Executor, *, chat_id: int, now: datetime) -> ChatState:
     """The chat's state, locked until the end of the caller's transaction."""
-    await _q.execute(db, "lock", chat_id=chat_id, now=now)
-    row = await _q.fetchrow(db, "get_for_update", chat_id=chat_id)
+    row = await _q.fetchrow(db, "lock", chat_id=chat_id, now=now)
     assert row is not None
     return ChatState(
         chat_id=row["chat_id"],

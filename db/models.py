@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, time
 from enum import StrEnum
-from typing import Any, Self
+from typing import Self
 from uuid import UUID
 
 import asyncpg
@@ -92,7 +92,3 @@ class Prospect(_Row):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", ProspectStatus(self.status))
-
-
-def as_dict(row: Any) -> dict[str, Any]:
-    return dataclasses.asdict(row)

@@ -3,6 +3,3 @@ INSERT INTO audit_log (turn_id, actor_telegram_id, actor_rep_id, actor_role, too
                        allowed, outcome, detail, created_at)
 VALUES (:turn_id, :actor_telegram_id, :actor_rep_id, :actor_role, :tool, :args,
         :allowed, :outcome, :detail, :now);
-
--- name: recent
-SELECT * FROM audit_log ORDER BY id DESC LIMIT :limit;

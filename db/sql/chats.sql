@@ -1,11 +1,9 @@
 -- name: lock
--- Creates the chat on first contact.
+-- Creates the chat on first contact; either way the row stays locked until the turn commits,
+-- so a chat has one turn at a time.
 INSERT INTO chats (chat_id, created_at, updated_at) VALUES (:chat_id, :now, :now)
-ON CONFLICT (chat_id) DO NOTHING;
-
--- name: get_for_update
--- Holds the chat for this turn: one turn at a time per chat.
-SELECT * FROM chats WHERE chat_id = :chat_id FOR UPDATE;
+ON CONFLICT (chat_id) DO UPDATE SET chat_id = EXCLUDED.chat_id
+RETURNING *;
 
 -- name: save
 UPDATE chats
