@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from telegram.error import InvalidToken
 
+from agent.bot import run_bot
 from agent.console import converse, lines_from_terminal
 from agent.database import database, embedded_server
 from agent.model import ModelNotConfigured, build_model
@@ -91,6 +94,39 @@ def db_command() -> None:
         _fail(str(e))
     table.add_row("migrations", ", ".join(names) or "none applied (run `salesbot migrate`)")
     console.print(table)
+
+
+@app.command("run")
+def run_command(
+    webhook: str = typer.Option(
+        None,
+        "--webhook",
+        help="Receive updates at this public https URL instead of long polling "
+        "(default: TELEGRAM_WEBHOOK_URL).",
+    ),
+) -> None:
+    """Run the bot in Telegram (starts the embedded database when DATABASE_URL is unset)."""
+    settings = _settings()
+    if settings.telegram_bot_token is None:
+        _fail(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in "
+            ".env or the environment. To try the bot without Telegram, run `salesbot chat`."
+        )
+    try:
+        model = build_model(settings)
+    except ModelNotConfigured as e:
+        _fail(str(e))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        asyncio.run(run_bot(settings, model, webhook_url=webhook))
+    except InvalidToken:
+        _fail("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.")
+    except (EmbeddedDatabaseError, MigrationError, OSError) as e:
+        _fail(str(e))
 
 
 @app.command("chat")

@@ -58,6 +58,13 @@ def detect(text: str | None, fallback: str | None = None) -> str | None:
     return fallback
 
 
+def from_code(code: str | None) -> str | None:
+    """The language to answer in, from Telegram's `language_code`, before the user writes."""
+    if not code:
+        return None
+    return "ru" if code.split("-")[0].lower() == "ru" else "en"
+
+
 def yes_or_no(text: str | None) -> bool | None:
     """True for a yes, False for a no, None for anything else."""
     if not text:

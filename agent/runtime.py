@@ -30,10 +30,12 @@ def utc_now() -> datetime:
 
 
 @contextlib.asynccontextmanager
-async def runtime(settings: Settings, model: Model) -> AsyncIterator[Runtime]:
+async def runtime(
+    settings: Settings, model: Model, *, pool_size: int = 10
+) -> AsyncIterator[Runtime]:
     """A migrated database and a pool on it; the embedded server stops on exit."""
     with database(settings) as dsn:
-        pool = await create_pool(dsn)
+        pool = await create_pool(dsn, max_size=pool_size)
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     )
 
     telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0:8080"
+    turn_workers: int = Field(default=100, ge=1, le=1000)
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     corporate_email_domain: str = "truerealestate.bali"
     outreach_enabled: bool = True
@@ -62,6 +67,21 @@ class Settings(BaseSettings):
                     f"{bad[0]!r} is not a Telegram id; use numbers separated by commas"
                 )
             return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("telegram_api_url", "telegram_webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{value!r} is not HOST:PORT such as 0.0.0.0:8080")
         return value
 
     @field_validator("corporate_email_domain")

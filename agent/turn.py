@@ -20,8 +20,9 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models import Model
 
 from agent import history, language
-from db import outbox, turns
+from db import inbox, outbox, turns
 from db.chats import ChatState, lock_chat, save_chat
+from db.inbox import Claim
 from db.outbox import Buttons, OutboxMessage
 from db.queries import Connection
 from tools.access import audit_refusal, offered
@@ -53,17 +54,25 @@ class Sender:
     telegram_id: int
     username: str | None = None
     first_name: str | None = None
+    language_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """A message typed, or a button pressed (its callback data), in a private chat."""
+    """A message typed, or a button pressed (its callback data), in a private chat. A note
+    tells the model how it arrived (an edit, a command); it is not the user's words. A claim
+    on an inbox item is finished in the turn's own transaction."""
 
     chat_id: int
     sender: Sender
     text: str | None = None
     press: str | None = None
-    inbox_id: int | None = None
+    note: str | None = None
+    claim: Claim | None = None
+
+
+class ClaimLost(Exception):
+    """The item's lease ran out and another worker took it: this turn must leave no trace."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +94,8 @@ class TurnResult:
 async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     try:
         return await _turn(rt, inbound)
+    except ClaimLost:
+        raise
     except Exception as e:  # the model or a service failed: nothing was committed
         log.exception("turn failed in chat %s", inbound.chat_id)
         return await _apologise(rt, inbound, e)
@@ -94,12 +105,12 @@ async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     now = rt.clock()
     async with rt.pool.acquire() as conn, conn.transaction():
         chat = await lock_chat(conn, chat_id=inbound.chat_id, now=now)
-        spoken = language.detect(inbound.text, chat.language)
+        spoken = _spoken(inbound, chat)
         actor = await _actor(conn, rt, inbound, spoken)
         turn_id = await turns.start_turn(
             conn,
             chat_id=inbound.chat_id,
-            inbox_id=inbound.inbox_id,
+            inbox_id=inbound.claim.id if inbound.claim else None,
             actor_telegram_id=actor.telegram_id,
             actor_role=actor.role,
             model=rt.model.model_name,
@@ -139,6 +150,7 @@ async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
             outcome="confirmation" if pending else "ok",
             now=now,
         )
+        await _finish_claim(conn, inbound.claim, now)
         return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id))
 
 
@@ -160,7 +172,8 @@ def _resume(
 ) -> tuple[str | None, DeferredToolResults | None]:
     """The prompt for this run, and the answers to a confirmation the run paused on, if any.
     Without the history that holds the paused call (it no longer loaded), there is none."""
-    prompt = inbound.text if inbound.text is not None else _pressed(inbound.press)
+    said = inbound.text if inbound.text is not None else _pressed(inbound.press)
+    prompt = "\n".join(p for p in (inbound.note, said) if p) or None
     pending = chat.pending_approval
     if not pending or not paused:
         return prompt, None
@@ -227,11 +240,11 @@ async def _apologise(rt: Runtime, inbound: Inbound, error: Exception) -> TurnRes
     now = rt.clock()
     async with rt.pool.acquire() as conn, conn.transaction():
         chat = await lock_chat(conn, chat_id=inbound.chat_id, now=now)
-        spoken = language.detect(inbound.text, chat.language)
+        spoken = _spoken(inbound, chat)
         turn_id = await turns.start_turn(
             conn,
             chat_id=inbound.chat_id,
-            inbox_id=inbound.inbox_id,
+            inbox_id=inbound.claim.id if inbound.claim else None,
             actor_telegram_id=inbound.sender.telegram_id,
             actor_role="unknown",
             model=rt.model.model_name,
@@ -249,7 +262,20 @@ async def _apologise(rt: Runtime, inbound: Inbound, error: Exception) -> TurnRes
             outcome=f"failed: {type(error).__name__}",
             now=now,
         )
+        await _finish_claim(conn, inbound.claim, now, error=repr(error))
         return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id), True)
+
+
+def _spoken(inbound: Inbound, chat: ChatState) -> str | None:
+    known = chat.language or language.from_code(inbound.sender.language_code)
+    return language.detect(inbound.text, known)
+
+
+async def _finish_claim(
+    conn: Connection, claim: Claim | None, now: datetime, error: str | None = None
+) -> None:
+    if claim and not await inbox.finish(conn, claim=claim, now=now, error=error):
+        raise ClaimLost(f"inbox item {claim.id} was taken by another worker")
 
 
 def _kind(error: Exception) -> str:

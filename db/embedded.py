@@ -234,6 +234,7 @@ class EmbeddedPostgres:
         lines = {
             "listen_addresses": "",
             "unix_socket_directories": str(socket_dir),
+            "max_connections": "300",  # a running turn holds a connection for its transaction
             **self.settings,
         }
         conf = self.data_dir / "salesbot.conf"

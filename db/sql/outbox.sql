@@ -13,3 +13,58 @@ SELECT * FROM outbox WHERE chat_id = :chat_id AND buttons IS NOT NULL ORDER BY i
 -- name: mark_sent
 UPDATE outbox SET status = 'sent', sent_at = :now, attempts = attempts + 1
  WHERE id = ANY(:ids::bigint[]);
+
+-- name: enqueue_callback_answer
+INSERT INTO outbox (chat_id, kind, text, payload, dedupe_key, created_at, not_before)
+VALUES (:chat_id, 'callback_answer', '', :payload, :dedupe_key, :now, :now)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
+-- name: claim
+-- The oldest unsent message of each chat no one holds: chats are served at once, each in order.
+WITH heads AS (
+    SELECT DISTINCT ON (chat_id) id, locked_until, not_before
+      FROM outbox
+     WHERE status = 'pending'
+     ORDER BY chat_id, id
+), free AS (
+    SELECT id FROM heads
+     WHERE (locked_until IS NULL OR locked_until < :now) AND not_before <= :now
+     ORDER BY id
+     LIMIT :limit
+)
+UPDATE outbox
+   SET locked_by = :worker, locked_until = :until, attempts = attempts + 1
+ WHERE id IN (SELECT id FROM outbox WHERE id IN (SELECT id FROM free) FOR UPDATE SKIP LOCKED)
+   AND status = 'pending' AND (locked_until IS NULL OR locked_until < :now)
+RETURNING *;
+
+-- name: next_due
+SELECT min(not_before) FROM outbox WHERE status = 'pending';
+
+-- name: part_sent
+UPDATE outbox SET parts_sent = :parts_sent, telegram_message_id = :telegram_message_id
+ WHERE id = :id AND locked_by = :worker;
+
+-- name: settle
+-- The message's fate: sent, or never sendable (blocked by the user, refused by Telegram).
+UPDATE outbox
+   SET status = :status, sent_at = :now, locked_by = NULL, locked_until = NULL,
+       last_error = :error, telegram_message_id = coalesce(:telegram_message_id, telegram_message_id)
+ WHERE id = :id AND locked_by = :worker;
+
+-- name: retry_later
+UPDATE outbox
+   SET locked_by = NULL, locked_until = NULL, not_before = :not_before, last_error = :error,
+       attempts = attempts - :refund
+ WHERE id = :id AND locked_by = :worker AND status = 'pending';
+
+-- name: extend
+UPDATE outbox SET locked_until = :until
+ WHERE id = ANY(:ids::bigint[]) AND locked_by = :worker AND status = 'pending';
+
+-- name: of_chat
+SELECT * FROM outbox WHERE chat_id = :chat_id ORDER BY id;
+
+-- name: pending_count
+SELECT count(*) FROM outbox WHERE status = 'pending';

@@ -1,0 +1,43 @@
+"""The Telegram bot wired from settings: the bot client, the channel and the runtime."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pydantic_ai.models import Model
+from telegram import Bot
+
+from agent.runtime import runtime
+from agent.settings import Settings
+from agent.telegram.app import Channel, Webhook, serve, stop_on_signals, webhook_secret
+
+_SPARE_CONNECTIONS = 10
+"""Beyond one per running turn: claims, the sender, the listener, the webhook's writes."""
+
+
+def channel_from(settings: Settings, *, webhook_url: str | None = None) -> Channel:
+    assert settings.telegram_bot_token is not None
+    token = settings.telegram_bot_token.get_secret_value()
+    api = settings.telegram_api_url
+    bot = Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot")
+    url = webhook_url or settings.telegram_webhook_url
+    hook = None
+    if url:
+        secret = settings.telegram_webhook_secret
+        host, _, port = settings.webhook_listen.rpartition(":")
+        hook = Webhook(
+            url=url,
+            secret=secret.get_secret_value() if secret else webhook_secret(token),
+            host=host,
+            port=int(port),
+        )
+    return Channel(bot=bot, webhook=hook, turn_workers=settings.turn_workers)
+
+
+async def run_bot(settings: Settings, model: Model, *, webhook_url: str | None = None) -> None:
+    channel = channel_from(settings, webhook_url=webhook_url)
+    pool_size = channel.turn_workers + _SPARE_CONNECTIONS
+    async with runtime(settings, model, pool_size=pool_size) as rt:
+        stop = asyncio.Event()
+        stop_on_signals(stop)
+        await serve(rt, channel, stop)

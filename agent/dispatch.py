@@ -1,0 +1,133 @@
+"""The loop the turn workers and the sender share: claim what is due with a lease, handle each
+item in its own task up to a concurrency limit, keep the leases alive while they run, and on
+stop let what is in hand finish for a grace period, then give the rest back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+Item = TypeVar("Item")
+
+
+def worker_name(role: str) -> str:
+    """Unique per process and role, readable in `locked_by`."""
+    return f"{role}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class ClaimLoop(ABC, Generic[Item]):
+    def __init__(
+        self,
+        *,
+        role: str,
+        concurrency: int,
+        lease: timedelta,
+        wall: Callable[[], datetime],
+        poll: float = 1.0,
+    ) -> None:
+        self.worker = worker_name(role)
+        self.concurrency = concurrency
+        self.lease = lease
+        self.wall = wall
+        self.poll = poll
+        self.wake = asyncio.Event()
+        self._running: dict[asyncio.Task[None], Item] = {}
+
+    @abstractmethod
+    async def claim(self, limit: int, now: datetime, until: datetime) -> list[Item]: ...
+
+    @abstractmethod
+    async def handle(self, item: Item) -> None: ...
+
+    @abstractmethod
+    async def extend(self, items: list[Item], until: datetime) -> None: ...
+
+    @abstractmethod
+    async def give_back(self, item: Item) -> None:
+        """Release an item whose task was cancelled on stop, so another process takes it now."""
+
+    async def idle_wait(self) -> float:
+        return self.poll
+
+    async def run(self, stop: asyncio.Event, grace: float = 10.0) -> None:
+        heartbeat = asyncio.create_task(self._heartbeat())
+        try:
+            await self._loop(stop)
+        finally:
+            heartbeat.cancel()
+            await self._drain(grace)
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.wake.clear()
+            free = self.concurrency - len(self._running)
+            items: list[Item] = []
+            if free > 0:
+                try:
+                    now = self.wall()
+                    items = await self.claim(free, now, now + self.lease)
+                except Exception as e:  # the database is away: try again shortly
+                    log.warning("%s: claiming failed: %s", self.worker, e)
+                    await _sleep_or(stop, self.poll)
+                    continue
+            for item in items:
+                task = asyncio.create_task(self._guarded(item))
+                self._running[task] = item
+            if free > 0 and len(items) == free:
+                continue
+            timeout = await self.idle_wait() if free > 0 else self.poll
+            await _first(self.wake, stop, timeout)
+
+    async def _guarded(self, item: Item) -> None:
+        try:
+            await self.handle(item)
+        except Exception:
+            log.exception("%s: handling %r failed", self.worker, item)
+        finally:
+            self._running.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
+            self.wake.set()
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            if self._running:
+                with contextlib.suppress(Exception):
+                    await self.extend(list(self._running.values()), self.wall() + self.lease)
+
+    async def _drain(self, grace: float) -> None:
+        tasks = list(self._running)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        left = [self._running.get(t) for t in pending]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for item in left:
+            if item is not None:
+                with contextlib.suppress(Exception):
+                    await self.give_back(item)
+
+
+async def _first(event: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.create_task(event.wait()), asyncio.create_task(stop.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=max(seconds, 0), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+async def _sleep_or(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

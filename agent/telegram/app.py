@@ -1,0 +1,138 @@
+"""`salesbot run`: updates in (polling or webhook), turn workers, the sender, woken by the
+database when work arrives; stopped in that order on SIGINT or SIGTERM, each finishing what it
+holds for a grace period and giving back the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import signal
+import urllib.parse
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from telegram import Bot
+
+from agent.runtime import utc_now
+from agent.telegram import intake
+from agent.telegram.limits import RateLimiter
+from agent.telegram.sender import OutboxSender
+from agent.telegram.updates import KEPT
+from agent.turn import Runtime
+from agent.workers import TurnWorkers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    url: str
+    secret: str
+    host: str = "0.0.0.0"
+    port: int = 8080
+
+    @property
+    def path(self) -> str:
+        return urllib.parse.urlsplit(self.url).path or "/"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """How this process meets Telegram and how much it takes on at once."""
+
+    bot: Bot
+    webhook: Webhook | None = None
+    turn_workers: int = 100
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    wall: Callable[[], datetime] = utc_now
+    grace: float = 10.0
+    poll_timeout: int = 25
+
+
+def webhook_secret(token: str) -> str:
+    """The same for every process of one bot, and not the token itself."""
+    return hashlib.sha256(f"salesbot-webhook:{token}".encode()).hexdigest()[:48]
+
+
+async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
+    sender = OutboxSender(rt.pool, channel.bot, wall=channel.wall, limiter=channel.limiter)
+    workers = TurnWorkers(
+        rt, concurrency=channel.turn_workers, wall=channel.wall, typing=sender.typing
+    )
+    stop_sender = asyncio.Event()
+    async with channel.bot, _listening(rt.pool, workers=workers, sender=sender):
+        sending = asyncio.create_task(sender.run(stop_sender, grace=channel.grace))
+        working = asyncio.create_task(workers.run(stop, grace=channel.grace))
+        try:
+            async with _updates_in(rt.pool, channel, stop):
+                log.info("salesbot is running; stop it with Ctrl+C or SIGTERM")
+                await stop.wait()
+        finally:
+            stop.set()
+            await working
+            stop_sender.set()
+            await sending
+    log.info("salesbot stopped")
+
+
+@contextlib.asynccontextmanager
+async def _updates_in(
+    pool: asyncpg.Pool, channel: Channel, stop: asyncio.Event
+) -> AsyncIterator[None]:
+    hook = channel.webhook
+    if hook is None:
+        polling = asyncio.create_task(
+            intake.poll(
+                channel.bot, pool, wall=channel.wall, stop=stop, long_poll=channel.poll_timeout
+            )
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            await polling
+        return
+    app = intake.webhook_app(pool, path=hook.path, secret=hook.secret, wall=channel.wall)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, hook.host, hook.port).start()
+        await channel.bot.set_webhook(hook.url, secret_token=hook.secret, allowed_updates=KEPT)
+        log.info("receiving updates at %s (listening on %s:%s)", hook.url, hook.host, hook.port)
+        yield
+    finally:
+        await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def _listening(
+    pool: asyncpg.Pool, *, workers: TurnWorkers, sender: OutboxSender
+) -> AsyncIterator[None]:
+    """New inbox and outbox rows wake the loops at once, from any process; without this they
+    would still find them, a poll interval later."""
+    wakes = {"salesbot_inbox": workers.wake, "salesbot_outbox": sender.wake}
+
+    def wake(_conn: Any, _pid: int, channel: str, _payload: object) -> None:
+        wakes[channel].set()
+
+    async with pool.acquire() as conn:
+        for name in wakes:
+            await conn.add_listener(name, wake)
+        try:
+            yield
+        finally:
+            for name in wakes:
+                with contextlib.suppress(Exception):
+                    await conn.remove_listener(name, wake)
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,133 @@
+"""Updates in: each one is committed to the inbox before Telegram hears it arrived (the next
+getUpdates offset, or the webhook's 200), so an update is never lost, and a repeated one is
+dropped by its update_id."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from telegram import Bot
+from telegram.error import Conflict, NetworkError, TelegramError
+
+from agent.telegram import updates
+from db import inbox, outbox
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+async def store(pool: asyncpg.Pool, raw: list[dict[str, Any]], now: datetime) -> int:
+    """Keeps the updates in one transaction; returns how many were new."""
+    kept = [u for u in map(updates.to_inbox, raw) if u is not None]
+    if not kept:
+        return 0
+    async with pool.acquire() as conn, conn.transaction():
+        new = await inbox.add_updates(conn, updates=kept, now=now)
+        for update in kept:
+            press = updates.callback_query(update.payload)
+            if press and update.update_id in new:
+                query_id, message_id = press
+                await outbox.enqueue_callback_answer(
+                    conn, chat_id=update.chat_id, query_id=query_id, message_id=message_id, now=now
+                )
+    return len(new)
+
+
+async def poll(
+    bot: Bot,
+    pool: asyncpg.Pool,
+    *,
+    wall: Callable[[], datetime],
+    stop: asyncio.Event,
+    long_poll: int = 25,
+) -> None:
+    """Long polling. A stop while a poll waits drops that poll unacknowledged: its updates come
+    again to whoever polls next."""
+    await bot.delete_webhook()
+    offset: int | None = None
+    failures = 0
+    while not stop.is_set():
+        try:
+            batch = await _until_stopped(
+                bot.get_updates(offset, timeout=long_poll, allowed_updates=updates.KEPT), stop
+            )
+            if batch is None:
+                return
+            raw = [u.to_dict() for u in batch]
+            await store(pool, raw, wall())
+            failures = 0
+        except Conflict as e:
+            log.error("Telegram refused polling (%s); is another `salesbot run` polling?", e)
+            failures += 1
+        except (NetworkError, OSError, asyncpg.PostgresError) as e:
+            log.warning("getting updates failed: %s", e)
+            failures += 1
+        else:
+            if raw:
+                offset = raw[-1]["update_id"] + 1
+            continue
+        await _sleep_or_stop(stop, min(2**failures, 30))
+
+
+async def _until_stopped(coro: Any, stop: asyncio.Event) -> Any:
+    work = asyncio.ensure_future(coro)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([work, stopped], return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if work.done():
+        return work.result()
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TelegramError):
+        await work
+    return None
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def webhook_app(
+    pool: asyncpg.Pool, *, path: str, secret: str, wall: Callable[[], datetime]
+) -> web.Application:
+    """Telegram posts updates to `path` with the secret in a header; `/healthz` says whether the
+    database answers."""
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.json_response({"ok": False, "error": "wrong secret token"}, status=401)
+        try:
+            update = json.loads(await request.read())
+            if not isinstance(update, dict) or "update_id" not in update:
+                raise ValueError("not an update")
+        except ValueError:
+            return web.json_response({"ok": False, "error": "not a Telegram update"}, status=400)
+        try:
+            await store(pool, [update], wall())
+        except (OSError, asyncpg.PostgresError) as e:  # Telegram will deliver it again
+            log.error("could not keep update %s: %s", update.get("update_id"), e)
+            return web.json_response({"ok": False, "error": "try again"}, status=503)
+        return web.json_response({"ok": True})
+
+    async def health(_: web.Request) -> web.Response:
+        try:
+            await pool.fetchval("SELECT 1")
+        except (OSError, asyncpg.PostgresError) as e:
+            return web.json_response({"ok": False, "database": str(e)}, status=503)
+        return web.json_response({"ok": True})
+
+    app = web.Application(client_max_size=1 << 20)
+    app.router.add_post(path, receive)
+    app.router.add_get("/healthz", health)
+    return app

@@ -1,0 +1,131 @@
+"""What a Telegram update means: which chat's inbox it goes to when it arrives, and, when its
+turn comes, whether the agent hears it or a fixed answer is enough."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agent import language
+from agent.turn import Inbound, Sender
+from db.inbox import Update
+
+KEPT = ("message", "edited_message", "callback_query")
+"""The update kinds the bot asks Telegram for and keeps."""
+
+_CONTENT = (
+    *("photo", "sticker", "voice", "video", "video_note", "audio", "document", "animation"),
+    *("location", "venue", "contact", "poll", "dice"),
+)
+
+_TEXT = {
+    "not_text": {
+        "ru": "Я читаю только текст: фото, стикеры, голосовые, файлы и геопозицию я не вижу. "
+        "Напишите, пожалуйста, словами.",
+        "en": "I read only text: I cannot see photos, stickers, voice messages, files or "
+        "locations. Please write it in words.",
+    },
+    "group": {
+        "ru": "Я работаю только в личном чате. Откройте чат со мной и напишите там.",
+        "en": "I work in private chat only. Open a chat with me and write there.",
+    },
+    "set_aside": {
+        "ru": "Извините, это сообщение у меня не получилось обработать даже с нескольких попыток, "
+        "и я его отложил. Ничего не изменилось; попробуйте написать его иначе.",
+        "en": "Sorry, I could not process that message even after several attempts, so I set it "
+        "aside. Nothing was changed; please try writing it differently.",
+    },
+}
+_NOTES = {
+    "edited": "[The user edited an earlier message; it now reads:]",
+    "start": "[The user opened the chat with /start]",
+    "start_payload": "[The user opened the chat with /start from a link with payload «{}»]",
+    "help": "[The user sent /help: tell them briefly what you can do for them]",
+    "caption": "[The user sent a {} with this caption; you cannot see the {} itself]",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A fixed answer, no turn: `dedupe_key` keeps it to once per chat when set."""
+
+    chat_id: int
+    key: str
+    language_code: str | None = None
+    dedupe_key: str | None = None
+
+    def text(self, chat_language: str | None) -> str:
+        lang = chat_language or language.from_code(self.language_code)
+        return _TEXT[self.key]["en" if lang == "en" else "ru"]
+
+
+Action = Inbound | Reply | None
+
+
+def to_inbox(update: dict[str, Any]) -> Update | None:
+    """The inbox row for an update, or None for one the bot has nothing to do with."""
+    if message := update.get("message") or update.get("edited_message"):
+        chat_id = message["chat"]["id"]
+        kind = "message"
+    elif query := update.get("callback_query"):
+        chat_id = query["message"]["chat"]["id"] if query.get("message") else query["from"]["id"]
+        kind = "callback"
+    else:
+        return None
+    return Update(update_id=update["update_id"], chat_id=chat_id, kind=kind, payload=update)
+
+
+def callback_query(update: dict[str, Any]) -> tuple[str, int | None] | None:
+    """The id of a button press and the message its keyboard is on."""
+    query = update.get("callback_query")
+    if not query:
+        return None
+    return query["id"], (query.get("message") or {}).get("message_id")
+
+
+def interpret(update: dict[str, Any]) -> Action:
+    edited = "edited_message" in update
+    message = update.get("message") or update.get("edited_message")
+    query = update.get("callback_query")
+    source = message or query or {}
+    user = source.get("from") or {}
+    if user.get("is_bot"):
+        return None
+    chat = (message or (query or {}).get("message") or {}).get("chat") or {"type": "private"}
+    sender = Sender(
+        telegram_id=user["id"],
+        username=user.get("username"),
+        first_name=user.get("first_name"),
+        language_code=user.get("language_code"),
+    )
+    chat_id = chat.get("id", sender.telegram_id)
+    if chat["type"] != "private":
+        return Reply(chat_id, "group", sender.language_code, dedupe_key=f"group:{chat_id}")
+    if query:
+        return Inbound(chat_id, sender, press=query.get("data") or "")
+    return _message(chat_id, sender, message or {}, edited=edited)
+
+
+def _message(chat_id: int, sender: Sender, message: dict[str, Any], *, edited: bool) -> Action:
+    text: str | None = message.get("text")
+    if text is None:
+        content = next((k for k in _CONTENT if k in message), None)
+        if message.get("caption") and content:
+            note = _NOTES["caption"].format(content, content)
+            return Inbound(chat_id, sender, text=message["caption"], note=note)
+        return Reply(chat_id, "not_text", sender.language_code) if content else None
+    if edited:
+        return Inbound(chat_id, sender, text=text, note=_NOTES["edited"])
+    command, _, payload = text.partition(" ")
+    command = command.split("@")[0].lower()
+    if command == "/start":
+        payload = payload.strip()
+        note = _NOTES["start_payload"].format(payload) if payload else _NOTES["start"]
+        return Inbound(chat_id, sender, note=note)
+    if command == "/help":
+        return Inbound(chat_id, sender, note=_NOTES["help"])
+    return Inbound(chat_id, sender, text=text)
+
+
+def set_aside(chat_id: int, inbox_id: int) -> Reply:
+    return Reply(chat_id, "set_aside", dedupe_key=f"set-aside:{inbox_id}")

@@ -1,0 +1,118 @@
+"""Turn workers: take inbox items, oldest first per chat, many chats at once, and give each
+the turn it needs. A reply reaches the outbox in the same transaction that finishes the item,
+so an item is answered once whatever crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
+
+from agent.dispatch import ClaimLoop
+from agent.telegram import updates
+from agent.turn import ClaimLost, Inbound, Runtime, run_turn
+from db import inbox, outbox
+from db.chats import chat_language
+from db.inbox import Claim
+
+log = logging.getLogger(__name__)
+
+Typing = Callable[[int], Awaitable[None]]
+
+MAX_ATTEMPTS = 3
+"""Claims of one item before it is set aside: each one crashed a worker or failed to commit."""
+
+
+class TurnWorkers(ClaimLoop[Claim]):
+    def __init__(
+        self,
+        rt: Runtime,
+        *,
+        concurrency: int = 100,
+        lease: timedelta = timedelta(seconds=30),
+        wall: Callable[[], datetime],
+        typing: Typing | None = None,
+        typing_delay: float = 0.5,
+        poll: float = 1.0,
+    ) -> None:
+        super().__init__(role="turns", concurrency=concurrency, lease=lease, wall=wall, poll=poll)
+        self.rt = rt
+        self.typing = typing
+        self.typing_delay = typing_delay
+
+    async def claim(self, limit: int, now: datetime, until: datetime) -> list[Claim]:
+        return await inbox.claim(
+            self.rt.pool, worker=self.worker, limit=limit, now=now, until=until
+        )
+
+    async def extend(self, items: list[Claim], until: datetime) -> None:
+        ids = [c.id for c in items]
+        await inbox.extend(self.rt.pool, worker=self.worker, ids=ids, until=until)
+
+    async def give_back(self, item: Claim) -> None:
+        await inbox.release(self.rt.pool, claim=item, not_before=self.wall())
+
+    async def handle(self, item: Claim) -> None:
+        try:
+            if item.attempt > MAX_ATTEMPTS:
+                await self._set_aside(item)
+            else:
+                await self._serve(item)
+        except ClaimLost as e:
+            log.warning("%s", e)
+        except Exception as e:
+            log.exception("inbox item %s failed (attempt %s)", item.id, item.attempt)
+            retry_at = self.wall() + timedelta(seconds=2**item.attempt)
+            await inbox.release(self.rt.pool, claim=item, not_before=retry_at, error=repr(e))
+
+    async def _serve(self, item: Claim) -> None:
+        action = updates.interpret(item.payload) if item.kind != "event" else None
+        if isinstance(action, Inbound):
+            async with self._typing(item.chat_id):
+                await run_turn(self.rt, dataclasses.replace(action, claim=item))
+        else:
+            await self._answer(item, action)
+
+    async def _answer(
+        self,
+        item: Claim,
+        reply: updates.Reply | None,
+        *,
+        failed: bool = False,
+        error: str | None = None,
+    ) -> None:
+        now = self.rt.clock()
+        async with self.rt.pool.acquire() as conn, conn.transaction():
+            if reply is not None:
+                text = reply.text(await chat_language(conn, chat_id=reply.chat_id))
+                await outbox.enqueue(
+                    conn, chat_id=reply.chat_id, text=text, dedupe_key=reply.dedupe_key, now=now
+                )
+            if not await inbox.finish(conn, claim=item, now=now, failed=failed, error=error):
+                raise ClaimLost(f"inbox item {item.id} was taken by another worker")
+
+    async def _set_aside(self, item: Claim) -> None:
+        error = f"set aside after {item.attempt - 1} failed attempts"
+        await self._answer(item, updates.set_aside(item.chat_id, item.id), failed=True, error=error)
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, chat_id: int) -> AsyncIterator[None]:
+        if self.typing is None:
+            yield
+            return
+        task = asyncio.create_task(self._keep_typing(chat_id))
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    async def _keep_typing(self, chat_id: int) -> None:
+        assert self.typing is not None
+        await asyncio.sleep(self.typing_delay)
+        while True:
+            with contextlib.suppress(Exception):
+                await self.typing(chat_id)
+            await asyncio.sleep(4.5)  # Telegram shows "typing…" for 5 s

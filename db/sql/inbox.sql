@@ -1,0 +1,64 @@
+-- name: add_updates
+-- Updates from Telegram, in one statement; one seen before (same update_id) is dropped.
+INSERT INTO inbox (chat_id, kind, update_id, payload, created_at, not_before)
+SELECT chat_id, kind, update_id, payload, :now, :now
+  FROM unnest(:chat_ids::bigint[], :kinds::text[], :update_ids::bigint[], :payloads::jsonb[])
+       AS u (chat_id, kind, update_id, payload)
+ON CONFLICT (update_id) DO NOTHING
+RETURNING id, update_id;
+
+-- name: add_event
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, created_at, not_before)
+VALUES (:chat_id, 'event', :dedupe_key, :payload, :now, :not_before)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
+-- name: claim
+-- The oldest pending item of each chat no one holds, oldest first: chats are served at once,
+-- each in order. The lease conditions are repeated in the UPDATE so that a row another process
+-- claimed since this statement's snapshot is re-checked and skipped.
+WITH heads AS (
+    SELECT DISTINCT ON (chat_id) id, locked_until, not_before
+      FROM inbox
+     WHERE status = 'pending'
+     ORDER BY chat_id, id
+), free AS (
+    SELECT id FROM heads
+     WHERE (locked_until IS NULL OR locked_until < :now) AND not_before <= :now
+     ORDER BY id
+     LIMIT :limit
+)
+UPDATE inbox
+   SET locked_by = :worker, locked_until = :until, attempts = attempts + 1
+ WHERE id IN (SELECT id FROM inbox WHERE id IN (SELECT id FROM free) FOR UPDATE SKIP LOCKED)
+   AND status = 'pending' AND (locked_until IS NULL OR locked_until < :now)
+RETURNING id, chat_id, kind, payload, attempts;
+
+-- name: extend
+UPDATE inbox SET locked_until = :until
+ WHERE id = ANY(:ids::bigint[]) AND locked_by = :worker AND status = 'pending';
+
+-- name: finish
+-- Only the holder of the current claim finishes an item, so a turn whose lease ran out and was
+-- taken again rolls back instead of answering twice.
+UPDATE inbox
+   SET status = :status, processed_at = :now, locked_until = NULL, last_error = :error
+ WHERE id = :id AND locked_by = :worker AND attempts = :attempt AND status = 'pending'
+RETURNING id;
+
+-- name: release
+-- Gives an item back: after a failure, to be tried again from :not_before; on shutdown, at once
+-- and without counting the attempt.
+UPDATE inbox
+   SET locked_by = NULL, locked_until = NULL, not_before = :not_before, last_error = :error,
+       attempts = attempts - :refund
+ WHERE id = :id AND locked_by = :worker AND attempts = :attempt AND status = 'pending';
+
+-- name: get
+SELECT * FROM inbox WHERE id = :id;
+
+-- name: of_chat
+SELECT * FROM inbox WHERE chat_id = :chat_id ORDER BY id;
+
+-- name: pending_count
+SELECT count(*) FROM inbox WHERE status = 'pending';

@@ -1,0 +1,138 @@
+"""The Telegram channel running in the test's event loop: the real python-telegram-bot client
+against the fake Bot API, a real database, and a model scripted per test."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, UserPromptPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+from telegram import Bot
+
+from agent.assistant import build_agent
+from agent.runtime import utc_now
+from agent.telegram.app import Channel, Webhook, serve
+from agent.telegram.limits import Limits, RateLimiter
+from agent.turn import Runtime
+from db.pool import create_pool
+from tests.fakes.telegram import FakeTelegram
+from tools.deps import Rules
+
+UNLIMITED = Limits(per_chat=1000, chat_burst=1000, overall=10_000, overall_burst=10_000)
+
+
+def last_prompt(messages: list[ModelMessage]) -> str:
+    for message in reversed(messages):
+        for part in message.parts:
+            if isinstance(part, UserPromptPart):
+                return str(part.content)
+    return ""
+
+
+@dataclass
+class Echo:
+    """A model that answers every message with its text, after `delay` seconds."""
+
+    delay: float = 0.0
+    calls: int = 0
+    fail_on: set[str] = field(default_factory=set)
+
+    async def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        self.calls += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        prompt = last_prompt(messages)
+        if prompt in self.fail_on:
+            raise RuntimeError(f"the model broke on {prompt!r}")
+        return ModelResponse(parts=[TextPart(f"echo: {prompt}")])
+
+
+@dataclass
+class Running:
+    tg: FakeTelegram
+    pool: asyncpg.Pool
+    model: Echo
+    channel: Channel
+    pushed: int = 0
+
+    def push(self, update: dict[str, Any], update_id: int | None = None) -> int:
+        self.pushed = max(self.pushed, self.tg.push(update, update_id=update_id))
+        return self.pushed
+
+    async def until(
+        self, check: Callable[[], bool | Awaitable[bool]], seconds: float = 10.0
+    ) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            outcome = check()
+            if not isinstance(outcome, bool):
+                outcome = await outcome
+            if outcome:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not within {seconds} s")
+            await asyncio.sleep(0.02)
+
+    async def settled(self) -> bool:
+        """Every update pushed was taken, and nothing is left in the inbox or the outbox."""
+        if (self.tg.confirmed_offset or 0) <= self.pushed:
+            return False
+        pending = await self.pool.fetchval(
+            "SELECT (SELECT count(*) FROM inbox WHERE status = 'pending')"
+            " + (SELECT count(*) FROM outbox WHERE status = 'pending')"
+        )
+        return bool(pending == 0)
+
+
+@asynccontextmanager
+async def running(
+    dsn: str,
+    *,
+    model: Echo | None = None,
+    limits: Limits = UNLIMITED,
+    workers: int = 20,
+    webhook: Webhook | None = None,
+    grace: float = 5.0,
+) -> AsyncIterator[Running]:
+    model = model or Echo()
+    async with FakeTelegram() as tg:
+        pool = await create_pool(dsn, min_size=workers, max_size=workers + 10)
+        rt = Runtime(
+            pool=pool,
+            agent=build_agent(),
+            model=FunctionModel(model),
+            rules=Rules(admin_ids=(1000,)),
+            clock=utc_now,
+        )
+        channel = Channel(
+            bot=Bot(tg.token, base_url=tg.base_url),
+            webhook=webhook,
+            turn_workers=workers,
+            limiter=RateLimiter(limits),
+            grace=grace,
+            poll_timeout=1,
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(rt, channel, stop))
+        try:
+            yield Running(tg, pool, model, channel)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            await pool.close()
+        assert tg.violations == [], tg.violations
+
+
+def lease(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)
+
+
+def field_of(call: Any, name: str) -> Any:
+    return call.fields.get(name)

@@ -1,0 +1,169 @@
+"""The bot end to end in one process: updates from the fake Bot API through the inbox, the turn
+and the outbox back to the fake, with the real python-telegram-bot client."""
+
+from __future__ import annotations
+
+import time
+
+from tests.agent.telegram.harness import Echo, running
+from tests.fakes.telegram import (
+    callback_update,
+    command_update,
+    photo_update,
+    sticker_update,
+    text_update,
+)
+
+
+async def test_a_message_is_answered(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        bot.push(text_update(501, "привет"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 1)
+        assert bot.tg.texts(501) == ["echo: привет"]
+
+
+async def test_a_duplicate_update_gets_one_reply(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        update = text_update(501, "one")
+        bot.push(update, update_id=40)
+        bot.push(update, update_id=40)
+        bot.push(text_update(501, "two"), update_id=41)
+        await bot.until(lambda: len(bot.tg.sent(501)) == 2)
+        await bot.until(bot.settled)
+        bot.push(update, update_id=40)  # Telegram delivers it once more, later
+        bot.push(text_update(501, "three"), update_id=42)
+        await bot.until(lambda: len(bot.tg.sent(501)) == 3)
+        assert bot.tg.texts(501) == ["echo: one", "echo: two", "echo: three"]
+        assert await bot.pool.fetchval("SELECT count(*) FROM turns") == 3
+
+
+async def test_a_flood_wait_is_honoured_and_nothing_is_dropped(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        bot.tg.fail("sendMessage", retry_after=1, chat_id=501)
+        bot.push(text_update(501, "first"))
+        bot.push(text_update(501, "second"))
+        bot.push(text_update(502, "elsewhere"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 2)
+        refused = [c for c in bot.tg.failed if c.method == "sendMessage"]
+        accepted = bot.tg.sent(501)
+        assert len(refused) == 1
+        assert accepted[0].at - refused[0].at >= 1.0
+        assert bot.tg.texts(501) == ["echo: first", "echo: second"]
+        assert bot.tg.sent(502)[0].at < accepted[0].at  # the other chat did not wait
+
+
+async def test_a_server_error_is_retried(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        bot.tg.fail("sendMessage", times=2, status=502, description="Bad Gateway")
+        bot.push(text_update(501, "hello"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 1)
+        assert bot.tg.texts(501) == ["echo: hello"]
+        assert len(bot.tg.failed) == 2
+        row = await bot.pool.fetchrow("SELECT status, attempts, last_error FROM outbox")
+        assert (row["status"], row["attempts"]) == ("sent", 3)
+
+
+async def test_a_user_who_blocked_the_bot_stalls_no_one(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        bot.tg.block(666)
+        for n in range(3):
+            bot.push(text_update(666, f"blocked {n}"))
+            bot.push(text_update(501, f"fine {n}"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 3)
+        await bot.until(bot.settled)
+        statuses = await bot.pool.fetch(
+            "SELECT status, last_error FROM outbox WHERE chat_id = 666 ORDER BY id"
+        )
+        assert [(r["status"], r["last_error"]) for r in statuses] == [
+            ("blocked", "Forbidden: bot was blocked by the user")
+        ] * 3
+
+
+async def test_a_press_is_answered_its_keyboard_removed_and_heard(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        bot.push(callback_update(501, "cancel", message_id=77, callback_id="cb-1"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 1)
+        answered = bot.tg.calls_of("answerCallbackQuery")
+        edited = bot.tg.calls_of("editMessageReplyMarkup")
+        assert [c.fields for c in answered] == [{"callback_query_id": "cb-1"}]
+        assert [(c.fields["chat_id"], c.fields["message_id"]) for c in edited] == [(501, 77)]
+        assert answered[0].at <= bot.tg.sent(501)[0].at
+        assert bot.tg.texts(501) == [
+            "echo: [The user pressed «cancel», but nothing is waiting for confirmation any more]"
+        ]
+
+
+async def test_what_is_not_text_is_answered_without_the_model(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        bot.push(photo_update(501, language_code="en"))
+        bot.push(sticker_update(501))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 2)
+        assert bot.model.calls == 0
+        assert bot.tg.texts(501)[0].startswith("I read only text")
+
+
+async def test_a_group_is_told_once_to_use_private_chat(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        for n in range(3):
+            bot.push(text_update(-300, f"@bot {n}", chat_type="group", user_id=7))
+        bot.push(text_update(501, "private"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 1)
+        await bot.until(bot.settled)
+        assert len(bot.tg.sent(-300)) == 1
+        assert bot.model.calls == 1
+
+
+async def test_start_works_with_and_without_a_payload(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        bot.push(command_update(501, "/start"))
+        bot.push(command_update(502, "/start", "from_site"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == len(bot.tg.sent(502)) == 1)
+        assert bot.tg.texts(502) == [
+            "echo: [The user opened the chat with /start from a link with payload «from_site»]"
+        ]
+
+
+async def test_a_long_reply_is_split_and_names_cannot_break_the_formatting(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        paragraph = "Клиент <Иван_Петров> & Co: **важно** " + "слово " * 300
+        bot.push(text_update(501, "\n\n".join([paragraph.strip()] * 4)))
+        await bot.until(bot.settled)
+        texts = bot.tg.texts(501)
+        assert len(texts) == 2
+        assert all(len(t) <= 4096 for t in texts)
+        assert texts[0].startswith("echo: Клиент &lt;Иван_Петров&gt; &amp; Co: <b>важно</b> слово")
+        row = await bot.pool.fetchrow("SELECT status, parts_sent FROM outbox")
+        assert (row["status"], row["parts_sent"]) == ("sent", 1)
+
+
+async def test_a_broken_model_gets_an_apology_in_the_users_language(db_dsn: str) -> None:
+    async with running(db_dsn, model=Echo(fail_on={"сломайся"})) as bot:
+        bot.push(text_update(501, "сломайся"))
+        bot.push(text_update(501, "а теперь?"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 2)
+        first, second = bot.tg.texts(501)
+        assert first.startswith("Извините, у меня не получилось обработать сообщение")
+        assert second == "echo: а теперь?"
+        statuses = await bot.pool.fetch("SELECT status FROM inbox ORDER BY id")
+        assert [r["status"] for r in statuses] == ["done", "done"]
+
+
+async def test_a_slow_turn_shows_typing(db_dsn: str) -> None:
+    async with running(db_dsn, model=Echo(delay=1.2)) as bot:
+        bot.push(text_update(501, "думай"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 1)
+        typing = bot.tg.calls_of("sendChatAction")
+        assert [(c.fields["chat_id"], c.fields["action"]) for c in typing] == [(501, "typing")]
+        assert typing[0].at < bot.tg.sent(501)[0].at
+
+
+async def test_two_hundred_chats_are_served_at_once(db_dsn: str) -> None:
+    """With a model that takes a second, 200 chats are answered in about a second, not 200."""
+    async with running(db_dsn, model=Echo(delay=1.0), workers=200) as bot:
+        for chat in range(1, 201):
+            bot.push(text_update(chat, f"hi {chat}"))
+        started = time.monotonic()
+        await bot.until(lambda: len(bot.tg.sent()) == 200, seconds=30)
+        elapsed = time.monotonic() - started
+        assert elapsed < 3.5, elapsed
+        assert sorted(c.fields["chat_id"] for c in bot.tg.sent()) == list(range(1, 201))
