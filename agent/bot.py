@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from pydantic_ai.models import Model
 from telegram import Bot
@@ -31,7 +32,12 @@ def channel_from(settings: Settings, *, webhook_url: str | None = None) -> Chann
             host=host,
             port=int(port),
         )
-    return Channel(bot=bot, webhook=hook, turn_workers=settings.turn_workers)
+    return Channel(
+        bot=bot,
+        webhook=hook,
+        turn_workers=settings.turn_workers,
+        lease=timedelta(seconds=settings.lease_seconds),
+    )
 
 
 async def run_bot(settings: Settings, model: Model, *, webhook_url: str | None = None) -> None:

@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 
 Typing = Callable[[int], Awaitable[None]]
 
-MAX_ATTEMPTS = 3
-"""Claims of one item before it is set aside: each one crashed a worker or failed to commit."""
+MAX_ATTEMPTS = 5
+"""Claims of one item before it is set aside: each one crashed its worker or failed to commit.
+A message that kills the process every time must not kill it forever."""
 
 
 class TurnWorkers(ClaimLoop[Claim]):

@@ -14,10 +14,11 @@ from db.pool import connect
 
 
 @contextlib.asynccontextmanager
-async def scratch_database() -> AsyncIterator[str]:
+async def scratch_database(*, durable: bool = False) -> AsyncIterator[str]:
+    """`durable` keeps PostgreSQL's default fsync, as a real deployment runs."""
     folder = Path(tempfile.mkdtemp(prefix="salesbot-bench-"))
     folder.chmod(0o755)
-    server = EmbeddedPostgres(folder / "data", settings={"fsync": "off"})
+    server = EmbeddedPostgres(folder / "data", settings={} if durable else {"fsync": "off"})
     try:
         dsn = server.start()
         conn = await connect(dsn)

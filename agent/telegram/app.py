@@ -12,7 +12,7 @@ import signal
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -53,6 +53,7 @@ class Channel:
     wall: Callable[[], datetime] = utc_now
     grace: float = 10.0
     poll_timeout: int = 25
+    lease: timedelta = timedelta(seconds=30)
 
 
 def webhook_secret(token: str) -> str:
@@ -61,9 +62,15 @@ def webhook_secret(token: str) -> str:
 
 
 async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
-    sender = OutboxSender(rt.pool, channel.bot, wall=channel.wall, limiter=channel.limiter)
+    sender = OutboxSender(
+        rt.pool, channel.bot, wall=channel.wall, limiter=channel.limiter, lease=channel.lease
+    )
     workers = TurnWorkers(
-        rt, concurrency=channel.turn_workers, wall=channel.wall, typing=sender.typing
+        rt,
+        concurrency=channel.turn_workers,
+        wall=channel.wall,
+        typing=sender.typing,
+        lease=channel.lease,
     )
     stop_sender = asyncio.Event()
     async with channel.bot, _listening(rt.pool, workers=workers, sender=sender):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +16,9 @@ class FakeOpenAI:
     replies: deque[dict[str, Any] | int] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    echo: bool = False
+    delay: float = 0.0
+    """Once the scripted replies run out, answer each request with its last user message."""
 
     def tool_call(self, name: str, arguments: dict[str, Any]) -> FakeOpenAI:
         n = len(self.replies)
@@ -40,11 +44,12 @@ class FakeOpenAI:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                time.sleep(fake.delay)
                 fake.requests.append(body)
                 fake.headers.append(dict(self.headers))
-                if self.path != "/v1/chat/completions" or not fake.replies:
+                if self.path != "/v1/chat/completions" or not (fake.replies or fake.echo):
                     return self._send(404, {"error": {"message": "unexpected request"}})
-                reply = fake.replies.popleft()
+                reply = fake.replies.popleft() if fake.replies else _echo(body)
                 if isinstance(reply, int):
                     return self._send(
                         reply, {"error": {"message": "overloaded", "type": "server_error"}}
@@ -80,3 +85,8 @@ class FakeOpenAI:
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+
+def _echo(body: dict[str, Any]) -> dict[str, Any]:
+    said = [m["content"] for m in body["messages"] if m["role"] == "user"]
+    return {"role": "assistant", "content": f"echo: {said[-1] if said else ''}"}

@@ -92,9 +92,7 @@ async def test_a_release_gives_the_item_back_from_its_time(
 async def test_two_workers_claiming_at_once_never_share_an_item(db_dsn: str) -> None:
     pool = await create_pool(db_dsn, max_size=8)
     try:
-        await inbox.add_updates(
-            pool, updates=[update(n, n % 25) for n in range(1, 201)], now=NOW
-        )
+        await inbox.add_updates(pool, updates=[update(n, n % 25) for n in range(1, 201)], now=NOW)
         taken: list[tuple[int, int]] = []
 
         async def work(name: str) -> None:

