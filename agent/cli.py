@@ -9,7 +9,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 
 from agent.bot import run_bot
 from agent.console import converse, lines_from_terminal
@@ -125,6 +125,8 @@ def run_command(
         asyncio.run(run_bot(settings, model, webhook_url=webhook))
     except InvalidToken:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.")
+    except NetworkError as e:
+        _fail(f"Cannot reach Telegram at {settings.telegram_api_url}: {e}")
     except (EmbeddedDatabaseError, MigrationError, OSError) as e:
         _fail(str(e))
 

@@ -74,7 +74,7 @@ async def poll(
             failures += 1
         else:
             if raw:
-                offset = raw[-1]["update_id"] + 1
+                offset = max(u["update_id"] for u in raw) + 1
             continue
         await _sleep_or_stop(stop, min(2**failures, 30))
 

@@ -209,6 +209,11 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def run_once(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "agent.cli", "run"]
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
 @pytest.mark.parametrize(
     ("unset", "message"),
     [
@@ -227,13 +232,23 @@ def test_without_a_token_or_a_model_it_says_what_to_set(
     }
     env.pop(unset)
     env.pop("OPENAI_BASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "run"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_once(env, tmp_path)
     assert done.returncode == 2
     assert message in done.stderr
+
+
+def test_a_token_telegram_refuses_is_named(tmp_path: Path, db_dsn: str) -> None:
+    async def refused() -> subprocess.CompletedProcess[str]:
+        async with FakeTelegram(token="1:right") as tg:
+            env = {
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": "1:wrong",
+                "TELEGRAM_API_URL": tg.url,
+                "OPENAI_API_KEY": "k",
+                "DATABASE_URL": db_dsn,
+            }
+            return await asyncio.to_thread(run_once, env, tmp_path)
+
+    done = asyncio.run(refused())
+    assert done.returncode == 2
+    assert "Telegram refused TELEGRAM_BOT_TOKEN" in done.stderr
