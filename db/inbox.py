@@ -48,28 +48,6 @@ async def add_updates(db: Executor, *, updates: list[Update], now: datetime) -> 
     return {r["update_id"]: r["id"] for r in rows}
 
 
-async def add_event(
-    db: Executor,
-    *,
-    chat_id: int,
-    dedupe_key: str,
-    payload: dict[str, Any],
-    now: datetime,
-    not_before: datetime | None = None,
-) -> int | None:
-    """Queues an event for a chat's turn; None when its dedupe key was queued before."""
-    inbox_id: int | None = await _q.fetchval(
-        db,
-        "add_event",
-        chat_id=chat_id,
-        dedupe_key=dedupe_key,
-        payload=payload,
-        now=now,
-        not_before=not_before or now,
-    )
-    return inbox_id
-
-
 async def claim(
     db: Executor, *, worker: str, limit: int, now: datetime, until: datetime
 ) -> list[Claim]:

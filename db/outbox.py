@@ -157,12 +157,3 @@ async def retry_later(
 
 async def extend(db: Executor, *, worker: str, ids: list[int], until: datetime) -> None:
     await _q.execute(db, "extend", worker=worker, ids=ids, until=until)
-
-
-async def messages_of_chat(db: Executor, *, chat_id: int) -> list[OutboxMessage]:
-    return [OutboxMessage.from_row(r) for r in await _q.fetch(db, "of_chat", chat_id=chat_id)]
-
-
-async def pending_count(db: Executor) -> int:
-    count: int = await _q.fetchval(db, "pending_count")
-    return count

@@ -32,7 +32,7 @@ class RateLimiter:
         """Takes the chat's next slot; returns the seconds until it."""
         now = self.monotonic()
         tat = self._chats.get(chat_id, now)
-        at = max(now, tat - (self.limits.chat_burst - 1) / self.limits.per_chat)
+        at = max(now, self._chat_slot(tat))
         self._chats[chat_id] = max(tat, at) + 1 / self.limits.per_chat
         if len(self._chats) > 10_000:
             self._chats = {c: t for c, t in self._chats.items() if t > now}
@@ -40,18 +40,14 @@ class RateLimiter:
 
     def reserve_overall(self) -> float:
         now = self.monotonic()
-        at = max(now, self._overall - (self.limits.overall_burst - 1) / self.limits.overall)
+        at = max(now, self._overall_slot())
         self._overall = max(self._overall, at) + 1 / self.limits.overall
         return at - now
 
     def free_now(self, chat_id: int) -> bool:
         """Whether a message could go right away, for things worth sending only if cheap."""
         now = self.monotonic()
-        chat_at = (
-            self._chats.get(chat_id, now) - (self.limits.chat_burst - 1) / self.limits.per_chat
-        )
-        overall_at = self._overall - (self.limits.overall_burst - 1) / self.limits.overall
-        return max(chat_at, overall_at) <= now
+        return max(self._chat_slot(self._chats.get(chat_id, now)), self._overall_slot()) <= now
 
     async def wait(self, chat_id: int) -> None:
         for delay in (self.reserve_chat(chat_id), None):
@@ -62,6 +58,13 @@ class RateLimiter:
 
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram asked to wait: nothing more goes to the chat before then."""
-        burst = (self.limits.chat_burst - 1) / self.limits.per_chat
-        tat = self.monotonic() + seconds + burst
+        # the arrival time whose first conforming slot is `seconds` from now
+        tat = self.monotonic() + seconds - self._chat_slot(0.0)
         self._chats[chat_id] = max(self._chats.get(chat_id, 0.0), tat)
+
+    def _chat_slot(self, tat: float) -> float:
+        """GCRA: the earliest conforming send is the arrival time less the burst allowance."""
+        return tat - (self.limits.chat_burst - 1) / self.limits.per_chat
+
+    def _overall_slot(self) -> float:
+        return self._overall - (self.limits.overall_burst - 1) / self.limits.overall

@@ -7,12 +7,6 @@ SELECT chat_id, kind, update_id, payload, :now, :now
 ON CONFLICT (update_id) DO NOTHING
 RETURNING id, update_id;
 
--- name: add_event
-INSERT INTO inbox (chat_id, kind, dedupe_key, payload, created_at, not_before)
-VALUES (:chat_id, 'event', :dedupe_key, :payload, :now, :not_before)
-ON CONFLICT (dedupe_key) DO NOTHING
-RETURNING id;
-
 -- name: claim
 -- The oldest pending item of each chat no one holds, oldest first: chats are served at once,
 -- each in order. The lease conditions are repeated in the UPDATE so that a row another process

@@ -62,9 +62,3 @@ UPDATE outbox
 -- name: extend
 UPDATE outbox SET locked_until = :until
  WHERE id = ANY(:ids::bigint[]) AND locked_by = :worker AND status = 'pending';
-
--- name: of_chat
-SELECT * FROM outbox WHERE chat_id = :chat_id ORDER BY id;
-
--- name: pending_count
-SELECT count(*) FROM outbox WHERE status = 'pending';

@@ -8,7 +8,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -128,11 +127,3 @@ async def running(
             await asyncio.wait_for(task, 30)
             await pool.close()
         assert tg.violations == [], tg.violations
-
-
-def lease(seconds: float) -> timedelta:
-    return timedelta(seconds=seconds)
-
-
-def field_of(call: Any, name: str) -> Any:
-    return call.fields.get(name)
