@@ -1,0 +1,154 @@
+"""What the tools ask of Google Calendar, Zoom and HubSpot, and what comes back: one interface
+each, met by the real client and by its sandbox twin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarAccess:
+    """Whose calendar, and the google-auth credentials that act as them (None in the
+    sandbox). Credentials refresh themselves during a call; the caller saves the new token."""
+
+    email: str
+    credentials: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    email: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """`event_id` is ours (base32hex: a-v and 0-9, 5 to 1024 characters), so inserting the
+    same event twice finds the first instead of making a second."""
+
+    event_id: str
+    summary: str
+    description: str
+    start: datetime
+    end: datetime
+    timezone: str
+    attendees: tuple[Attendee, ...] = ()
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    id: str
+    html_link: str | None
+    status: str = "confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class NewZoomMeeting:
+    """Hosted by `host_email`'s Zoom user when the account has one; otherwise by the shared
+    host, with `host_name` in the topic."""
+
+    topic: str
+    start: datetime
+    duration_minutes: int
+    timezone: str
+    host_email: str
+    host_name: str
+    agenda: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ZoomMeeting:
+    id: int
+    join_url: str
+    start_url: str | None
+    password: str | None
+    host: str
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: str
+    email: str | None
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    id: str
+    name: str
+    stage: str
+    amount: Decimal | None
+    close_date: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    id: str
+    kind: str
+    at: datetime
+    summary: str
+
+
+class Calendar(Protocol):
+    sandbox: bool
+
+    async def primary(self, access: CalendarAccess) -> str:
+        """The id of the account's primary calendar (its email); proves access works."""
+        ...
+
+    async def busy(
+        self, access: CalendarAccess, *, start: datetime, end: datetime
+    ) -> list[Interval]: ...
+
+    async def create_event(self, access: CalendarAccess, event: NewEvent) -> CalendarEvent: ...
+
+    async def delete_event(self, access: CalendarAccess, event_id: str) -> None: ...
+
+
+class Zoom(Protocol):
+    sandbox: bool
+
+    async def create_meeting(self, meeting: NewZoomMeeting) -> ZoomMeeting: ...
+
+    async def delete_meeting(self, meeting_id: int) -> None: ...
+
+
+class HubSpot(Protocol):
+    sandbox: bool
+
+    async def find_or_create_contact(self, *, email: str | None, name: str) -> Contact: ...
+
+    async def add_note(
+        self, *, contact_id: str, body: str, at: datetime, owner_id: str | None = None
+    ) -> str: ...
+
+    async def log_meeting(
+        self,
+        *,
+        contact_id: str,
+        title: str,
+        body: str,
+        start: datetime,
+        end: datetime,
+        join_url: str | None,
+        owner_id: str | None = None,
+    ) -> str: ...
+
+    async def deals_of_contact(self, contact_id: str) -> list[Deal]: ...
+
+    async def engagements_of_contact(
+        self, contact_id: str, *, limit: int = 20
+    ) -> list[Engagement]: ...

@@ -1,0 +1,55 @@
+"""The one retry policy every client uses: transport failures, 5xx and 429 are retried with
+backoff (a 429's own wait when it gives one), a bounded number of times within a bounded total
+time; anything else fails at once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from tools.clients.errors import RateLimited, Unavailable
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 4
+    total_seconds: float = 20.0
+    initial_wait: float = 0.5
+    max_wait: float = 8.0
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    backoff = wait_exponential_jitter(initial=policy.initial_wait, max=policy.max_wait)
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            return min(error.retry_after, policy.total_seconds)
+        return backoff(state)
+
+    return wait
+
+
+async def retrying(policy: RetryPolicy, call: Callable[[], Awaitable[T]]) -> T:
+    """Runs `call` under the policy; the last error is raised as it was."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type((RateLimited, Unavailable)),
+        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total_seconds),
+        wait=_wait(policy),
+        reraise=True,
+    ):
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable: tenacity either returns or reraises")
