@@ -37,6 +37,7 @@ def channel_from(settings: Settings, *, webhook_url: str | None = None) -> Chann
         webhook=hook,
         turn_workers=settings.turn_workers,
         lease=timedelta(seconds=settings.lease_seconds),
+        listen=settings.webhook_listen if settings.public_base_url else None,
     )
 
 

@@ -62,7 +62,8 @@ async def _inbound(rt: Runtime, line: str, chat_id: int, out: Console) -> Inboun
     wanted = line.removeprefix("/press").strip().lower()
     async with rt.pool.acquire() as conn:
         message = await outbox.latest_with_buttons(conn, chat_id=chat_id)
-    buttons = [b for row in (message.buttons if message and message.buttons else []) for b in row]
+    rows = message.buttons if message and message.buttons else []
+    buttons = [b for row in rows for b in row if "data" in b]
     for button in buttons:
         if wanted in (button["data"].lower(), button["data"].split(":")[0]) or (
             wanted and wanted in button["text"].lower()
@@ -80,9 +81,12 @@ async def _turn(rt: Runtime, inbound: Inbound, out: Console) -> None:
         who = "bot" if message.chat_id == inbound.chat_id else f"bot → chat {message.chat_id}"
         out.print(f"[bold green]{who}:[/bold green] {escape(message.text)}")
         for row in message.buttons or []:
-            labels = "  ".join(
-                f"[{escape(b['text'])}] (/press {b['data'].split(':')[0]})" for b in row
-            )
-            out.print(f"    {labels}")
+            out.print(f"    {'  '.join(_label(b) for b in row)}")
     async with rt.pool.acquire() as conn:
         await outbox.mark_sent(conn, ids=[m.id for m in result.messages], now=rt.clock())
+
+
+def _label(button: dict[str, str]) -> str:
+    if "url" in button:
+        return f"[{escape(button['text'])}] {escape(button['url'])}"
+    return f"[{escape(button['text'])}] (/press {button['data'].split(':')[0]})"

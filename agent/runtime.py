@@ -1,4 +1,5 @@
-"""Wiring a running app from settings: the database, the agent, the model, the rules."""
+"""Wiring a running app from settings: the database, the agent, the model, the rules, the
+outside services."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic_ai.models import Model
 
 from agent.assistant import build_agent
 from agent.database import database
+from agent.integrations import services_from
 from agent.settings import Settings
 from agent.turn import Runtime
 from db.migrate import migrate
@@ -22,6 +24,8 @@ def rules_from(settings: Settings) -> Rules:
         corporate_email_domain=settings.corporate_email_domain,
         default_timezone=settings.default_timezone,
         admin_ids=settings.admin_telegram_ids,
+        work_start=settings.work_hours_start,
+        work_end=settings.work_hours_end,
     )
 
 
@@ -39,12 +43,14 @@ async def runtime(
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
-            yield Runtime(
-                pool=pool,
-                agent=build_agent(),
-                model=model,
-                rules=rules_from(settings),
-                clock=utc_now,
-            )
+            async with services_from(settings, journal=pool, clock=utc_now) as services:
+                yield Runtime(
+                    pool=pool,
+                    agent=build_agent(),
+                    model=model,
+                    rules=rules_from(settings),
+                    clock=utc_now,
+                    services=services,
+                )
         finally:
             await pool.close()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import urllib.parse
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -47,14 +48,26 @@ class Settings(BaseSettings):
     default_timezone: str = "Asia/Makassar"
     quiet_hours_start: time = time(21, 0)
     quiet_hours_end: time = time(9, 0)
+    work_hours_start: time = time(9, 0)
+    work_hours_end: time = time(19, 0)
 
+    public_url: str | None = None
     google_service_account_file: Path | None = None
     google_oauth_client_id: str | None = None
     google_oauth_client_secret: SecretStr | None = None
+    google_calendar_api_url: str | None = None
+    google_oauth_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_oauth_token_url: str = "https://oauth2.googleapis.com/token"
+    google_oauth_revoke_url: str = "https://oauth2.googleapis.com/revoke"
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None
     zoom_client_secret: SecretStr | None = None
+    zoom_shared_user: str | None = None
+    zoom_api_url: str = "https://api.zoom.us/v2"
+    zoom_oauth_url: str = "https://zoom.us/oauth/token"
     hubspot_access_token: SecretStr | None = None
+    hubspot_api_url: str = "https://api.hubapi.com"
+    integration_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     token_encryption_key: SecretStr | None = None
 
     @field_validator("admin_telegram_ids", mode="before")
@@ -70,7 +83,18 @@ class Settings(BaseSettings):
             return tuple(int(p) for p in parts)
         return value
 
-    @field_validator("telegram_api_url", "telegram_webhook_url")
+    @field_validator(
+        "telegram_api_url",
+        "telegram_webhook_url",
+        "public_url",
+        "google_calendar_api_url",
+        "google_oauth_auth_url",
+        "google_oauth_token_url",
+        "google_oauth_revoke_url",
+        "zoom_api_url",
+        "zoom_oauth_url",
+        "hubspot_api_url",
+    )
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -118,6 +142,47 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @model_validator(mode="after")
+    def _integrations_complete(self) -> Settings:
+        zoom = {
+            "ZOOM_ACCOUNT_ID": self.zoom_account_id,
+            "ZOOM_CLIENT_ID": self.zoom_client_id,
+            "ZOOM_CLIENT_SECRET": self.zoom_client_secret,
+            "ZOOM_SHARED_USER": self.zoom_shared_user,
+        }
+        _all_or_none("Zoom", zoom)
+        google = {
+            "GOOGLE_OAUTH_CLIENT_ID": self.google_oauth_client_id,
+            "GOOGLE_OAUTH_CLIENT_SECRET": self.google_oauth_client_secret,
+        }
+        _all_or_none("Google sign-in", google)
+        if self.google_oauth_client_id and not self.google_service_account_file:
+            if not self.token_encryption_key:
+                raise ValueError("Google sign-in needs TOKEN_ENCRYPTION_KEY to seal the tokens")
+            if not self.public_base_url:
+                raise ValueError(
+                    "Google sign-in needs PUBLIC_URL (or TELEGRAM_WEBHOOK_URL): the address "
+                    "where Google sends the rep back"
+                )
+        return self
+
+    @property
+    def public_base_url(self) -> str | None:
+        """Where the bot's web server is reached from outside: PUBLIC_URL, or the origin of
+        the webhook URL."""
+        if self.public_url:
+            return self.public_url
+        if self.telegram_webhook_url:
+            parts = urllib.parse.urlsplit(self.telegram_webhook_url)
+            return f"{parts.scheme}://{parts.netloc}"
+        return None
+
+
+def _all_or_none(service: str, values: dict[str, Any]) -> None:
+    missing = [name for name, value in values.items() if not value]
+    if missing and len(missing) < len(values):
+        raise ValueError(f"{service} is half configured: also set {', '.join(missing)}")
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Builds the settings; a wrong value raises `SettingsError` naming the variable."""
@@ -130,8 +195,11 @@ def load_settings(**overrides: Any) -> Settings:
 def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
-        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
         message = item["msg"].removeprefix("Value error, ")
+        if not item["loc"]:  # a rule across settings: its message names them
+            lines.append(message)
+            continue
+        name = str(item["loc"][0]).upper()
         secret = any(word in name for word in ("TOKEN", "KEY", "SECRET"))
         got = "" if secret else f" (got {item.get('input')!r})"
         lines.append(f"{name}: {message}{got}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from db.queries import Connection
 from tools.access import audit_refusal, offered
 from tools.actor import Actor, resolve_actor
 from tools.deps import Deps, Rules
+from tools.services import Services
 from tools.toolsets import tool_names
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class Runtime:
     model: Model
     rules: Rules
     clock: Callable[[], datetime]
+    services: Services = field(default_factory=Services)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +118,14 @@ async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
             model=rt.model.model_name,
             now=now,
         )
-        deps = Deps(db=conn, actor=actor, clock=rt.clock, rules=rt.rules, turn_id=turn_id)
+        deps = Deps(
+            db=conn,
+            actor=actor,
+            clock=rt.clock,
+            rules=rt.rules,
+            turn_id=turn_id,
+            services=rt.services,
+        )
         messages = history.load(chat.history)
         prompt, answers = _resume(chat, inbound, now, paused=bool(messages))
         result = await rt.agent.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, time
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
 import asyncpg
@@ -92,3 +92,49 @@ class Prospect(_Row):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", ProspectStatus(self.status))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Meeting(_Row):
+    id: UUID
+    rep_id: UUID
+    prospect_id: str | None
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    zoom_meeting_id: int | None
+    zoom_join_url: str | None
+    calendar_event_id: str | None
+    hubspot_meeting_id: str | None
+    sandbox: bool
+    idempotency_key: str | None
+    owed: list[str]
+    outcome: str | None
+    debrief: str | None
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IntegrationRecord(_Row):
+    id: int
+    service: str
+    operation: str
+    sandbox: bool
+    rep_id: UUID | None
+    prospect_id: str | None
+    external_id: str | None
+    request: dict[str, Any]
+    response: dict[str, Any]
+    idempotency_key: str | None
+    undone_at: datetime | None
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredToken(_Row):
+    rep_id: UUID
+    provider: str
+    ciphertext: bytes
+    scopes: list[str]
+    expires_at: datetime | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from db.errors import InvalidTransition, NotFound, RepNotActive
@@ -170,3 +171,37 @@ async def _existing(db: Executor, prospect_id: str) -> Prospect:
     if prospect is None:
         raise NotFound("prospect", prospect_id)
     return prospect
+
+
+async def set_hubspot_contact(
+    db: Executor, *, prospect_id: str, contact_id: str, now: datetime
+) -> Prospect:
+    row = await _q.fetchrow(
+        db, "set_hubspot_contact", id=prospect_id, contact_id=contact_id, now=now
+    )
+    if row is None:
+        raise NotFound("prospect", prospect_id)
+    return Prospect.from_row(row)
+
+
+async def log_activity(
+    db: Executor,
+    *,
+    prospect_id: str,
+    kind: str,
+    now: datetime,
+    rep_id: UUID | None = None,
+    body: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """A touch on the prospect: a meeting booked, a note logged to HubSpot."""
+    await _q.execute(
+        db,
+        "log_activity",
+        prospect_id=prospect_id,
+        rep_id=rep_id,
+        kind=kind,
+        body=body,
+        data=data or {},
+        now=now,
+    )

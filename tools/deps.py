@@ -1,13 +1,15 @@
-"""What a tool may use: the turn's database transaction, the actor, the clock, the rules."""
+"""What a tool may use: the turn's database transaction, the actor, the clock, the rules, the
+outside services."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from db.queries import Connection
+from db.queries import Connection, Executor
 from tools.actor import Actor
+from tools.services import Services
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,8 @@ class Rules:
     default_timezone: str = "Asia/Makassar"
     admin_ids: tuple[int, ...] = ()
     confirmation_ttl: timedelta = timedelta(minutes=15)
+    work_start: time = time(9, 0)
+    work_end: time = time(19, 0)
 
 
 @dataclass
@@ -25,6 +29,12 @@ class Deps:
     clock: Callable[[], datetime]
     rules: Rules = field(default_factory=Rules)
     turn_id: int | None = None
+    services: Services = field(default_factory=Services)
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def journal(self) -> Executor:
+        """Where records of outside calls go: outside the turn's transaction when we can."""
+        return self.services.journal or self.db

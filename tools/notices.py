@@ -18,11 +18,24 @@ _TEXT = {
     },
     "approved": {
         "ru": "Отличные новости! Ваша заявка одобрена, вы в команде.\n\nСледующий шаг — подключить "
-        "Google Calendar, чтобы я мог назначать встречи с клиентами. Эта функция появится совсем "
-        "скоро — я напишу вам, как только она будет готова.",
+        "Google Calendar, чтобы я мог назначать встречи с клиентами. Напишите «подключи "
+        "календарь», и я всё сделаю.",
         "en": "Great news! Your application is approved and you are on the team.\n\nNext step: "
-        "connecting your Google Calendar so I can book meetings with clients. That is coming "
-        "very soon; I will write to you as soon as it is ready.",
+        "connecting your Google Calendar so I can book meetings with clients. Write "
+        '"connect my calendar" and I will set it up.',
+    },
+    "calendar_link": {
+        "ru": "Чтобы подключить Google Calendar, нажмите кнопку ниже и разрешите доступ к "
+        "календарю. Ссылка действует {minutes} минут.",
+        "en": "To connect your Google Calendar, press the button below and allow access to your "
+        "calendar. The link works for {minutes} minutes.",
+    },
+    "calendar_button": {"ru": "🔗 Подключить Google Calendar", "en": "🔗 Connect Google Calendar"},
+    "calendar_connected": {
+        "ru": "Google Calendar подключён ({account}). Теперь я могу искать свободное время и "
+        "назначать встречи с клиентами.",
+        "en": "Your Google Calendar is connected ({account}). I can now find free time and book "
+        "meetings with clients.",
     },
     "rejected": {
         "ru": "К сожалению, ваша заявка отклонена.{reason}\n\nЕсли это ошибка, напишите мне снова.",

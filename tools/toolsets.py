@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pydantic_ai import FunctionToolset
 
+from tools.calendar import calendar_tools
+from tools.crm import crm_tools
 from tools.deps import Deps
+from tools.meetings import meeting_tools
 from tools.prospects import prospect_tools
 from tools.registration import registration
 from tools.team import team
 
 
 def toolsets() -> list[FunctionToolset[Deps]]:
-    return [registration, team, prospect_tools]
+    return [registration, team, prospect_tools, calendar_tools, meeting_tools, crm_tools]
 
 
 def tool_names() -> set[str]:

@@ -20,6 +20,7 @@ from aiohttp import web
 from telegram import Bot
 
 from agent.runtime import utc_now
+from agent.signin import sign_in_routes
 from agent.telegram import intake
 from agent.telegram.limits import RateLimiter
 from agent.telegram.sender import OutboxSender
@@ -54,6 +55,8 @@ class Channel:
     grace: float = 10.0
     poll_timeout: int = 25
     lease: timedelta = timedelta(seconds=30)
+    listen: str | None = None
+    """HOST:PORT of the web server when polling (health, calendar sign-in); None: no server."""
 
 
 def webhook_secret(token: str) -> str:
@@ -77,7 +80,7 @@ async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
         sending = asyncio.create_task(sender.run(stop_sender, grace=channel.grace))
         working = asyncio.create_task(workers.run(stop, grace=channel.grace))
         try:
-            async with _updates_in(rt.pool, channel, stop):
+            async with _updates_in(rt, channel, stop):
                 log.info("salesbot is running; stop it with Ctrl+C or SIGTERM")
                 await stop.wait()
         finally:
@@ -89,14 +92,17 @@ async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _updates_in(
-    pool: asyncpg.Pool, channel: Channel, stop: asyncio.Event
-) -> AsyncIterator[None]:
+async def _updates_in(rt: Runtime, channel: Channel, stop: asyncio.Event) -> AsyncIterator[None]:
     hook = channel.webhook
-    if hook is None:
+    async with _web_server(rt, channel):
+        if hook is not None:
+            await channel.bot.set_webhook(hook.url, secret_token=hook.secret, allowed_updates=KEPT)
+            log.info("receiving updates at %s", hook.url)
+            yield
+            return
         polling = asyncio.create_task(
             intake.poll(
-                channel.bot, pool, wall=channel.wall, stop=stop, long_poll=channel.poll_timeout
+                channel.bot, rt.pool, wall=channel.wall, stop=stop, long_poll=channel.poll_timeout
             )
         )
         try:
@@ -104,14 +110,26 @@ async def _updates_in(
         finally:
             stop.set()
             await polling
+
+
+@contextlib.asynccontextmanager
+async def _web_server(rt: Runtime, channel: Channel) -> AsyncIterator[None]:
+    hook = channel.webhook
+    if hook is not None:
+        host, port = hook.host, hook.port
+    elif channel.listen is not None:
+        host, _, number = channel.listen.rpartition(":")
+        port = int(number)
+    else:
+        yield
         return
-    app = intake.webhook_app(pool, path=hook.path, secret=hook.secret, wall=channel.wall)
+    webhook = (hook.path, hook.secret) if hook else None
+    app = intake.web_app(rt.pool, wall=channel.wall, webhook=webhook, routes=sign_in_routes(rt))
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     try:
-        await web.TCPSite(runner, hook.host, hook.port).start()
-        await channel.bot.set_webhook(hook.url, secret_token=hook.secret, allowed_updates=KEPT)
-        log.info("receiving updates at %s (listening on %s:%s)", hook.url, hook.host, hook.port)
+        await web.TCPSite(runner, host, port).start()
+        log.info("web server listening on %s:%s", host, port)
         yield
     finally:
         await runner.cleanup()

@@ -9,7 +9,7 @@ import contextlib
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -97,11 +97,27 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), seconds)
 
 
-def webhook_app(
-    pool: asyncpg.Pool, *, path: str, secret: str, wall: Callable[[], datetime]
+def web_app(
+    pool: asyncpg.Pool,
+    *,
+    wall: Callable[[], datetime],
+    webhook: tuple[str, str] | None = None,
+    routes: list[web.RouteDef] | None = None,
 ) -> web.Application:
-    """Telegram posts updates to `path` with the secret in a header; `/healthz` says whether the
-    database answers."""
+    """The bot's web server: `/healthz` says whether the database answers; with a webhook
+    `(path, secret)`, Telegram posts updates to `path` with the secret in a header; `routes`
+    add pages such as the calendar sign-in callback."""
+    app = web.Application(client_max_size=1 << 20)
+    app.router.add_get("/healthz", _health(pool))
+    if webhook is not None:
+        app.router.add_post(webhook[0], _receiver(pool, secret=webhook[1], wall=wall))
+    app.router.add_routes(routes or [])
+    return app
+
+
+def _receiver(
+    pool: asyncpg.Pool, *, secret: str, wall: Callable[[], datetime]
+) -> Callable[[web.Request], Awaitable[web.Response]]:
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -120,6 +136,10 @@ def webhook_app(
             return web.json_response({"ok": False, "error": "try again"}, status=503)
         return web.json_response({"ok": True})
 
+    return receive
+
+
+def _health(pool: asyncpg.Pool) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def health(_: web.Request) -> web.Response:
         try:
             await pool.fetchval("SELECT 1")
@@ -127,7 +147,4 @@ def webhook_app(
             return web.json_response({"ok": False, "database": str(e)}, status=503)
         return web.json_response({"ok": True})
 
-    app = web.Application(client_max_size=1 << 20)
-    app.router.add_post(path, receive)
-    app.router.add_get("/healthz", health)
-    return app
+    return health

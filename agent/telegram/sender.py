@@ -168,9 +168,13 @@ class OutboxSender(ClaimLoop[OutboxMessage]):
 def _keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in buttons]
-    )
+    return InlineKeyboardMarkup([[_button(b) for b in row] for row in buttons])
+
+
+def _button(button: dict[str, str]) -> InlineKeyboardButton:
+    if "url" in button:
+        return InlineKeyboardButton(button["text"], url=button["url"])
+    return InlineKeyboardButton(button["text"], callback_data=button["data"])
 
 
 def _retry_after(error: RetryAfter) -> float:

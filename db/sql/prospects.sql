@@ -100,3 +100,12 @@ SELECT p.*,
    AND (:rep_id::uuid IS NULL OR p.assigned_rep_id = :rep_id)
  ORDER BY exact DESC, lower(p.name) = q.ref DESC, p.created_at
  LIMIT 20;
+
+-- name: set_hubspot_contact
+UPDATE prospects SET hubspot_contact_id = :contact_id, updated_at = :now
+ WHERE id = :id
+RETURNING *;
+
+-- name: log_activity
+INSERT INTO activities (prospect_id, rep_id, kind, body, data, created_at)
+VALUES (:prospect_id, :rep_id, :kind, :body, :data, :now);

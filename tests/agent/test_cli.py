@@ -37,7 +37,13 @@ def test_migrate_without_database_url_uses_the_embedded_server_and_stops_it(env,
     first = salesbot("migrate", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout == snapshot(
-        "applied 001_schema\napplied 002_seed_prospects\napplied 003_delivery\n3 migration(s) applied\n"
+        """\
+applied 001_schema
+applied 002_seed_prospects
+applied 003_delivery
+applied 004_integrations
+4 migration(s) applied
+"""
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)
     assert second.stdout == "database is up to date\n"
@@ -53,7 +59,7 @@ def test_migrate_with_database_url_uses_that_server(empty_dsn, tmp_path):
     env = {**os.environ, "DATABASE_URL": empty_dsn}
     done = salesbot("migrate", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "3 migration(s) applied" in done.stdout
+    assert "4 migration(s) applied" in done.stdout
     shown = salesbot("db", env=env, cwd=tmp_path)
     assert "DATABASE_URL (external server)" in shown.stdout
 

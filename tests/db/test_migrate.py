@@ -57,10 +57,12 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
         again = await migrate(conn)
     finally:
         await conn.close()
-    assert [m.name for m in done] == snapshot(["schema", "seed_prospects", "delivery"])
+    assert [m.name for m in done] == snapshot(
+        ["schema", "seed_prospects", "delivery", "integrations"]
+    )
     assert again == []
     assert await applied(empty_dsn) == snapshot(
-        [(1, "schema"), (2, "seed_prospects"), (3, "delivery")]
+        [(1, "schema"), (2, "seed_prospects"), (3, "delivery"), (4, "integrations")]
     )
     assert await schema(empty_dsn) == snapshot(
         {
@@ -138,6 +140,8 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "request jsonb not null",
                 "response jsonb not null",
                 "created_at timestamp with time zone not null",
+                "idempotency_key text",
+                "undone_at timestamp with time zone",
             ],
             "meetings": [
                 "id uuid not null",
@@ -157,6 +161,8 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "debrief text",
                 "created_at timestamp with time zone not null",
                 "updated_at timestamp with time zone not null",
+                "duration_minutes integer",
+                "owed ARRAY not null",
             ],
             "oauth_tokens": [
                 "rep_id uuid not null",
@@ -316,9 +322,15 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(empty_d
 applied 001_schema
 applied 002_seed_prospects
 applied 003_delivery
-3 migration(s) applied
+applied 004_integrations
+4 migration(s) applied
 """,
             "database is up to date\n",
         ]
     )
-    assert await applied(empty_dsn) == [(1, "schema"), (2, "seed_prospects"), (3, "delivery")]
+    assert await applied(empty_dsn) == [
+        (1, "schema"),
+        (2, "seed_prospects"),
+        (3, "delivery"),
+        (4, "integrations"),
+    ]

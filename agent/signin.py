@@ -1,0 +1,116 @@
+"""The page Google sends a rep back to after they allow access to their calendar: the state
+proves which rep asked (and that the link is ours and fresh), the code becomes a sealed token,
+and the rep hears in Telegram that the calendar is connected."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from aiohttp import web
+
+from agent.integrations import CALLBACK_PATH
+from agent.turn import Runtime
+from db import integrations, outbox, reps
+from db.models import Rep, RepStatus
+from tools import notices
+from tools.calendar_access import store_grant
+from tools.clients import google_auth
+from tools.clients.errors import AuthFailed, IntegrationError
+from tools.clients.models import CalendarAccess
+from tools.services import CalendarSignIn
+from tools.vault import BadState
+
+log = logging.getLogger(__name__)
+
+_PAGES = {
+    "connected": "Календарь подключён: {account}. Можно вернуться в Telegram.<br>"
+    "Your calendar is connected: {account}. You can go back to Telegram.",
+    "denied": "Доступ не разрешён, ничего не изменилось. Попросите бота прислать ссылку снова."
+    "<br>Access was not allowed; nothing changed. Ask the bot for a new link.",
+    "bad_link": "Эта ссылка недействительна или устарела ({why}). Попросите бота прислать новую."
+    "<br>This link is not valid or has expired ({why}). Ask the bot for a new one.",
+    "not_active": "Подключать календарь могут только активные сотрудники.<br>"
+    "Only active reps can connect a calendar.",
+    "refused": "Google не принял код ({why}). Попросите бота прислать новую ссылку.<br>"
+    "Google did not accept the code ({why}). Ask the bot for a new link.",
+    "unavailable": "Google сейчас не отвечает. Попробуйте ещё раз через минуту.<br>"
+    "Google is not answering right now. Please try again in a minute.",
+}
+
+
+def sign_in_routes(rt: Runtime) -> list[web.RouteDef]:
+    sign_in = rt.services.sign_in
+    if sign_in is None:
+        return []
+
+    async def callback(request: web.Request) -> web.Response:
+        return await _callback(rt, sign_in, request)
+
+    return [web.get(CALLBACK_PATH, callback)]
+
+
+async def _callback(rt: Runtime, sign_in: CalendarSignIn, request: web.Request) -> web.Response:
+    query = request.query
+    if "error" in query:
+        return _page("denied", 200)
+    try:
+        rep_id = sign_in.vault.verify_state(query.get("state", ""), rt.clock())
+    except BadState as e:
+        return _page("bad_link", 400, why=str(e))
+    rep = await reps.get_rep(rt.pool, rep_id=rep_id)
+    if rep is None or rep.status is not RepStatus.ACTIVE:
+        return _page("not_active", 403)
+    if not query.get("code"):
+        return _page("bad_link", 400, why="no code")
+    try:
+        grant, account = await _exchange(rt, sign_in, rep, query["code"])
+    except AuthFailed as e:
+        return _page("refused", 400, why=e.message)
+    except IntegrationError as e:
+        log.warning("calendar sign-in for rep %s failed: %s", rep.id, e)
+        return _page("unavailable", 503)
+    await _connect(rt, sign_in, rep, grant, account)
+    return _page("connected", 200, account=account)
+
+
+async def _exchange(
+    rt: Runtime, sign_in: CalendarSignIn, rep: Rep, code: str
+) -> tuple[google_auth.TokenGrant, str]:
+    grant = await google_auth.exchange_code(
+        sign_in.client,
+        code=code,
+        redirect_uri=sign_in.redirect_uri,
+        now=rt.clock(),
+        http=sign_in.http,
+    )
+    access = CalendarAccess(rep.email, google_auth.user_credentials(sign_in.client, grant))
+    account = await rt.services.calendar.primary(access)
+    return google_auth.grant_after(access.credentials, grant), account
+
+
+async def _connect(
+    rt: Runtime, sign_in: CalendarSignIn, rep: Rep, grant: google_auth.TokenGrant, account: str
+) -> None:
+    now = rt.clock()
+    async with rt.pool.acquire() as conn, conn.transaction():
+        await store_grant(conn, sign_in.vault, rep.id, grant, now)
+        await reps.set_calendar_account(conn, rep_id=rep.id, account=account, now=now)
+        await integrations.record(
+            conn,
+            service="google_calendar",
+            operation="oauth.connect",
+            sandbox=False,
+            rep_id=rep.id,
+            external_id=account,
+            request={"scopes": list(grant.scopes)},
+            now=now,
+        )
+        text = notices.text("calendar_connected", rep.language, account=account)
+        await outbox.enqueue(conn, chat_id=rep.telegram_id, text=text, now=now)
+
+
+def _page(key: str, status: int, **values: str) -> web.Response:
+    body = _PAGES[key].format(**{k: html.escape(v) for k, v in values.items()})
+    page = f"<!doctype html><meta charset=utf-8><title>salesbot</title><p>{body}</p>"
+    return web.Response(text=page, status=status, content_type="text/html")

@@ -1,0 +1,80 @@
+"""Meetings booked with prospects, and the steps each one still owes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from db.models import Meeting
+from db.queries import Executor, Queries
+
+_q = Queries("meetings")
+
+
+async def create_meeting(
+    db: Executor,
+    *,
+    rep_id: UUID,
+    prospect_id: str | None,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    sandbox: bool,
+    now: datetime,
+    zoom_meeting_id: int | None = None,
+    zoom_join_url: str | None = None,
+    calendar_event_id: str | None = None,
+    hubspot_meeting_id: str | None = None,
+    idempotency_key: str | None = None,
+    owed: list[str] | None = None,
+) -> Meeting:
+    row = await _q.fetchrow(
+        db,
+        "create",
+        rep_id=rep_id,
+        prospect_id=prospect_id,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        zoom_meeting_id=zoom_meeting_id,
+        zoom_join_url=zoom_join_url,
+        calendar_event_id=calendar_event_id,
+        hubspot_meeting_id=hubspot_meeting_id,
+        sandbox=sandbox,
+        idempotency_key=idempotency_key,
+        owed=owed or [],
+        now=now,
+    )
+    assert row is not None
+    return Meeting.from_row(row)
+
+
+async def get_meeting_by_key(db: Executor, *, idempotency_key: str) -> Meeting | None:
+    row = await _q.fetchrow(db, "by_key", idempotency_key=idempotency_key)
+    return Meeting.from_row(row) if row else None
+
+
+async def settle_owed(
+    db: Executor, *, meeting_id: UUID, step: str, now: datetime, hubspot_meeting_id: str | None
+) -> Meeting:
+    row = await _q.fetchrow(
+        db,
+        "settle_owed",
+        id=meeting_id,
+        step=step,
+        hubspot_meeting_id=hubspot_meeting_id,
+        now=now,
+    )
+    assert row is not None
+    return Meeting.from_row(row)
+
+
+async def scheduled_between(
+    db: Executor, *, rep_id: UUID, start: datetime, end: datetime
+) -> list[Meeting]:
+    rows = await _q.fetch(db, "scheduled_between", rep_id=rep_id, start_at=start, end_at=end)
+    return [Meeting.from_row(r) for r in rows]
+
+
+async def meetings_of_prospect(db: Executor, *, prospect_id: str) -> list[Meeting]:
+    return [Meeting.from_row(r) for r in await _q.fetch(db, "of_prospect", prospect_id=prospect_id)]

@@ -1,0 +1,30 @@
+-- name: create
+INSERT INTO meetings (rep_id, prospect_id, title, starts_at, ends_at, zoom_meeting_id,
+                      zoom_join_url, calendar_event_id, hubspot_meeting_id, sandbox,
+                      idempotency_key, owed, created_at, updated_at)
+VALUES (:rep_id, :prospect_id, :title, :starts_at, :ends_at, :zoom_meeting_id,
+        :zoom_join_url, :calendar_event_id, :hubspot_meeting_id, :sandbox,
+        :idempotency_key, :owed, :now, :now)
+RETURNING *;
+
+-- name: by_key
+SELECT * FROM meetings WHERE idempotency_key = :idempotency_key;
+
+-- name: settle_owed
+UPDATE meetings
+   SET hubspot_meeting_id = coalesce(:hubspot_meeting_id, hubspot_meeting_id),
+       owed = array_remove(owed, :step),
+       updated_at = :now
+ WHERE id = :id
+RETURNING *;
+
+-- name: scheduled_between
+-- The rep's own meetings that overlap [start, end): busy time even when the calendar is not
+-- told (the sandbox).
+SELECT * FROM meetings
+ WHERE rep_id = :rep_id AND status = 'scheduled'
+   AND starts_at < :end_at AND ends_at > :start_at
+ ORDER BY starts_at;
+
+-- name: of_prospect
+SELECT * FROM meetings WHERE prospect_id = :prospect_id ORDER BY starts_at;

@@ -1,0 +1,295 @@
+"""GoogleCalendar, the real google-api-python-client, against the fake Google over HTTP."""
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from google.oauth2.credentials import Credentials
+from inline_snapshot import snapshot
+
+from tests.fakes.google import Call, FakeGoogle
+from tools.clients.calendar import GoogleCalendar
+from tools.clients.errors import AuthFailed, NotFound, RateLimited, Rejected, Unavailable
+from tools.clients.google_auth import SCOPES
+from tools.clients.models import Attendee, CalendarAccess, Interval, NewEvent
+from tools.clients.retry import RetryPolicy
+
+REP = "rep@acme.test"
+BERLIN = ZoneInfo("Europe/Berlin")
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+FAST = RetryPolicy(attempts=3, total_seconds=5.0, initial_wait=0.01, max_wait=0.02)
+EVENT = NewEvent(
+    event_id="demo20261120",
+    summary="Demo: Acme",
+    description="Product demo for Acme",
+    start=datetime(2026, 11, 20, 15, 0, tzinfo=BERLIN),
+    end=datetime(2026, 11, 20, 15, 45, tzinfo=BERLIN),
+    timezone="Europe/Berlin",
+    attendees=(Attendee("anna@acme.example", "Anna Schmidt"), Attendee("bob@acme.example")),
+    location="Zoom",
+)
+
+
+@pytest.fixture
+async def fake():
+    async with FakeGoogle() as server:
+        yield server
+    assert server.violations == []
+
+
+@pytest.fixture
+def calendar(fake):
+    return GoogleCalendar(api_endpoint=fake.api_endpoint, timeout=2.0, policy=FAST)
+
+
+def access_of(fake, email=REP, scopes=SCOPES):
+    """A token the fake issued, with nothing to refresh it with."""
+    return CalendarAccess(email, Credentials(token=fake.issue_token(email, scopes)))
+
+
+async def test_primary_is_the_account_email(fake, calendar):
+    assert await calendar.primary(access_of(fake)) == REP
+    assert fake.calendar_calls() == snapshot(
+        [
+            Call(
+                method="GET",
+                path="/calendar/v3/calendars/primary",
+                query={"alt": "json"},
+                body=None,
+                user="rep@acme.test",
+                status=200,
+            )
+        ]
+    )
+
+
+async def test_the_scopes_cover_every_operation_and_fewer_do_not(fake, calendar):
+    access = access_of(fake)
+    await calendar.primary(access)
+    await calendar.busy(access, start=T0, end=T0 + timedelta(hours=1))
+    await calendar.create_event(access, EVENT)
+    await calendar.delete_event(access, EVENT.event_id)
+    events_and_freebusy = access_of(fake, scopes=SCOPES[:2])
+    with pytest.raises(AuthFailed, match="insufficient authentication scopes"):
+        await calendar.primary(events_and_freebusy)
+
+
+async def test_busy_is_the_primary_calendars_busy_time_in_utc(fake, calendar):
+    fake.busy[REP] = [
+        (
+            datetime(2026, 11, 20, 10, 0, tzinfo=BERLIN),
+            datetime(2026, 11, 20, 11, 0, tzinfo=BERLIN),
+        ),
+        (T0 + timedelta(hours=6), T0 + timedelta(hours=7)),
+    ]
+    busy = await calendar.busy(
+        access_of(fake),
+        start=datetime(2026, 11, 20, 9, 0, tzinfo=BERLIN),
+        end=datetime(2026, 11, 20, 12, 0, tzinfo=BERLIN),
+    )
+    assert busy == [Interval(T0, T0 + timedelta(hours=1))]
+    assert all(i.start.tzinfo is UTC and i.end.tzinfo is UTC for i in busy)
+    assert fake.calendar_calls()[0].body == snapshot(
+        {
+            "timeMin": "2026-11-20T08:00:00Z",
+            "timeMax": "2026-11-20T11:00:00Z",
+            "timeZone": "UTC",
+            "items": [{"id": "primary"}],
+        }
+    )
+
+
+async def test_busy_includes_events_booked_through_the_client(fake, calendar):
+    access = access_of(fake)
+    await calendar.create_event(access, EVENT)
+    busy = await calendar.busy(access, start=T0, end=T0 + timedelta(hours=12))
+    assert busy == [Interval(EVENT.start.astimezone(UTC), EVENT.end.astimezone(UTC))]
+
+
+async def test_busy_refuses_naive_times(calendar, fake):
+    with pytest.raises(ValueError, match="aware"):
+        await calendar.busy(access_of(fake), start=datetime(2026, 11, 20), end=T0)
+
+
+async def test_create_event_sends_the_event_and_repeating_it_finds_the_first(fake, calendar):
+    access = access_of(fake)
+    first = await calendar.create_event(access, EVENT)
+    again = await calendar.create_event(access, EVENT)
+
+    assert first == again
+    assert (first.id, first.status) == ("demo20261120", "confirmed")
+    assert first.html_link == "https://www.google.com/calendar/event?eid=demo20261120"
+    assert [e["id"] for e in fake.live_events(REP)] == ["demo20261120"]
+    assert fake.calendar_calls() == snapshot(
+        [
+            Call(
+                method="POST",
+                path="/calendar/v3/calendars/primary/events",
+                query={"sendUpdates": "all", "alt": "json"},
+                body={
+                    "id": "demo20261120",
+                    "summary": "Demo: Acme",
+                    "description": "Product demo for Acme",
+                    "start": {"dateTime": "2026-11-20T15:00:00+01:00", "timeZone": "Europe/Berlin"},
+                    "end": {"dateTime": "2026-11-20T15:45:00+01:00", "timeZone": "Europe/Berlin"},
+                    "attendees": [
+                        {"email": "anna@acme.example", "displayName": "Anna Schmidt"},
+                        {"email": "bob@acme.example"},
+                    ],
+                    "location": "Zoom",
+                },
+                user="rep@acme.test",
+                status=200,
+            ),
+            Call(
+                method="POST",
+                path="/calendar/v3/calendars/primary/events",
+                query={"sendUpdates": "all", "alt": "json"},
+                body={
+                    "id": "demo20261120",
+                    "summary": "Demo: Acme",
+                    "description": "Product demo for Acme",
+                    "start": {"dateTime": "2026-11-20T15:00:00+01:00", "timeZone": "Europe/Berlin"},
+                    "end": {"dateTime": "2026-11-20T15:45:00+01:00", "timeZone": "Europe/Berlin"},
+                    "attendees": [
+                        {"email": "anna@acme.example", "displayName": "Anna Schmidt"},
+                        {"email": "bob@acme.example"},
+                    ],
+                    "location": "Zoom",
+                },
+                user="rep@acme.test",
+                status=409,
+            ),
+            Call(
+                method="GET",
+                path="/calendar/v3/calendars/primary/events/demo20261120",
+                query={"alt": "json"},
+                body=None,
+                user="rep@acme.test",
+                status=200,
+            ),
+        ]
+    )
+
+
+async def test_an_event_without_attendees_or_location_sends_neither(fake, calendar):
+    plain = NewEvent("plain12345", "Call", "", T0, T0 + timedelta(minutes=30), "UTC")
+    await calendar.create_event(access_of(fake), plain)
+    assert fake.calendar_calls()[0].body == {
+        "id": "plain12345",
+        "summary": "Call",
+        "description": "",
+        "start": {"dateTime": "2026-11-20T09:00:00Z", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-11-20T09:30:00Z", "timeZone": "UTC"},
+    }
+
+
+async def test_recreating_a_deleted_event_finds_it_cancelled(fake, calendar):
+    access = access_of(fake)
+    await calendar.create_event(access, EVENT)
+    await calendar.delete_event(access, EVENT.event_id)
+    assert (await calendar.create_event(access, EVENT)).status == "cancelled"
+
+
+async def test_delete_event_notifies_and_a_second_delete_is_not_found(fake, calendar):
+    access = access_of(fake)
+    await calendar.create_event(access, EVENT)
+    await calendar.delete_event(access, EVENT.event_id)
+    assert fake.live_events(REP) == []
+    assert fake.calendar_calls()[-1].query == {"sendUpdates": "all"}
+    with pytest.raises(NotFound, match="Resource has been deleted"):
+        await calendar.delete_event(access, EVENT.event_id)
+    with pytest.raises(NotFound):
+        await calendar.delete_event(access, "neverexisted")
+
+
+async def test_a_refused_request_is_rejected_with_googles_message_at_once(fake, calendar):
+    bad_id = NewEvent("Not_Base32!", "x", "", T0, T0 + timedelta(hours=1), "UTC")
+    with pytest.raises(Rejected) as caught:
+        await calendar.create_event(access_of(fake), bad_id)
+    assert caught.value.message == "Invalid resource id value."
+    fake.fail("events.insert", 400, body={"error": {"code": 400, "message": "Invalid attendee email."}})  # fmt: skip
+    with pytest.raises(Rejected, match="Invalid attendee email"):
+        await calendar.create_event(access_of(fake), EVENT)
+    assert [c.status for c in fake.calendar_calls()] == [400, 400]
+
+
+async def test_429_waits_for_retry_after_then_succeeds(fake, calendar):
+    fake.fail("freeBusy", 429, headers={"Retry-After": "0.4"})
+    started = time.monotonic()
+    await calendar.busy(access_of(fake), start=T0, end=T0 + timedelta(hours=1))
+    assert 0.4 <= time.monotonic() - started < 1.5
+    assert [c.status for c in fake.calendar_calls()] == [429, 200]
+
+
+async def test_a_403_rate_limit_is_retried_and_other_403s_are_not(fake, calendar):
+    fake.fail("calendars/primary", 403, reason="userRateLimitExceeded")
+    assert await calendar.primary(access_of(fake)) == REP
+    fake.fail("calendars/primary", 403, reason="forbiddenForNonOrganizer")
+    with pytest.raises(Rejected):
+        await calendar.primary(access_of(fake))
+    fake.fail("calendars/primary", 403, reason="forbidden")
+    with pytest.raises(AuthFailed):
+        await calendar.primary(access_of(fake))
+    assert [c.status for c in fake.calendar_calls()] == [403, 200, 403, 403]
+
+
+async def test_rate_limited_every_time_gives_up_after_the_attempts(fake, calendar):
+    fake.fail("freeBusy", 429, times=10)
+    with pytest.raises(RateLimited):
+        await calendar.busy(access_of(fake), start=T0, end=T0 + timedelta(hours=1))
+    assert len(fake.calendar_calls()) == FAST.attempts
+
+
+async def test_503_twice_then_success(fake, calendar):
+    fake.fail("events.insert", 503, times=2)
+    event = await calendar.create_event(access_of(fake), EVENT)
+    assert event.id == EVENT.event_id
+    assert [(c.method, c.status) for c in fake.calendar_calls()] == snapshot(
+        [("POST", 503), ("POST", 503), ("POST", 200)]
+    )
+
+
+async def test_5xx_every_time_is_unavailable_after_the_attempts(fake, calendar):
+    fake.fail("events.delete", 500, times=10)
+    with pytest.raises(Unavailable, match="Backend Error"):
+        await calendar.delete_event(access_of(fake), EVENT.event_id)
+    assert len(fake.calendar_calls()) == FAST.attempts
+
+
+async def test_no_answer_in_time_is_unavailable_after_bounded_attempts(fake):
+    fake.latency = 0.3
+    calendar = GoogleCalendar(api_endpoint=fake.api_endpoint, timeout=0.05, policy=FAST)
+    started = time.monotonic()
+    with pytest.raises(Unavailable, match="no answer in time"):
+        await calendar.primary(access_of(fake))
+    assert time.monotonic() - started < 0.3
+    await asyncio.sleep(0.35)  # the fake answers each attempt late, and records it then
+    assert len(fake.calendar_calls()) == FAST.attempts
+
+
+async def test_a_closed_port_is_unavailable(fake):
+    calendar = GoogleCalendar(api_endpoint="http://127.0.0.1:9/calendar/v3/", policy=FAST)
+    with pytest.raises(Unavailable, match="could not be reached"):
+        await calendar.primary(access_of(fake))
+
+
+async def test_a_token_google_does_not_know_and_cannot_refresh_is_auth_failed(fake, calendar):
+    access = CalendarAccess(REP, Credentials(token="ya29.made-up"))
+    with pytest.raises(AuthFailed):
+        await calendar.primary(access)
+    assert [c.status for c in fake.calendar_calls()] == [401]
+
+
+async def test_calls_for_two_users_run_concurrently_each_as_its_user(fake, calendar):
+    other = "other@acme.test"
+    fake.latency = 0.2
+    started = time.monotonic()
+    got = await asyncio.gather(
+        calendar.primary(access_of(fake)), calendar.primary(access_of(fake, other))
+    )
+    assert list(got) == [REP, other]
+    assert time.monotonic() - started < 0.4  # one after the other would take 0.4 s
+    assert sorted(c.user for c in fake.calendar_calls()) == [other, REP]

@@ -1,0 +1,342 @@
+"""The real HubSpot client over HTTP against the fake HubSpot."""
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from inline_snapshot import snapshot
+
+from tests.fakes.hubspot import FakeHubSpot
+from tools.clients.errors import AuthFailed, RateLimited, Rejected, Unavailable
+from tools.clients.hubspot import HubSpotClient
+from tools.clients.models import Contact, Deal, Engagement
+from tools.clients.retry import RetryPolicy
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+FAST = RetryPolicy(attempts=3, total_seconds=5.0, initial_wait=0.001, max_wait=0.01)
+TOKEN = "pat-test-token"
+
+
+class VirtualTime:
+    """A monotonic clock that moves only when someone sleeps on it; before it jumps, requests
+    under way get `drain` real seconds to land at the time they were sent."""
+
+    def __init__(self, drain: float = 0.0) -> None:
+        self.now, self.drain = 0.0, drain
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(self.drain)
+        self.now += max(seconds, 0.0)
+
+
+@pytest.fixture
+async def fake():
+    async with FakeHubSpot(token=TOKEN) as server:
+        yield server
+    assert server.violations == []
+
+
+@pytest.fixture
+async def http():
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        yield client
+
+
+@pytest.fixture
+def hubspot(fake, http):
+    return make(fake, http)
+
+
+def make(fake, http, **changes):
+    settings = {"token": TOKEN, "api_url": fake.url, "http": http, "clock": lambda: NOW}
+    return HubSpotClient(**(settings | {"policy": FAST} | changes))
+
+
+async def test_a_contact_with_a_known_email_is_found_by_search(fake, hubspot):
+    contact_id = fake.add_contact("ketut@example.com", "Ketut")
+    contact = await hubspot.find_or_create_contact(email="Ketut@Example.com", name="Ketut W")
+    assert contact == Contact(contact_id, "Ketut@Example.com", created=False)
+    assert [(c.method, c.path, c.body) for c in fake.calls] == snapshot(
+        [
+            (
+                "POST",
+                "/crm/v3/objects/contacts/search",
+                {
+                    "filterGroups": [
+                        {
+                            "filters": [
+                                {
+                                    "propertyName": "email",
+                                    "operator": "EQ",
+                                    "value": "Ketut@Example.com",
+                                }
+                            ]
+                        }
+                    ],
+                    "properties": ["email", "firstname", "lastname"],
+                    "sorts": [],
+                    "limit": 1,
+                    "after": "0",
+                },
+            )
+        ]
+    )
+
+
+async def test_a_new_contact_is_created_with_the_name_split(fake, hubspot):
+    contact = await hubspot.find_or_create_contact(
+        email="made@example.com", name="  Made  Putu Sari "
+    )
+    assert contact == Contact(contact.id, "made@example.com", created=True)
+    assert fake.objects["contacts"][contact.id]["properties"]["lastname"] == "Putu Sari"
+    assert fake.log() == snapshot(
+        ["POST /crm/v3/objects/contacts/search 200", "POST /crm/v3/objects/contacts 201"]
+    )
+    assert fake.calls[1].body == snapshot(
+        {
+            "properties": {
+                "firstname": "Made",
+                "lastname": "Putu Sari",
+                "email": "made@example.com",
+            },
+            "associations": [],
+        }
+    )
+
+
+async def test_a_contact_without_email_is_created_without_a_search(fake, hubspot):
+    contact = await hubspot.find_or_create_contact(email=None, name="Wayan")
+    assert (contact.created, contact.email) == (True, None)
+    assert fake.log() == ["POST /crm/v3/objects/contacts 201"]
+    assert fake.calls[0].body == {"properties": {"firstname": "Wayan"}, "associations": []}
+
+
+async def test_a_contact_created_meanwhile_is_read_by_email_after_the_409(fake, hubspot):
+    existing = fake.add_contact("race@example.com", searchable=False)
+    contact = await hubspot.find_or_create_contact(email="race@example.com", name="Race Winner")
+    assert contact == Contact(existing, "race@example.com", created=False)
+    assert fake.log() == snapshot(
+        [
+            "POST /crm/v3/objects/contacts/search 200",
+            "POST /crm/v3/objects/contacts 409",
+            "GET /crm/v3/objects/contacts/race@example.com 200",
+        ]
+    )
+    assert fake.calls[-1].query == {"idProperty": "email"}
+
+
+async def test_a_note_is_associated_to_the_contact(fake, hubspot):
+    contact_id = fake.add_contact("ketut@example.com")
+    at = datetime(2026, 11, 20, 18, 30, 5, 123456, tzinfo=UTC)
+    note_id = await hubspot.add_note(
+        contact_id=contact_id, body="Wants 3 bedrooms\n<budget> 400k & pool", at=at, owner_id="77"
+    )
+    assert fake.calls[-1].body == snapshot(
+        {
+            "properties": {
+                "hs_timestamp": "2026-11-20T18:30:05.123Z",
+                "hs_note_body": "Wants 3 bedrooms<br>&lt;budget&gt; 400k &amp; pool",
+                "hubspot_owner_id": "77",
+            },
+            "associations": [
+                {
+                    "to": {"id": contact_id},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202}],
+                }
+            ],
+        }
+    )
+    assert fake.links[("contacts", contact_id, "notes")] == {note_id: 201}
+
+
+async def test_a_meeting_is_logged_on_the_contact(fake, hubspot):
+    contact_id = fake.add_contact("ketut@example.com")
+    start = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+    meeting_id = await hubspot.log_meeting(
+        contact_id=contact_id,
+        title="Villa viewing",
+        body="Zoom call",
+        start=start,
+        end=start + timedelta(minutes=45),
+        join_url="https://us06web.zoom.us/j/85746065001",
+    )
+    assert fake.calls[-1].body == snapshot(
+        {
+            "properties": {
+                "hs_timestamp": "2026-11-25T03:00:00.000Z",
+                "hs_meeting_title": "Villa viewing",
+                "hs_meeting_body": "Zoom call",
+                "hs_meeting_start_time": "2026-11-25T03:00:00.000Z",
+                "hs_meeting_end_time": "2026-11-25T03:45:00.000Z",
+                "hs_meeting_outcome": "SCHEDULED",
+                "hs_meeting_external_url": "https://us06web.zoom.us/j/85746065001",
+            },
+            "associations": [
+                {
+                    "to": {"id": contact_id},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 200}],
+                }
+            ],
+        }
+    )
+    assert fake.links[("contacts", contact_id, "meetings")] == {meeting_id: 199}
+
+
+async def test_deals_are_parsed_newest_update_first(fake, hubspot):
+    contact_id = fake.add_contact("ketut@example.com")
+    other = fake.add_contact("other@example.com")
+    created, updated = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
+    villa = fake.add_deal(
+        contact_id,
+        "Villa Canggu",
+        "contractsent",
+        "350000.50",
+        NOW,
+        created=created,
+        updated=updated,
+    )
+    land = fake.add_deal(contact_id, "Land Ubud", created=created)
+    fake.add_deal(other, "Someone else's")
+    deals = await hubspot.deals_of_contact(contact_id)
+    assert deals == [
+        Deal(villa, "Villa Canggu", "contractsent", Decimal("350000.50"), NOW, created, updated),
+        Deal(land, "Land Ubud", "appointmentscheduled", None, None, created, created),
+    ]
+    assert fake.log() == snapshot(
+        [
+            f"GET /crm/v4/objects/contacts/{contact_id}/associations/deals 200",
+            "POST /crm/v3/objects/deals/batch/read 200",
+        ]
+    )
+
+
+async def test_many_deals_are_read_over_pages_and_batches_of_100(fake, hubspot):
+    fake.max_page = 80
+    contact_id = fake.add_contact("ketut@example.com")
+    ids = {fake.add_deal(contact_id, f"Plot {n}", amount=n) for n in range(130)}
+    deals = await hubspot.deals_of_contact(contact_id)
+    assert {d.id for d in deals} == ids
+    assert [
+        (c.path.rsplit("/", 1)[-1], c.query.get("after"), len((c.body or {}).get("inputs", [])))
+        for c in fake.calls
+    ] == [
+        ("deals", None, 0),
+        ("deals", "80", 0),
+        ("read", None, 100),
+        ("read", None, 30),
+    ]
+
+
+async def test_engagements_are_notes_and_meetings_newest_first(fake, hubspot):
+    contact_id = fake.add_contact("ketut@example.com")
+    day = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    old = await hubspot.add_note(contact_id=contact_id, body="First <call>", at=day)
+    meeting = await hubspot.log_meeting(
+        contact_id=contact_id,
+        title="Viewing",
+        body="At the villa\nwith family",
+        start=day + timedelta(days=1),
+        end=day + timedelta(days=1, hours=1),
+        join_url=None,
+    )
+    new = await hubspot.add_note(
+        contact_id=contact_id, body="Sent the price list", at=day + timedelta(days=2)
+    )
+    everything = await hubspot.engagements_of_contact(contact_id)
+    assert everything == [
+        Engagement(new, "note", day + timedelta(days=2), "Sent the price list"),
+        Engagement(
+            meeting, "meeting", day + timedelta(days=1), "Viewing: At the villa with family"
+        ),
+        Engagement(old, "note", day, "First <call>"),
+    ]
+    assert await hubspot.engagements_of_contact(contact_id, limit=1) == everything[:1]
+
+
+async def test_the_limiter_keeps_150_calls_in_a_row_within_100_per_10_seconds(fake, http):
+    clock = VirtualTime()
+    fake.clock = clock
+    fake.add_contact("ketut@example.com")
+    hubspot = make(fake, http, monotonic=clock, sleep=clock.sleep, policy=RetryPolicy(attempts=1))
+    for _ in range(150):
+        await hubspot.find_or_create_contact(email="ketut@example.com", name="K")
+    assert (fake.rate_limited, len(fake.calls), clock.now) == (0, 150, 10.0)
+
+
+async def test_the_limiter_keeps_150_calls_at_once_within_100_per_10_seconds(fake, http):
+    clock = VirtualTime(drain=0.05)
+    fake.clock = clock
+    fake.add_contact("ketut@example.com")
+    hubspot = make(fake, http, monotonic=clock, sleep=clock.sleep, policy=RetryPolicy(attempts=1))
+    calls = (
+        hubspot.find_or_create_contact(email="ketut@example.com", name="K") for _ in range(150)
+    )
+    found = await asyncio.gather(*calls)
+    assert {c.created for c in found} == {False}
+    assert (fake.rate_limited, len(fake.calls)) == (0, 150)
+    assert clock.now >= 10.0
+
+
+async def test_without_the_limiter_the_fake_does_refuse(fake, http):
+    clock = VirtualTime()
+    fake.clock = clock
+    fake.add_contact("ketut@example.com")
+    hubspot = make(
+        fake, http, limit=1000, monotonic=clock, sleep=clock.sleep, policy=RetryPolicy(attempts=1)
+    )
+    calls = (
+        hubspot.find_or_create_contact(email="ketut@example.com", name="K") for _ in range(150)
+    )
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    refused = [r for r in results if isinstance(r, RateLimited)]
+    assert (len(refused), fake.rate_limited) == (50, 50)
+    assert {r.retry_after for r in refused} == {1.0}
+
+
+async def test_a_429_with_retry_after_is_waited_out(fake, hubspot):
+    fake.fail("/search", 429, headers={"Retry-After": "0.3"})
+    started = time.monotonic()
+    await hubspot.find_or_create_contact(email="new@example.com", name="New")
+    assert time.monotonic() - started >= 0.3
+    assert [c.status for c in fake.calls] == [429, 200, 201]
+
+
+async def test_503_twice_then_success(fake, hubspot):
+    fake.fail("/batch/read", 503, times=2)
+    contact_id = fake.add_contact("ketut@example.com")
+    fake.add_deal(contact_id, "Villa")
+    assert len(await hubspot.deals_of_contact(contact_id)) == 1
+    assert [c.status for c in fake.calls] == [200, 503, 503, 200]
+
+
+async def test_a_timeout_is_unavailable_after_bounded_attempts(fake):
+    fake.latency = 0.2
+    async with httpx.AsyncClient(timeout=0.05) as http:
+        hubspot = make(
+            fake, http, policy=RetryPolicy(attempts=2, initial_wait=0.001, max_wait=0.01)
+        )
+        with pytest.raises(Unavailable, match="no answer in time"):
+            await hubspot.deals_of_contact("1001")
+    await asyncio.sleep(0.3)  # the fake records a request once its latency has passed
+    assert len(fake.calls) == 2
+
+
+async def test_a_400_is_rejected_with_hubspots_message_and_not_retried(fake, hubspot):
+    contact_id = fake.add_contact("ketut@example.com")
+    with pytest.raises(Rejected, match="One or more associations are invalid: no contacts 999"):
+        await hubspot.add_note(contact_id="999", body="x", at=NOW)
+    assert fake.log() == ["POST /crm/v3/objects/notes 400"]
+    assert contact_id in fake.objects["contacts"]
+
+
+async def test_a_bad_token_is_auth_failed(fake, http):
+    hubspot = make(fake, http, token="pat-revoked")
+    with pytest.raises(AuthFailed, match="Authentication credentials not found"):
+        await hubspot.find_or_create_contact(email="ketut@example.com", name="K")
+    assert fake.log() == ["POST /crm/v3/objects/contacts/search 401"]

@@ -1,0 +1,99 @@
+"""Acting in a rep's Google Calendar: as the rep through the Workspace service account, with
+the rep's own (sealed, refreshed) OAuth token, or in the sandbox. Revoked access disconnects
+the calendar and asks the rep to connect again."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+from uuid import UUID
+
+from db import integrations, reps
+from db.models import Rep
+from db.queries import Executor
+from tools.access import NotDone
+from tools.clients import google_auth
+from tools.clients.errors import AuthFailed
+from tools.clients.models import CalendarAccess
+from tools.deps import Deps
+from tools.vault import Vault
+
+T = TypeVar("T")
+PROVIDER = "google"
+
+
+class Mode(StrEnum):
+    SANDBOX = "sandbox"
+    DELEGATION = "delegation"
+    OAUTH = "oauth"
+
+
+def mode_of(deps: Deps) -> Mode:
+    services = deps.services
+    if services.delegation_file is not None:
+        return Mode.DELEGATION
+    return Mode.OAUTH if services.sign_in is not None else Mode.SANDBOX
+
+
+async def using_calendar(deps: Deps, rep: Rep, call: Callable[[CalendarAccess], Awaitable[T]]) -> T:
+    """Runs `call` as the rep; a refreshed token is sealed and saved afterwards."""
+    access, grant = await _access(deps, rep)
+    try:
+        result = await call(access)
+    except AuthFailed as e:
+        if mode_of(deps) is Mode.OAUTH:
+            await disconnect(deps, rep)
+            raise NotDone(
+                "Google refused the rep's calendar access (it was revoked or expired): "
+                f"{e.message}. Their calendar is now disconnected; ask them to connect it "
+                "again with connect_calendar."
+            ) from None
+        raise
+    if grant is not None:
+        fresh = google_auth.grant_after(access.credentials, grant)
+        if fresh != grant:
+            await _save(deps, rep, fresh)
+    return result
+
+
+async def disconnect(deps: Deps, rep: Rep) -> None:
+    now = deps.now()
+    await integrations.revoke_token(deps.db, rep_id=rep.id, provider=PROVIDER, now=now)
+    await reps.set_calendar_account(deps.db, rep_id=rep.id, account=None, now=now)
+
+
+async def _access(deps: Deps, rep: Rep) -> tuple[CalendarAccess, google_auth.TokenGrant | None]:
+    services = deps.services
+    if services.delegation_file is not None:
+        delegated = google_auth.delegated(services.delegation_file, rep.email)
+        return CalendarAccess(rep.email, delegated), None
+    if services.sign_in is None:
+        return CalendarAccess(rep.calendar_account_name or rep.email), None
+    stored = await integrations.get_token(deps.db, rep_id=rep.id, provider=PROVIDER)
+    if stored is None or rep.calendar_connected_at is None:
+        raise NotDone("the rep has not connected their Google Calendar yet; offer connect_calendar")
+    grant = google_auth.TokenGrant.from_json(services.sign_in.vault.open(stored.ciphertext))
+    creds = google_auth.user_credentials(services.sign_in.client, grant)
+    return CalendarAccess(rep.calendar_account_name or rep.email, creds), grant
+
+
+async def _save(deps: Deps, rep: Rep, grant: google_auth.TokenGrant) -> None:
+    assert deps.services.sign_in is not None
+    await store_grant(deps.db, deps.services.sign_in.vault, rep.id, grant, deps.now())
+
+
+async def store_grant(
+    db: Executor, vault: Vault, rep_id: UUID, grant: google_auth.TokenGrant, now: datetime
+) -> None:
+    """Seals the rep's token; the plain token never reaches the database."""
+    await integrations.save_token(
+        db,
+        rep_id=rep_id,
+        provider=PROVIDER,
+        ciphertext=vault.seal(grant.to_json()),
+        scopes=list(grant.scopes),
+        expires_at=grant.expires_at,
+        now=now,
+    )

@@ -1,0 +1,240 @@
+"""The real Google Calendar: google-api-python-client over httplib2, run in a thread per call
+(the library is synchronous and httplib2 is not thread-safe), with Google's errors turned into
+the typed ones and every call under the shared retry policy."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import google_auth_httplib2
+import httplib2
+from google.auth import exceptions as auth_errors
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from tools.clients.errors import (
+    AuthFailed,
+    IntegrationError,
+    NotFound,
+    RateLimited,
+    Rejected,
+    Unavailable,
+)
+from tools.clients.http import DEFAULT_POLICY
+from tools.clients.models import CalendarAccess, CalendarEvent, Interval, NewEvent
+from tools.clients.retry import RetryPolicy, retrying
+
+SERVICE = "Google Calendar"
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+# 403 reasons about our credentials or the account's settings (someone must fix access); any
+# other 403 (forbiddenForNonOrganizer, quotaExceeded, ...) refuses this request only: Rejected.
+ACCESS_REASONS = {
+    "forbidden",
+    "insufficientPermissions",
+    "accessNotConfigured",
+    "domainPolicy",
+    "authError",
+    "accessDenied",
+}
+
+
+class _Exists(Rejected):
+    """409: the id is taken (by our own earlier insert, since we choose the ids)."""
+
+
+Service = Any  # a googleapiclient Resource: its methods are made at run time from the document
+Request = Callable[[Service], Any]
+
+
+class GoogleCalendar:
+    """`api_endpoint` points the client elsewhere (a local fake: ".../calendar/v3/")."""
+
+    sandbox = False
+
+    def __init__(
+        self,
+        *,
+        api_endpoint: str | None = None,
+        timeout: float = 20.0,
+        policy: RetryPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self._api_endpoint = api_endpoint
+        self._timeout = timeout
+        self._policy = policy
+
+    async def primary(self, access: CalendarAccess) -> str:
+        calendar = await self._call(access, lambda s: s.calendars().get(calendarId="primary"))
+        return str(calendar["id"])
+
+    async def busy(
+        self, access: CalendarAccess, *, start: datetime, end: datetime
+    ) -> list[Interval]:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("busy() needs aware datetimes")
+        body = {
+            "timeMin": _rfc3339(start),
+            "timeMax": _rfc3339(end),
+            "timeZone": "UTC",
+            "items": [{"id": "primary"}],
+        }
+        answer = await self._call(access, lambda s: s.freebusy().query(body=body))
+        # One calendar was asked for; Google keys the answer by the id as asked.
+        (entry,) = answer["calendars"].values()
+        if errors := entry.get("errors"):
+            raise _freebusy_error(errors[0])
+        return [Interval(_parse(p["start"]), _parse(p["end"])) for p in entry.get("busy", [])]
+
+    async def create_event(self, access: CalendarAccess, event: NewEvent) -> CalendarEvent:
+        """Inserting an id that exists finds that event instead: safe to repeat."""
+        body = _event_body(event)
+        try:
+            created = await self._call(
+                access,
+                lambda s: s.events().insert(calendarId="primary", body=body, sendUpdates="all"),
+            )
+        except _Exists:
+            created = await self._call(
+                access, lambda s: s.events().get(calendarId="primary", eventId=event.event_id)
+            )
+        return CalendarEvent(
+            id=created["id"],
+            html_link=created.get("htmlLink"),
+            status=created.get("status", "confirmed"),
+        )
+
+    async def delete_event(self, access: CalendarAccess, event_id: str) -> None:
+        await self._call(
+            access,
+            lambda s: s.events().delete(calendarId="primary", eventId=event_id, sendUpdates="all"),
+        )
+
+    async def _call(self, access: CalendarAccess, request: Request) -> Any:
+        return await retrying(
+            self._policy, lambda: asyncio.to_thread(self._execute, access, request)
+        )
+
+    def _execute(self, access: CalendarAccess, request: Request) -> Any:
+        # A fresh Http per call: httplib2 connections must not be shared between threads.
+        # Building the service from the bundled document costs about 5 ms.
+        http = google_auth_httplib2.AuthorizedHttp(
+            access.credentials, http=httplib2.Http(timeout=self._timeout)
+        )
+        options = {"api_endpoint": self._api_endpoint} if self._api_endpoint else None
+        try:
+            service = build(
+                "calendar",
+                "v3",
+                http=http,
+                static_discovery=True,
+                cache_discovery=False,
+                client_options=options,
+            )
+            return request(service).execute()
+        except Exception as error:
+            mapped = _mapped(error)
+            if mapped is None:
+                raise
+            raise mapped from error
+        finally:
+            http.close()
+
+
+def _mapped(error: Exception) -> IntegrationError | None:
+    if isinstance(error, HttpError):
+        return _http_error(error)
+    if isinstance(error, auth_errors.RefreshError):
+        return _refresh_error(error)
+    if isinstance(error, auth_errors.TransportError | httplib2.HttpLib2Error):
+        return Unavailable(SERVICE, f"could not be reached ({error})")
+    if isinstance(error, OSError):
+        kind = "no answer in time" if isinstance(error, TimeoutError) else "could not be reached"
+        return Unavailable(SERVICE, f"{kind} ({type(error).__name__}: {error})")
+    return None
+
+
+def _http_error(error: HttpError) -> IntegrationError:
+    status = error.status_code
+    reason, message = _google_error(error.content, error.reason or f"HTTP {status}")
+    if status == 401:
+        return AuthFailed(SERVICE, message)
+    if status == 429 or (status == 403 and reason in RATE_REASONS):
+        return RateLimited(SERVICE, message, _retry_after(error.resp.get("retry-after")))
+    if status == 403:
+        return (AuthFailed if reason in ACCESS_REASONS else Rejected)(SERVICE, message)
+    if status == 409:
+        return _Exists(SERVICE, message)
+    if status in (404, 410):
+        return NotFound(SERVICE, message)
+    if status >= 500 or status == 408:
+        return Unavailable(SERVICE, f"{message} (HTTP {status})")
+    return Rejected(SERVICE, message)
+
+
+def _refresh_error(error: auth_errors.RefreshError) -> IntegrationError:
+    text = str(error.args[0]) if error.args else str(error)
+    if text.startswith("invalid_grant"):
+        return AuthFailed(SERVICE, f"access was revoked; reconnect ({text})")
+    if error.retryable:
+        return Unavailable(SERVICE, f"the token endpoint failed ({text})")
+    return AuthFailed(SERVICE, f"Google refused the credentials ({text})")
+
+
+def _google_error(content: bytes, default: str) -> tuple[str | None, str]:
+    """The first `reason` and the `message` of Google's error body."""
+    try:
+        error = json.loads(content)["error"]
+        reasons = [e.get("reason") for e in error.get("errors", [])]
+        return (reasons[0] if reasons else None), str(error.get("message") or default)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, default
+
+
+def _freebusy_error(error: dict[str, Any]) -> IntegrationError:
+    reason = str(error.get("reason", "unknown"))
+    if reason == "notFound":
+        return NotFound(SERVICE, "the calendar was not found")
+    if reason in ("backendError", "internalError"):
+        return Unavailable(SERVICE, f"free/busy failed ({reason})")
+    return Rejected(SERVICE, f"free/busy failed ({reason})")
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return None if value is None else max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _event_body(event: NewEvent) -> dict[str, Any]:
+    zone = ZoneInfo(event.timezone)
+    body: dict[str, Any] = {
+        "id": event.event_id,
+        "summary": event.summary,
+        "description": event.description,
+        "start": {"dateTime": _rfc3339(event.start, zone), "timeZone": event.timezone},
+        "end": {"dateTime": _rfc3339(event.end, zone), "timeZone": event.timezone},
+    }
+    if event.attendees:
+        body["attendees"] = [
+            {"email": a.email} | ({"displayName": a.name} if a.name else {})
+            for a in event.attendees
+        ]
+    if event.location:
+        body["location"] = event.location
+    return body
+
+
+def _rfc3339(moment: datetime, zone: tzinfo = UTC) -> str:
+    """With the offset of `zone` (a naive time is taken as already there)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(zone)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)

@@ -1,0 +1,196 @@
+"""Google credentials: a Workspace service account acting as a rep (domain-wide delegation), or a
+rep's own OAuth grant from the web-redirect flow (authorization URL, code exchange, refresh by
+google-auth during calls, revocation). Grants are plain data so they can be sealed and stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlencode
+
+import httpx
+from google.oauth2 import credentials as user_creds
+from google.oauth2 import service_account
+
+from tools.clients.errors import AuthFailed, IntegrationError, RateLimited, Rejected, Unavailable
+from tools.clients.http import DEFAULT_POLICY, body_of, retry_after, send
+from tools.clients.retry import RetryPolicy, retrying
+
+SERVICE = "Google sign-in"
+# calendars.readonly is what calendars.get('primary') needs (the account's email and time
+# zone); the other two cover booking and free/busy.
+SCOPES = (
+    "https://www.googleapis.com/auth/calendar.events",
+    "https://www.googleapis.com/auth/calendar.freebusy",
+    "https://www.googleapis.com/auth/calendar.calendars.readonly",
+)
+# Token-endpoint errors that mean "the user or the admin must act", not "try again".
+REFUSALS = {
+    "invalid_grant",
+    "invalid_client",
+    "unauthorized_client",
+    "access_denied",
+    "redirect_uri_mismatch",
+}
+
+
+def delegated(service_account_file: Path, subject: str) -> service_account.Credentials:
+    """The service account acting as `subject`; tokens come from the file's `token_uri`."""
+    base = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+        str(service_account_file), scopes=list(SCOPES)
+    )
+    return cast(service_account.Credentials, base.with_subject(subject))
+
+
+@dataclass(frozen=True)
+class OAuthClient:
+    client_id: str
+    client_secret: str
+    auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    token_url: str = "https://oauth2.googleapis.com/token"
+    revoke_url: str = "https://oauth2.googleapis.com/revoke"
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime | None
+    scopes: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        expires = None if self.expires_at is None else self.expires_at.isoformat()
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "expires_at": expires,
+            "scopes": list(self.scopes),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TokenGrant:
+        expires = data.get("expires_at")
+        return cls(
+            access_token=data["access_token"],
+            refresh_token=data.get("refresh_token"),
+            expires_at=None if expires is None else datetime.fromisoformat(expires),
+            scopes=tuple(data.get("scopes", ())),
+        )
+
+
+def authorization_url(
+    client: OAuthClient, *, redirect_uri: str, state: str, login_hint: str | None = None
+) -> str:
+    """Where to send the user to consent; Google comes back to `redirect_uri` with a code."""
+    params = {
+        "client_id": client.client_id,
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "scope": " ".join(SCOPES),
+        "state": state,
+        "access_type": "offline",
+        "prompt": "consent",
+        "include_granted_scopes": "true",
+    }
+    if login_hint:
+        params["login_hint"] = login_hint
+    return f"{client.auth_url}?{urlencode(params)}"
+
+
+async def exchange_code(
+    client: OAuthClient,
+    *,
+    code: str,
+    redirect_uri: str,
+    now: datetime,
+    http: httpx.AsyncClient,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> TokenGrant:
+    """The grant for the code Google sent to the callback."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+    }
+
+    async def call() -> dict[str, Any]:
+        request = http.build_request("POST", client.token_url, data=form)
+        response = await send(SERVICE, http, request)
+        if response.is_success and isinstance(data := body_of(response), dict):
+            return data
+        raise _token_error(response)
+
+    data = await retrying(policy, call)
+    expires_in = data.get("expires_in")
+    return TokenGrant(
+        access_token=data["access_token"],
+        refresh_token=data.get("refresh_token"),
+        expires_at=None if expires_in is None else now + timedelta(seconds=int(expires_in)),
+        scopes=tuple(str(data.get("scope", "")).split()),
+    )
+
+
+def user_credentials(client: OAuthClient, grant: TokenGrant) -> user_creds.Credentials:
+    """Credentials that refresh themselves at `client.token_url` when the token expires."""
+    expiry = grant.expires_at
+    return user_creds.Credentials(  # type: ignore[no-untyped-call]
+        token=grant.access_token,
+        refresh_token=grant.refresh_token,
+        token_uri=client.token_url,
+        client_id=client.client_id,
+        client_secret=client.client_secret,
+        scopes=list(grant.scopes),
+        # google-auth compares expiry with a naive UTC clock.
+        expiry=None if expiry is None else expiry.astimezone(UTC).replace(tzinfo=None),
+    )
+
+
+def grant_after(credentials: user_creds.Credentials, previous: TokenGrant) -> TokenGrant:
+    """The grant to store after a call: a refresh may have changed the token and its expiry."""
+    expiry = credentials.expiry
+    granted = credentials.granted_scopes
+    return TokenGrant(
+        access_token=credentials.token or previous.access_token,
+        refresh_token=credentials.refresh_token or previous.refresh_token,
+        expires_at=None if expiry is None else expiry.replace(tzinfo=UTC),
+        scopes=tuple(granted) if granted else previous.scopes,
+    )
+
+
+async def revoke(
+    client: OAuthClient,
+    token: str,
+    *,
+    http: httpx.AsyncClient,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> None:
+    """Revokes the grant the token belongs to; a token Google no longer knows counts as done."""
+
+    async def call() -> None:
+        request = http.build_request("POST", client.revoke_url, data={"token": token})
+        response = await send(SERVICE, http, request)
+        body = body_of(response)
+        gone = isinstance(body, dict) and body.get("error") == "invalid_token"
+        if not (response.is_success or gone):
+            raise _token_error(response)
+
+    await retrying(policy, call)
+
+
+def _token_error(response: httpx.Response) -> IntegrationError:
+    body = body_of(response)
+    body = body if isinstance(body, dict) else {}
+    error = str(body.get("error") or f"HTTP {response.status_code}")
+    message = f"{error}: {body['error_description']}" if body.get("error_description") else error
+    status = response.status_code
+    if error in REFUSALS or status in (401, 403):
+        return AuthFailed(SERVICE, message)
+    if status == 429:
+        return RateLimited(SERVICE, message, retry_after(response))
+    if status >= 500 or status == 408 or response.is_success:
+        return Unavailable(SERVICE, message)
+    return Rejected(SERVICE, message)

@@ -1,0 +1,269 @@
+"""HubSpot CRM over its v3 objects and v4 associations APIs, with a private-app (or service key)
+Bearer token. A client-side sliding window keeps us within HubSpot's requests per 10 seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from tools.clients.errors import Rejected, Unavailable
+from tools.clients.http import DEFAULT_POLICY, SlidingWindow, check, json_of, send
+from tools.clients.models import Contact, Deal, Engagement
+from tools.clients.retry import RetryPolicy, retrying
+
+SERVICE = "HubSpot"
+NOTE_TO_CONTACT = 202
+MEETING_TO_CONTACT = 200
+DEAL_PROPERTIES = (
+    "dealname",
+    "dealstage",
+    "amount",
+    "closedate",
+    "createdate",
+    "hs_lastmodifieddate",
+)
+NOTE_PROPERTIES = ("hs_timestamp", "hs_note_body")
+MEETING_PROPERTIES = ("hs_timestamp", "hs_meeting_title", "hs_meeting_body")
+BATCH_MAX = 100  # inputs per batch read
+PAGE_MAX = 500  # associations per page
+SUMMARY_MAX = 300
+# HubSpot gives no Retry-After with its 429s; its windows are a second or ten.
+RATE_LIMIT_WAIT = 1.0
+
+
+class HubSpotClient:
+    sandbox = False
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        api_url: str = "https://api.hubapi.com",
+        http: httpx.AsyncClient,
+        clock: Callable[[], datetime],
+        policy: RetryPolicy = DEFAULT_POLICY,
+        limit: int = 100,
+        window_seconds: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.api_url, self.http, self.clock, self.policy = api_url.rstrip("/"), http, clock, policy
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._window = SlidingWindow(limit, window_seconds, monotonic=monotonic, sleep=sleep)
+
+    async def find_or_create_contact(self, *, email: str | None, name: str) -> Contact:
+        if email and (found := await self._search_contact(email)):
+            return Contact(found, email, created=False)
+        properties = _name_parts(name) | ({"email": email} if email else {})
+        created = await retrying(self.policy, lambda: self._create_contact(properties))
+        if created is not None:
+            return Contact(created, email, created=True)
+        if not email:
+            raise Rejected(SERVICE, "the contact could not be created: HubSpot reports a conflict")
+        # Created by someone else since our search. The search index lags behind writes;
+        # a read by email does not.
+        path = f"/crm/v3/objects/contacts/{quote(email, safe='@')}"
+        existing = await self._json("GET", path, params={"idProperty": "email"})
+        return Contact(str(existing["id"]), email, created=False)
+
+    async def add_note(
+        self, *, contact_id: str, body: str, at: datetime, owner_id: str | None = None
+    ) -> str:
+        properties = {"hs_timestamp": _iso(at), "hs_note_body": _html(body)}
+        return await self._create("notes", properties, owner_id, contact_id, NOTE_TO_CONTACT)
+
+    async def log_meeting(
+        self,
+        *,
+        contact_id: str,
+        title: str,
+        body: str,
+        start: datetime,
+        end: datetime,
+        join_url: str | None,
+        owner_id: str | None = None,
+    ) -> str:
+        properties = {
+            "hs_timestamp": _iso(start),
+            "hs_meeting_title": title,
+            "hs_meeting_body": _html(body),
+            "hs_meeting_start_time": _iso(start),
+            "hs_meeting_end_time": _iso(end),
+            "hs_meeting_outcome": "SCHEDULED",
+        }
+        if join_url:
+            properties["hs_meeting_external_url"] = join_url
+        return await self._create("meetings", properties, owner_id, contact_id, MEETING_TO_CONTACT)
+
+    async def deals_of_contact(self, contact_id: str) -> list[Deal]:
+        ids = await self._associated(contact_id, "deals")
+        deals = [_deal(o) for o in await self._read("deals", ids, DEAL_PROPERTIES)]
+        return sorted(deals, key=lambda d: d.updated_at, reverse=True)
+
+    async def engagements_of_contact(self, contact_id: str, *, limit: int = 20) -> list[Engagement]:
+        found: list[Engagement] = []
+        note_ids = await self._associated(contact_id, "notes")
+        for note in await self._read("notes", note_ids, NOTE_PROPERTIES):
+            found.append(_engagement(note, "note", _plain(note["properties"].get("hs_note_body"))))
+        meeting_ids = await self._associated(contact_id, "meetings")
+        for meeting in await self._read("meetings", meeting_ids, MEETING_PROPERTIES):
+            props = meeting["properties"]
+            title, body = props.get("hs_meeting_title") or "", _plain(props.get("hs_meeting_body"))
+            found.append(_engagement(meeting, "meeting", f"{title}: {body}" if body else title))
+        found.sort(key=lambda e: e.at, reverse=True)
+        return found[:limit]
+
+    async def _search_contact(self, email: str) -> str | None:
+        search = {
+            "filterGroups": [
+                {"filters": [{"propertyName": "email", "operator": "EQ", "value": email}]}
+            ],
+            "properties": ["email", "firstname", "lastname"],
+            "sorts": [],
+            "limit": 1,
+            "after": "0",
+        }
+        data = await self._json("POST", "/crm/v3/objects/contacts/search", json=search)
+        results = data.get("results") or []
+        return str(results[0]["id"]) if results else None
+
+    async def _create_contact(self, properties: dict[str, str]) -> str | None:
+        """The new contact's id, or None when HubSpot says it exists already (409)."""
+        body = {"properties": properties, "associations": []}
+        response = await self._request("POST", "/crm/v3/objects/contacts", json=body)
+        if response.status_code == 409:
+            return None
+        return str(json_of(SERVICE, self._check(response))["id"])
+
+    async def _create(
+        self,
+        kind: str,
+        properties: dict[str, str],
+        owner_id: str | None,
+        contact_id: str,
+        association: int,
+    ) -> str:
+        if owner_id:
+            properties["hubspot_owner_id"] = owner_id
+        to = {"id": contact_id}
+        types = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": association}]
+        body = {"properties": properties, "associations": [{"to": to, "types": types}]}
+        return str((await self._json("POST", f"/crm/v3/objects/{kind}", json=body))["id"])
+
+    async def _associated(self, contact_id: str, kind: str) -> list[str]:
+        """Ids of the `kind` objects associated to the contact, every page."""
+        path = f"/crm/v4/objects/contacts/{quote(contact_id)}/associations/{kind}"
+        ids: list[str] = []
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": PAGE_MAX} | ({"after": after} if after else {})
+            data = await self._json("GET", path, params=params)
+            ids += [str(r["toObjectId"]) for r in data.get("results", [])]
+            after = ((data.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return list(dict.fromkeys(ids))
+
+    async def _read(self, kind: str, ids: list[str], properties: Iterable[str]) -> list[Any]:
+        """The objects with these ids (those that exist), `BATCH_MAX` at a time."""
+        found: list[Any] = []
+        for start in range(0, len(ids), BATCH_MAX):
+            inputs = [{"id": i} for i in ids[start : start + BATCH_MAX]]
+            body = {"inputs": inputs, "properties": list(properties), "propertiesWithHistory": []}
+            # 207 (some ids gone) is a success too: the rest are in `results`.
+            data = await self._json("POST", f"/crm/v3/objects/{kind}/batch/read", json=body)
+            found += data.get("results", [])
+        return found
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The JSON answer of one request, under the retry policy."""
+
+        async def attempt() -> Any:
+            return json_of(SERVICE, self._check(await self._request(method, path, **kwargs)))
+
+        return await retrying(self.policy, attempt)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        url = self.api_url + path
+        request = self.http.build_request(method, url, headers=self._headers, **kwargs)
+        async with self._window.slot():
+            return await send(SERVICE, self.http, request)
+
+    def _check(self, response: httpx.Response) -> httpx.Response:
+        return check(SERVICE, response, default_retry_after=RATE_LIMIT_WAIT, now=self.clock())
+
+
+def _name_parts(name: str) -> dict[str, str]:
+    first, _, last = " ".join(name.split()).partition(" ")
+    return {k: v for k, v in (("firstname", first), ("lastname", last)) if v}
+
+
+def _iso(at: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds, as HubSpot writes its own timestamps."""
+    if at.tzinfo is None:
+        raise ValueError("timestamps sent to HubSpot must carry their timezone")
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _html(text: str) -> str:
+    """Note and meeting bodies are rich text: keep the line breaks, escape the rest."""
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def _plain(rich: str | None) -> str:
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", rich or "")).split())
+    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"
+
+
+def _time(value: Any) -> datetime | None:
+    """A HubSpot date-time property: ISO 8601, or epoch milliseconds in older data."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        if value.isdigit():
+            return datetime.fromtimestamp(int(value) / 1000, UTC)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:
+        return None
+
+
+def _stamp(obj: Any, prop: str, fallback: str) -> datetime:
+    found = _time(obj["properties"].get(prop)) or _time(obj.get(fallback))
+    if found is None:
+        raise Unavailable(SERVICE, f"object {obj.get('id')} came without {prop} or {fallback}")
+    return found
+
+
+def _deal(obj: Any) -> Deal:
+    props = obj["properties"]
+    return Deal(
+        id=str(obj["id"]),
+        name=props.get("dealname") or "",
+        stage=props.get("dealstage") or "",
+        amount=_decimal(props.get("amount")),
+        close_date=_time(props.get("closedate")),
+        created_at=_stamp(obj, "createdate", "createdAt"),
+        updated_at=_stamp(obj, "hs_lastmodifieddate", "updatedAt"),
+    )
+
+
+def _engagement(obj: Any, kind: str, summary: str) -> Engagement:
+    return Engagement(str(obj["id"]), kind, _stamp(obj, "hs_timestamp", "createdAt"), summary)

@@ -1,0 +1,129 @@
+"""HubSpot: the prospect's contact (found by email or created), and notes logged on it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic_ai import FunctionToolset, RunContext
+
+from db import prospects
+from db.models import Prospect, Rep
+from tools.access import NotDone, confirm, tool_for
+from tools.actor import Role
+from tools.clients.errors import IntegrationError
+from tools.clients.models import Contact
+from tools.deps import Deps
+from tools.refs import one_prospect
+from tools.services import Step, perform
+
+crm_tools = FunctionToolset[Deps]()
+
+SANDBOX_NOTE = "Sandbox mode: recorded here only, nothing was written to a real HubSpot. Say so."
+
+
+@tool_for(crm_tools, Role.ACTIVE)
+async def log_hubspot(
+    ctx: RunContext[Deps],
+    prospect: str,
+    summary: str,
+    outcome: str | None = None,
+    next_step: str | None = None,
+) -> dict[str, Any]:
+    """Write a note about a conversation or meeting on the prospect's HubSpot contact (created
+    if missing). The user confirms first with buttons.
+
+    Args:
+        prospect: the prospect's id, @telegram, email or name
+        summary: what happened, in the rep's words, complete enough to read later
+        outcome: the result in a few words (interested, thinking, not interested…), if said
+        next_step: what happens next and when, if said
+    """
+    deps = ctx.deps
+    rep = deps.actor.rep
+    assert rep is not None
+    target = await one_prospect(deps, prospect, rep_id=rep.id)
+    body = note_body(summary, outcome, next_step, rep.language)
+    confirm(ctx, _question(target, body))
+    try:
+        contact = await contact_of(deps, rep, target)
+        note_id = await _add_note(deps, rep, target, contact, body)
+    except IntegrationError as e:
+        raise NotDone(f"HubSpot did not take the note ({e.message}); nothing was logged") from None
+    await prospects.log_activity(
+        deps.db,
+        prospect_id=target.id,
+        rep_id=rep.id,
+        kind="hubspot_note",
+        body=body,
+        data={"note_id": note_id, "contact_id": contact.id},
+        now=deps.now(),
+    )
+    result = {"logged": True, "prospect": target.name, "contact_id": contact.id, "note_id": note_id}
+    return result | ({"note": SANDBOX_NOTE} if deps.services.hubspot.sandbox else {})
+
+
+async def contact_of(deps: Deps, rep: Rep, prospect: Prospect) -> Contact:
+    """The prospect's HubSpot contact, remembered on the prospect's row once found."""
+    if prospect.hubspot_contact_id:
+        return Contact(prospect.hubspot_contact_id, prospect.email, created=False)
+    hubspot = deps.services.hubspot
+    step = Step(
+        "hubspot",
+        "contacts.find_or_create",
+        hubspot.sandbox,
+        {"email": prospect.email, "name": prospect.name},
+        key=f"hubspot-contact:{prospect.id}",
+        rep_id=rep.id,
+        prospect_id=prospect.id,
+    )
+
+    async def find() -> Contact:
+        return await hubspot.find_or_create_contact(email=prospect.email, name=prospect.name)
+
+    contact = await perform(deps.journal, step, find, Contact, deps.now())
+    await prospects.set_hubspot_contact(
+        deps.db, prospect_id=prospect.id, contact_id=contact.id, now=deps.now()
+    )
+    return contact
+
+
+_LABELS = {"ru": ("Итог", "Следующий шаг"), "en": ("Outcome", "Next step")}
+
+
+def note_body(summary: str, outcome: str | None, next_step: str | None, language: str) -> str:
+    said, then = _LABELS["en" if language == "en" else "ru"]
+    lines = [summary.strip()]
+    if outcome:
+        lines.append(f"{said}: {outcome.strip()}")
+    if next_step:
+        lines.append(f"{then}: {next_step.strip()}")
+    return "\n".join(lines)
+
+
+async def _add_note(deps: Deps, rep: Rep, prospect: Prospect, contact: Contact, body: str) -> str:
+    hubspot = deps.services.hubspot
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    step = Step(
+        "hubspot",
+        "notes.create",
+        hubspot.sandbox,
+        {"contact_id": contact.id, "body": body},
+        key=f"hubspot-note:{prospect.id}:{deps.now():%Y%m%d}:{digest}",
+        rep_id=rep.id,
+        prospect_id=prospect.id,
+    )
+
+    async def add() -> str:
+        return await hubspot.add_note(
+            contact_id=contact.id, body=body, at=deps.now(), owner_id=rep.hubspot_owner_id
+        )
+
+    return await perform(deps.journal, step, add, str, deps.now())
+
+
+def _question(prospect: Prospect, body: str) -> dict[str, str]:
+    return {
+        "ru": f"Записать в HubSpot заметку о клиенте {prospect.name}?\n\n{body}",
+        "en": f"Log this note to HubSpot for {prospect.name}?\n\n{body}",
+    }

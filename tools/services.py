@@ -1,0 +1,123 @@
+"""The outside services a tool may use, and the record every call leaves: a step with a key is
+done once (a retried turn finds the record and reuses the result), and the record is written
+outside the turn's transaction, so it survives the turn being rolled back."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+import httpx
+
+from db import integrations
+from db.queries import Executor
+from tools.clients.errors import IntegrationError
+from tools.clients.models import Calendar, HubSpot, Zoom
+from tools.clients.sandbox import SandboxCalendar, SandboxHubSpot, SandboxZoom
+from tools.vault import Vault
+
+if TYPE_CHECKING:
+    from tools.clients.google_auth import OAuthClient
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CalendarSignIn:
+    """Per-rep Google sign-in through the bot's own web page."""
+
+    client: OAuthClient
+    redirect_uri: str
+    vault: Vault
+    http: httpx.AsyncClient
+
+
+@dataclass(frozen=True)
+class Services:
+    calendar: Calendar = field(default_factory=SandboxCalendar)
+    zoom: Zoom = field(default_factory=SandboxZoom)
+    hubspot: HubSpot = field(default_factory=SandboxHubSpot)
+    delegation_file: Path | None = None
+    sign_in: CalendarSignIn | None = None
+    journal: Executor | None = None
+    """Where records go: a pool, so they commit on their own; None writes them in the turn."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    service: str
+    operation: str
+    sandbox: bool
+    request: dict[str, Any]
+    key: str | None = None
+    rep_id: UUID | None = None
+    prospect_id: str | None = None
+
+
+async def perform(
+    journal: Executor, step: Step, call: Callable[[], Awaitable[T]], kind: type[T], now: datetime
+) -> T:
+    """Runs `call` unless a live record of `step.key` exists; records the call either way it
+    goes (a failure is recorded without the key, so it can be tried again)."""
+    if step.key and (done := await integrations.recorded(journal, idempotency_key=step.key)):
+        return _decode(done.response, kind)
+    try:
+        result = await call()
+    except IntegrationError as e:
+        await _record(journal, step, {"error": f"{type(e).__name__}: {e.message}"}, None, now)
+        raise
+    await _record(journal, step, as_json(result), step.key, now)
+    return result
+
+
+async def undo(journal: Executor, step: Step, now: datetime) -> None:
+    if step.key:
+        await integrations.mark_undone(journal, idempotency_key=step.key, now=now)
+
+
+async def _record(
+    journal: Executor, step: Step, response: dict[str, Any], key: str | None, now: datetime
+) -> None:
+    external = response.get("id", response.get("value"))
+    await integrations.record(
+        journal,
+        service=step.service,
+        operation=step.operation,
+        sandbox=step.sandbox,
+        rep_id=step.rep_id,
+        prospect_id=step.prospect_id,
+        external_id=None if external is None else str(external),
+        request=step.request,
+        response=response,
+        idempotency_key=key,
+        now=now,
+    )
+
+
+def as_json(result: object) -> dict[str, Any]:
+    """A result or request as JSON for the record: a dataclass's fields, or `value`."""
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(result).items()}
+    return {"value": _plain(result)}
+
+
+def _plain(value: object) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return as_json(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _decode(response: dict[str, Any], kind: type[T]) -> T:
+    if dataclasses.is_dataclass(kind):
+        return kind(**response)
+    value: T = response["value"]
+    return value

@@ -1,0 +1,62 @@
+"""Secrets at rest: OAuth tokens are sealed with the key from settings before they reach the
+database, and sign-in links carry a state signed with a key derived from it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+class BadState(Exception):
+    """A sign-in callback whose state is forged, expired or malformed."""
+
+
+@dataclass(frozen=True)
+class Vault:
+    key: str
+
+    def seal(self, value: dict[str, Any]) -> bytes:
+        return Fernet(self.key).encrypt(json.dumps(value).encode())
+
+    def open(self, sealed: bytes) -> dict[str, Any]:
+        try:
+            opened: dict[str, Any] = json.loads(Fernet(self.key).decrypt(sealed))
+        except InvalidToken:
+            raise ValueError("the stored token was sealed with another key") from None
+        return opened
+
+    def sign_state(self, rep_id: UUID, expires_at: datetime) -> str:
+        claims = {"rep": str(rep_id), "exp": int(expires_at.timestamp()), "n": secrets.token_hex(8)}
+        body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        return f"{body}.{self._mac(body)}"
+
+    def verify_state(self, state: str, now: datetime) -> UUID:
+        """The rep the state was made for; `BadState` if it is not ours or too old."""
+        body, _, mac = state.partition(".")
+        if not body or not hmac.compare_digest(mac, self._mac(body)):
+            raise BadState("the sign-in link was not made by this bot")
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            rep_id, expires = UUID(claims["rep"]), int(claims["exp"])
+        except (ValueError, KeyError, TypeError):
+            raise BadState("the sign-in link is malformed") from None
+        if now.timestamp() >= expires:
+            raise BadState("the sign-in link has expired")
+        return rep_id
+
+    def _mac(self, body: str) -> str:
+        key = hashlib.sha256(b"salesbot-oauth-state:" + self.key.encode()).digest()
+        return _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
