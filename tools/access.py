@@ -9,6 +9,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic_ai import ApprovalRequired, FunctionToolset, ModelRetry, RunContext
 from pydantic_ai.tools import ToolDefinition
+from pydantic_core import to_jsonable_python
 
 from db import audit
 from tools.actor import Role
@@ -102,7 +103,7 @@ async def _audit(
     await audit.record(
         deps.db,
         tool=tool,
-        args=args,
+        args=to_jsonable_python(args),
         allowed=allowed,
         outcome=outcome,
         detail=detail,

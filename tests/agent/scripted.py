@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from agent.turn import Inbound, Runtime, Sender, TurnResult, run_turn
 from db.pool import create_pool
 from tests.conftest import NOW
 from tools.deps import Rules
+from tools.services import Services
 
 ADMIN = 1000
 
@@ -32,7 +34,9 @@ ADMIN = 1000
 class Script:
     """Model responses played in order: a list of tool calls, or the final text of a turn."""
 
-    steps: deque[list[tuple[str, dict[str, Any]]] | str] = field(default_factory=deque)
+    steps: deque[list[tuple[str, dict[str, Any]]] | str | Exception] = field(
+        default_factory=deque
+    )
     offered: list[set[str]] = field(default_factory=list)
     returns: list[ToolReturnPart] = field(default_factory=list)
     instructions: list[str] = field(default_factory=list)
@@ -46,6 +50,11 @@ class Script:
         self.steps.append(text)
         return self
 
+    def fail(self, error: Exception) -> Script:
+        """The model breaks down at this step (the turn is rolled back)."""
+        self.steps.append(error)
+        return self
+
     def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         self.offered.append({t.name for t in info.function_tools})
         self.instructions.append(info.instructions or "")
@@ -55,6 +64,8 @@ class Script:
             self.prompts += [str(p.content) for p in last.parts if isinstance(p, UserPromptPart)]
         assert self.steps, "the script ran out of steps"
         step = self.steps.popleft()
+        if isinstance(step, Exception):
+            raise step
         if isinstance(step, str):
             return ModelResponse(parts=[TextPart(step)])
         return ModelResponse(parts=[ToolCallPart(name, args) for name, args in step])
@@ -89,7 +100,10 @@ class Dialogue:
         return await run_turn(self.runtime, Inbound(telegram_id, sender, press=data))
 
 
-async def dialogue(dsn: str, *, admins: tuple[int, ...] = (ADMIN,)) -> tuple[Dialogue, Any]:
+async def dialogue(
+    dsn: str, *, admins: tuple[int, ...] = (ADMIN,), services: Services | None = None
+) -> tuple[Dialogue, Any]:
+    """Sandboxed services (or the given ones) that record outside the turn, as in the app."""
     pool = await create_pool(dsn, min_size=1, max_size=4)
     script = Script()
     clock = Clock()
@@ -99,6 +113,7 @@ async def dialogue(dsn: str, *, admins: tuple[int, ...] = (ADMIN,)) -> tuple[Dia
         model=FunctionModel(script),
         clock=clock,
         rules=Rules(admin_ids=admins),
+        services=dataclasses.replace(services or Services(), journal=pool),
     )
     return Dialogue(runtime, script, clock), pool
 

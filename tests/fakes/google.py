@@ -168,10 +168,11 @@ class FakeGoogle:
     act as; `calls`: every request; `violations`: requests Google would refuse as malformed."""
 
     def __init__(
-        self, client_id: str = "salesbot-test.apps.googleusercontent.com", client_secret: str = ""
+        self,
+        client_id: str = "salesbot-test.apps.googleusercontent.com",
+        client_secret: str = "test-client-secret",
     ) -> None:
-        self.client_id = client_id
-        self.client_secret = client_secret or "test-client-secret"
+        self.client_id, self.client_secret = client_id, client_secret
         self.busy: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
         self.events: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         self.time_zones: dict[str, str] = {}
@@ -370,7 +371,8 @@ class FakeGoogle:
             self._inject(path, method["id"], oauth=False)
             self._authorize(request, method, token)
             self._check(method, request, body)
-            result = await self._calendar(method["id"], params, query, body, token)
+            assert token is not None  # _authorize let it through
+            result = self._calendar(method["id"], params, query, body, token.user)
         except (GoogleError, _FaultAnswer) as error:
             return self._record(request, query, body, token, error)
         if result is not None:
@@ -442,10 +444,9 @@ class FakeGoogle:
                 raise _FaultAnswer(fault, oauth)
 
     # Calendar v3.
-    async def _calendar(
-        self, method_id: str, params: dict[str, str], query: dict[str, str], body: Any, token: Any
+    def _calendar(
+        self, method_id: str, params: dict[str, str], query: dict[str, str], body: Any, user: str
     ) -> dict[str, Any] | None:
-        user: str = token.user
         match method_id:
             case "calendar.freebusy.query":
                 return self._freebusy(user, body)
@@ -474,12 +475,8 @@ class FakeGoogle:
         base = {"etag": '"1"', "id": owner, "summary": owner, "timeZone": zone}
         if method_id == "calendar.calendars.get":
             return {"kind": "calendar#calendar"} | base
-        return (
-            {"kind": "calendar#calendarListEntry"}
-            | base
-            | {"accessRole": "owner"}
-            | {"primary": True}
-        )
+        entry = {"kind": "calendar#calendarListEntry", "accessRole": "owner", "primary": True}
+        return entry | base
 
     def _freebusy(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
         start, end = _when(body.get("timeMin"), "timeMin"), _when(body.get("timeMax"), "timeMax")
@@ -702,7 +699,7 @@ class _FaultAnswer(Exception):
         fault = self.fault
         body = fault.body
         if body is None and self.oauth:
-            body = OAuthError(fault.status, fault.reason or "server_error", "Fault").body()
+            body = OAuthError(fault.status, fault.reason or "server_error", "injected fault").body()
         elif body is None:
             body = GoogleError(fault.status, None, fault.reason).body()
         if isinstance(body, str):

@@ -404,3 +404,13 @@ async def test_consent_checks_the_authorization_url(fake):
     back = fake.consent(url, "rep@acme.test")
     assert back.startswith("https://bot.test/cb?code=4%2Ffake-")
     assert back.endswith("&state=s")
+
+
+async def test_the_primary_calendar_is_the_users_own(fake):
+    token = fake.issue_token("rep@acme.test")
+    fake.time_zones["rep@acme.test"] = "Europe/Berlin"
+    _, calendar = await api(fake, "GET", "calendars/primary", token=token)
+    _, entry = await api(fake, "GET", "users/me/calendarList/primary", token=token)
+    assert (calendar["id"], calendar["timeZone"]) == ("rep@acme.test", "Europe/Berlin")
+    assert (entry["id"], entry["primary"], entry["accessRole"]) == ("rep@acme.test", True, "owner")
+    assert (await api(fake, "GET", "calendars/boss%40acme.test", token=token))[0] == 404

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from tools.clients.errors import AuthFailed, NotFound
+from tools.clients.errors import AuthFailed, NotFound, Unavailable
 from tools.clients.http import DEFAULT_POLICY, body_of, check, json_of, message_of, send
 from tools.clients.models import NewZoomMeeting, ZoomMeeting
 from tools.clients.retry import RetryPolicy, retrying
@@ -61,23 +61,17 @@ class ZoomClient:
     async def create_meeting(self, meeting: NewZoomMeeting) -> ZoomMeeting:
         if meeting.start.tzinfo is None:
             raise ValueError("the meeting's start must carry its timezone")
+        rep, shared = meeting.host_email, self.shared_user
         body = _meeting_body(meeting, meeting.topic)
-        data = await retrying(self.policy, lambda: self._create(meeting.host_email, body))
-        host = meeting.host_email
-        if data is None:
-            host = self.shared_user
-            body = _meeting_body(meeting, _with_suffix(meeting.topic, f" ({meeting.host_name})"))
-            data = await retrying(self.policy, lambda: self._create(host, body))
-        if data is None:
-            raise NotFound(SERVICE, f"neither {meeting.host_email} nor {host} is in the account")
-        return ZoomMeeting(
-            id=int(data["id"]),
-            join_url=str(data["join_url"]),
-            start_url=data.get("start_url"),
-            password=data.get("password") or None,
-            host=host,
-            topic=str(data.get("topic", body["topic"])),
-        )
+        if (data := await retrying(self.policy, lambda: self._create(rep, body))) is not None:
+            return _meeting(data, rep)
+        if not shared:
+            raise NotFound(SERVICE, f"{rep} is not in the account, and no shared user is set")
+        topic = _with_suffix(meeting.topic, f" ({meeting.host_name})")
+        body = _meeting_body(meeting, topic)
+        if (data := await retrying(self.policy, lambda: self._create(shared, body))) is not None:
+            return _meeting(data, shared)
+        raise NotFound(SERVICE, f"neither {rep} nor the shared user {shared} is in the account")
 
     async def delete_meeting(self, meeting_id: int) -> None:
         async def attempt() -> None:
@@ -127,8 +121,10 @@ class ZoomClient:
             # The token endpoint only refuses us for wrong settings: id, secret or account.
             raise AuthFailed(SERVICE, f"token refused: {message_of(response)}")
         data = json_of(SERVICE, check(SERVICE, response))
+        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+            raise Unavailable(SERVICE, "the token endpoint answered without an access_token")
         lifetime = timedelta(seconds=float(data.get("expires_in", 3600)))
-        return _Token(str(data["access_token"]), self.clock() + lifetime - RENEW_EARLY)
+        return _Token(data["access_token"], self.clock() + lifetime - RENEW_EARLY)
 
 
 def _meeting_body(meeting: NewZoomMeeting, topic: str) -> dict[str, Any]:
@@ -143,6 +139,20 @@ def _meeting_body(meeting: NewZoomMeeting, topic: str) -> dict[str, Any]:
     if meeting.agenda:
         body["agenda"] = meeting.agenda[:AGENDA_MAX]
     return body
+
+
+def _meeting(data: dict[str, Any], host: str) -> ZoomMeeting:
+    try:
+        return ZoomMeeting(
+            id=int(data["id"]),
+            join_url=str(data["join_url"]),
+            start_url=data.get("start_url"),
+            password=data.get("password") or None,
+            host=host,
+            topic=str(data["topic"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Unavailable(SERVICE, f"the created meeting came back malformed ({exc!r})") from exc
 
 
 def _with_suffix(topic: str, suffix: str) -> str:

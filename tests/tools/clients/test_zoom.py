@@ -155,11 +155,21 @@ async def test_long_topics_and_agendas_are_cut_to_zooms_limits_keeping_the_name(
     assert len(fake.meetings[meeting.id]["agenda"]) == 2000
 
 
-async def test_no_user_at_all_is_not_found(fake, zoom):
-    fake.users = {ANNA}
+async def test_no_user_at_all_is_not_found(fake, http, clock, zoom):
     bob = NewZoomMeeting("Call", NOW, 30, "UTC", "bob@truerealestate.bali", "Bob")
-    with pytest.raises(NotFound, match=r"bob@truerealestate\.bali"):
+    fake.users = {ANNA}
+    with pytest.raises(NotFound, match=r"neither bob@truerealestate\.bali nor the shared user"):
         await zoom.create_meeting(bob)
+    no_shared = make(fake, http, clock, shared_user="")
+    with pytest.raises(NotFound, match="no shared user is set"):
+        await no_shared.create_meeting(bob)
+    assert [c.path for c in fake.calls if c.status == 404] == snapshot(
+        [
+            "/v2/users/bob@truerealestate.bali/meetings",
+            "/v2/users/shared@truerealestate.bali/meetings",
+            "/v2/users/bob@truerealestate.bali/meetings",
+        ]
+    )
 
 
 async def test_a_refused_token_is_renewed_once(fake, zoom):
@@ -238,14 +248,14 @@ async def test_5xx_every_time_is_unavailable_after_the_policy_attempts(fake, zoo
 
 
 async def test_a_timeout_is_unavailable_after_bounded_attempts(fake, clock):
-    fake.latency = 0.3
+    fake.latency = 0.2
     async with httpx.AsyncClient(timeout=0.05) as http:
         zoom = make(
             fake, http, clock, policy=RetryPolicy(attempts=2, initial_wait=0.001, max_wait=0.01)
         )
         with pytest.raises(Unavailable, match="no answer in time"):
             await zoom.create_meeting(VIEWING)
-    await asyncio.sleep(0.4)  # the fake records a request once its latency has passed
+    await asyncio.sleep(0.25)  # the fake records a request once its latency has passed
     assert [c.path for c in fake.calls] == ["/oauth/token", "/oauth/token"]
 
 
