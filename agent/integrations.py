@@ -14,8 +14,10 @@ from agent.settings import Settings
 from db.queries import Executor
 from tools.clients.calendar import GoogleCalendar
 from tools.clients.google_auth import OAuthClient
+from tools.clients.http import DEFAULT_POLICY
 from tools.clients.hubspot import HubSpotClient
 from tools.clients.models import Calendar, HubSpot, Zoom
+from tools.clients.retry import RetryPolicy
 from tools.clients.sandbox import SandboxCalendar, SandboxHubSpot, SandboxZoom
 from tools.clients.zoom import ZoomClient
 from tools.services import CalendarSignIn, Services
@@ -28,13 +30,17 @@ CALLBACK_PATH = "/oauth/google/callback"
 
 @contextlib.asynccontextmanager
 async def services_from(
-    settings: Settings, *, journal: Executor, clock: Callable[[], datetime]
+    settings: Settings,
+    *,
+    journal: Executor,
+    clock: Callable[[], datetime],
+    policy: RetryPolicy = DEFAULT_POLICY,
 ) -> AsyncIterator[Services]:
     async with httpx.AsyncClient(timeout=settings.integration_timeout_seconds) as http:
         services = Services(
-            calendar=_calendar(settings),
-            zoom=_zoom(settings, http, clock),
-            hubspot=_hubspot(settings, http, clock),
+            calendar=_calendar(settings, policy),
+            zoom=_zoom(settings, http, clock, policy),
+            hubspot=_hubspot(settings, http, clock, policy),
             delegation_file=settings.google_service_account_file,
             sign_in=sign_in_from(settings, http),
             journal=journal,
@@ -79,16 +85,19 @@ def sign_in_from(settings: Settings, http: httpx.AsyncClient) -> CalendarSignIn 
     )
 
 
-def _calendar(settings: Settings) -> Calendar:
+def _calendar(settings: Settings, policy: RetryPolicy) -> Calendar:
     if settings.google_service_account_file or settings.google_oauth_client_id:
         return GoogleCalendar(
             api_endpoint=settings.google_calendar_api_url,
             timeout=settings.integration_timeout_seconds,
+            policy=policy,
         )
     return SandboxCalendar()
 
 
-def _zoom(settings: Settings, http: httpx.AsyncClient, clock: Callable[[], datetime]) -> Zoom:
+def _zoom(
+    settings: Settings, http: httpx.AsyncClient, clock: Callable[[], datetime], policy: RetryPolicy
+) -> Zoom:
     secret = settings.zoom_client_secret
     if not (settings.zoom_account_id and settings.zoom_client_id and secret):
         return SandboxZoom()
@@ -101,13 +110,20 @@ def _zoom(settings: Settings, http: httpx.AsyncClient, clock: Callable[[], datet
         oauth_url=settings.zoom_oauth_url,
         http=http,
         clock=clock,
+        policy=policy,
     )
 
 
-def _hubspot(settings: Settings, http: httpx.AsyncClient, clock: Callable[[], datetime]) -> HubSpot:
+def _hubspot(
+    settings: Settings, http: httpx.AsyncClient, clock: Callable[[], datetime], policy: RetryPolicy
+) -> HubSpot:
     token = settings.hubspot_access_token
     if token is None:
         return SandboxHubSpot()
     return HubSpotClient(
-        token=token.get_secret_value(), api_url=settings.hubspot_api_url, http=http, clock=clock
+        token=token.get_secret_value(),
+        api_url=settings.hubspot_api_url,
+        http=http,
+        clock=clock,
+        policy=policy,
     )
