@@ -44,8 +44,9 @@ async def connect_calendar(ctx: RunContext[Deps]) -> dict[str, Any]:
         account = await using_calendar(deps, rep, lambda a: _primary(deps, rep, a))
     except AuthFailed as e:
         raise NotDone(
-            f"Google refused access to {rep.email}'s calendar ({e.message}). The Workspace admin "
-            "must allow the service account's domain-wide delegation for the calendar scopes."
+            f"Google refused access to {rep.email}'s calendar ({e.message}). A Workspace admin "
+            "must allow the service account's domain-wide delegation for the scopes "
+            f"{', '.join(google_auth.SCOPES)}"
         ) from None
     except IntegrationError as e:
         raise NotDone(f"Google Calendar did not answer ({e.message}); try again later") from None

@@ -59,9 +59,10 @@ async def using_calendar(deps: Deps, rep: Rep, call: Callable[[CalendarAccess], 
 
 
 async def disconnect(deps: Deps, rep: Rep) -> None:
+    """Google has revoked the access: that stays true even if this turn is rolled back."""
     now = deps.now()
-    await integrations.revoke_token(deps.db, rep_id=rep.id, provider=PROVIDER, now=now)
-    await reps.set_calendar_account(deps.db, rep_id=rep.id, account=None, now=now)
+    await integrations.revoke_token(deps.journal, rep_id=rep.id, provider=PROVIDER, now=now)
+    await reps.set_calendar_account(deps.journal, rep_id=rep.id, account=None, now=now)
 
 
 async def _access(deps: Deps, rep: Rep) -> tuple[CalendarAccess, google_auth.TokenGrant | None]:

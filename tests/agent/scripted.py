@@ -34,9 +34,7 @@ ADMIN = 1000
 class Script:
     """Model responses played in order: a list of tool calls, or the final text of a turn."""
 
-    steps: deque[list[tuple[str, dict[str, Any]]] | str | Exception] = field(
-        default_factory=deque
-    )
+    steps: deque[list[tuple[str, dict[str, Any]]] | str | Exception] = field(default_factory=deque)
     offered: list[set[str]] = field(default_factory=list)
     returns: list[ToolReturnPart] = field(default_factory=list)
     instructions: list[str] = field(default_factory=list)

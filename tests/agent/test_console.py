@@ -57,3 +57,38 @@ bot: Иван одобрен.
     async with talk.runtime.pool.acquire() as conn:
         statuses = await conn.fetch("SELECT status, count(*) FROM outbox GROUP BY status")
     assert [tuple(r) for r in statuses] == [("sent", 4)]
+
+
+async def test_a_rep_books_a_meeting_in_the_sandbox_from_the_terminal(talk):
+    from db.prospects import assign_prospect_to_rep
+    from db.reps import approve_rep, create_rep
+    from tests.conftest import NOW
+
+    async with talk.runtime.pool.acquire() as conn:
+        rep = await create_rep(
+            conn, telegram_id=501, name="Иван", email="ivan@truerealestate.bali", now=NOW
+        )
+        await approve_rep(conn, rep_id=rep.id, now=NOW)
+        await assign_prospect_to_rep(conn, prospect_id="test_prospect_001", rep_id=rep.id, now=NOW)
+    talk.script.call("connect_calendar").say("Календарь подключён (песочница).")
+    talk.script.call("book_calendar", prospect="Алексей Петров", start="2026-11-26T15:00:00")
+    talk.script.say("Встреча назначена (в режиме песочницы).")
+    screen = io.StringIO()
+    out = Console(file=screen, width=120, color_system=None)
+
+    await converse(
+        talk.runtime,
+        lines("подключи календарь", "назначь Алексею четверг 15:00", "/press confirm", "/quit"),
+        out,
+        as_id=501,
+    )
+    assert screen.getvalue().split("You are Telegram id 501.\n")[1] == snapshot("""\
+bot: Календарь подключён (песочница).
+bot: Назначить встречу с Алексей Петров 26.11 15:00–15:30 (Asia/Makassar) с Zoom?
+Приглашение получит: alex.petrov@gmail.com
+    [✅ Подтвердить] (/press confirm)  [✖️ Отмена] (/press cancel)
+bot: Встреча назначена (в режиме песочницы).
+""")
+    async with talk.runtime.pool.acquire() as conn:
+        booked = await conn.fetchval("SELECT count(*) FROM meetings WHERE sandbox")
+    assert booked == 1

@@ -285,3 +285,26 @@ async def test_a_zoom_rate_limit_is_waited_out(wired):
             "POST /v2/users/olga@truerealestate.bali/meetings 201",
         ]
     )
+
+
+async def test_connecting_by_domain_delegation_checks_access_to_the_reps_calendar(wired):
+    talk = wired.talk
+    await rep_with_alex(talk, IVAN, "Иван Иванов", "ivan@truerealestate.bali", "ru")
+    talk.script.call("connect_calendar").say("Календарь подключён.")
+    await talk.say(IVAN, "Подключи мой календарь")
+    assert talk.script.last_return() == snapshot(
+        {"status": "connected", "account": "ivan@truerealestate.bali"}
+    )
+
+    wired.google.delegation_allowed = set()
+    await rep_with_alex(talk, OLGA, "Olga Smirnova", "olga@truerealestate.bali", "en")
+    talk.script.call("connect_calendar").say("The admin must allow access first.")
+    await talk.say(OLGA, "Connect my calendar")
+    assert talk.script.last_return() == snapshot(
+        "Not done: Google refused access to olga@truerealestate.bali's calendar (Google refused the credentials (unauthorized_client: Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.)). A Workspace admin must allow the service account's domain-wide delegation for the scopes https://www.googleapis.com/auth/calendar.events, https://www.googleapis.com/auth/calendar.freebusy, https://www.googleapis.com/auth/calendar.calendars.readonly"
+    )
+    async with talk.runtime.pool.acquire() as conn:
+        connected = await conn.fetch(
+            "SELECT calendar_account_name FROM reps WHERE calendar_connected_at IS NOT NULL"
+        )
+    assert [r[0] for r in connected] == ["ivan@truerealestate.bali"]

@@ -109,7 +109,9 @@ async def test_a_rep_finds_time_and_books_alexey_in_the_sandbox(talk):
         NOW + timedelta(days=6, hours=-3),
         timedelta(minutes=30),
     )
-    assert (meeting.sandbox, meeting.owed, meeting.zoom_meeting_id > 2**32) == (True, [], True)
+    assert (meeting.sandbox, meeting.owed) == (True, [])
+    assert meeting.zoom_meeting_id is not None
+    assert meeting.zoom_meeting_id > 2**32
 
     talk.script.call("find_free_slots", day="2026-11-26").say("…")
     await talk.say(IVAN, "А что теперь свободно в четверг?")
