@@ -55,7 +55,7 @@ class Booked:
 async def book(deps: Deps, booking: Booking) -> Booked:
     existing = await meetings.get_meeting_by_key(deps.db, idempotency_key=booking.key)
     if existing is not None:
-        return Booked(existing, already=True, owed=existing.owed)
+        return await _settle(deps, booking, existing)
     zoom = await _zoom(deps, booking) if booking.zoom else None
     try:
         event = await using_calendar(deps, booking.rep, lambda a: _event(deps, booking, a, zoom))
@@ -82,6 +82,32 @@ async def book(deps: Deps, booking: Booking) -> Booked:
     )
     await _advance_prospect(deps, booking, meeting)
     return Booked(meeting, owed=owed)
+
+
+async def _settle(deps: Deps, booking: Booking, meeting: Meeting) -> Booked:
+    """The meeting is booked already; a step it still owes is tried again now."""
+    if "hubspot" not in meeting.owed:
+        return Booked(meeting, already=True)
+    owed: list[str] = []
+    zoom = _recorded_zoom(meeting)
+    hubspot_id = await _log_to_hubspot(deps, booking, zoom, owed)
+    if hubspot_id is not None:
+        meeting = await meetings.settle_owed(
+            deps.db,
+            meeting_id=meeting.id,
+            step="hubspot",
+            hubspot_meeting_id=hubspot_id,
+            now=deps.now(),
+        )
+    return Booked(meeting, already=True, owed=owed)
+
+
+def _recorded_zoom(meeting: Meeting) -> ZoomMeeting | None:
+    if meeting.zoom_meeting_id is None or meeting.zoom_join_url is None:
+        return None
+    return ZoomMeeting(
+        meeting.zoom_meeting_id, meeting.zoom_join_url, None, None, "", meeting.title
+    )
 
 
 async def _zoom(deps: Deps, booking: Booking) -> ZoomMeeting:

@@ -308,3 +308,27 @@ async def test_connecting_by_domain_delegation_checks_access_to_the_reps_calenda
             "SELECT calendar_account_name FROM reps WHERE calendar_connected_at IS NOT NULL"
         )
     assert [r[0] for r in connected] == ["ivan@truerealestate.bali"]
+
+
+async def test_the_owed_hubspot_log_is_made_when_the_rep_books_the_same_meeting_again(wired):
+    talk = wired.talk
+    await rep_with_alex(talk, OLGA, "Olga Smirnova", "olga@truerealestate.bali", "en")
+    wired.hubspot.fail("/crm/", 503, times=FAST.attempts)  # the first booking's tries, no more
+    for _ in range(2):
+        talk.script.call("book_calendar", prospect="@test_buyer_alex", start="2026-11-26T15:00:00")
+        await talk.say(OLGA, "Book Alexey at 15:00 on Thursday")
+        talk.script.say("Done.")
+        await talk.press(OLGA, "confirm")
+
+    again = talk.script.last_return()
+    assert (again["status"], again["logged_to_hubspot"], "not_done" in again) == (
+        "already_booked",
+        True,
+        False,
+    )
+    async with talk.runtime.pool.acquire() as conn:
+        (row,) = await meetings_of_prospect(conn, prospect_id=ALEX)
+    assert (row.owed, row.hubspot_meeting_id is not None) == ([], True)
+    assert [line for line in wired.calls()["zoom"] if "meetings" in line] == [
+        "POST /v2/users/olga@truerealestate.bali/meetings 201"
+    ]

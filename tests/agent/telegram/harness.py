@@ -99,6 +99,7 @@ async def running(
     workers: int = 20,
     webhook: Webhook | None = None,
     grace: float = 5.0,
+    listen: str | None = None,
 ) -> AsyncIterator[Running]:
     model = model or Echo()
     async with FakeTelegram() as tg:
@@ -117,6 +118,7 @@ async def running(
             limiter=RateLimiter(limits),
             grace=grace,
             poll_timeout=1,
+            listen=listen,
         )
         stop = asyncio.Event()
         task = asyncio.create_task(serve(rt, channel, stop))

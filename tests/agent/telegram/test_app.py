@@ -188,3 +188,19 @@ async def test_an_item_that_keeps_crashing_its_worker_is_set_aside(db_dsn: str) 
         assert row is not None
         assert (row["status"], row["last_error"]) == ("failed", "set aside after 5 failed attempts")
         assert bot.model.calls == 1
+
+
+async def test_when_polling_with_a_public_url_the_web_server_answers_health(db_dsn: str) -> None:
+    import aiohttp
+
+    from tests.agent.test_bot import free_port
+
+    port = free_port()
+    async with running(db_dsn, listen=f"127.0.0.1:{port}") as bot:
+        bot.push(text_update(501, "hi"))
+        await bot.until(lambda: len(bot.tg.sent(501)) == 1)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert (response.status, await response.json()) == (200, {"ok": True})
+            async with http.get(f"http://127.0.0.1:{port}/oauth/google/callback") as response:
+                assert response.status == 404  # no Google sign-in configured: no such page
