@@ -8,6 +8,7 @@ from datetime import timedelta
 from pydantic_ai.models import Model
 from telegram import Bot
 
+from agent import scheduler
 from agent.runtime import runtime
 from agent.settings import Settings
 from agent.telegram.app import Channel, Webhook, serve, stop_on_signals, webhook_secret
@@ -47,4 +48,17 @@ async def run_bot(settings: Settings, model: Model, *, webhook_url: str | None =
     async with runtime(settings, model, pool_size=pool_size) as rt:
         stop = asyncio.Event()
         stop_on_signals(stop)
-        await serve(rt, channel, stop)
+        ticking = asyncio.create_task(
+            scheduler.run(
+                rt.pool,
+                scheduler.plan_from(settings),
+                clock=rt.clock,
+                every=settings.scheduler_tick_seconds,
+                stop=stop,
+            )
+        )
+        try:
+            await serve(rt, channel, stop)
+        finally:
+            stop.set()
+            await ticking

@@ -11,15 +11,17 @@ from rich.console import Console
 from rich.table import Table
 from telegram.error import InvalidToken, NetworkError
 
+from agent import scheduler
 from agent.bot import run_bot
 from agent.console import converse, lines_from_terminal
 from agent.database import database, embedded_server
 from agent.model import ModelNotConfigured, build_model
-from agent.runtime import runtime
+from agent.runtime import runtime, utc_now
 from agent.settings import Settings, SettingsError, load_settings
+from agent.telegram.app import stop_on_signals
 from db.embedded import EmbeddedDatabaseError
 from db.migrate import MigrationError, applied_migrations, migrate
-from db.pool import connect
+from db.pool import connect, create_pool
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="salesbot: a sales team's assistant."
@@ -127,6 +129,35 @@ def run_command(
         _fail("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.")
     except NetworkError as e:
         _fail(f"Cannot reach Telegram at {settings.telegram_api_url}: {e}")
+    except (EmbeddedDatabaseError, MigrationError, OSError) as e:
+        _fail(str(e))
+
+
+@app.command("scheduler")
+def scheduler_command() -> None:
+    """Run only the scheduler: it queues due work (assignments, reminders, meeting prep and
+    debriefs) for the bot processes to deliver. `salesbot run` runs one too; any number may."""
+    settings = _settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def run() -> None:
+        with database(settings) as dsn:
+            pool = await create_pool(dsn, max_size=2)
+            try:
+                async with pool.acquire() as conn:
+                    await migrate(conn)
+                stop = asyncio.Event()
+                stop_on_signals(stop)
+                every = settings.scheduler_tick_seconds
+                plan = scheduler.plan_from(settings)
+                await scheduler.run(pool, plan, clock=utc_now, every=every, stop=stop)
+            finally:
+                await pool.close()
+
+    try:
+        asyncio.run(run())
     except (EmbeddedDatabaseError, MigrationError, OSError) as e:
         _fail(str(e))
 

@@ -36,7 +36,12 @@ class Settings(BaseSettings):
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     corporate_email_domain: str = "truerealestate.bali"
     outreach_enabled: bool = True
-    outreach_interval_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    scheduler_tick_seconds: float = Field(default=60, gt=0, le=3600)
+    unreached_reminder_hours: float = Field(default=24, gt=0)
+    follow_up_hours: float = Field(default=2, gt=0)
+    meeting_prep_minutes: float = Field(default=60, gt=0)
+    pending_alert_hours: float = Field(default=24, gt=0)
+    calendar_reminder_hours: float = Field(default=24, gt=0)
 
     database_url: str | None = None
     salesbot_data_dir: Path | None = None

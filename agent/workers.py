@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
 from agent.dispatch import ClaimLoop
+from agent.events import inbound_for
 from agent.telegram import updates
 from agent.turn import ClaimLost, Inbound, Runtime, run_turn
 from db import inbox, outbox
@@ -70,7 +71,7 @@ class TurnWorkers(ClaimLoop[Claim]):
             await inbox.release(self.rt.pool, claim=item, not_before=retry_at, error=repr(e))
 
     async def _serve(self, item: Claim) -> None:
-        action = updates.interpret(item.payload) if item.kind != "event" else None
+        action = inbound_for(item) if item.kind == "event" else updates.interpret(item.payload)
         if isinstance(action, Inbound):
             async with self._typing(item.chat_id):
                 await run_turn(self.rt, dataclasses.replace(action, claim=item))

@@ -193,3 +193,11 @@ async def _refuse(db: Executor, rep_id: UUID, target: RepStatus) -> NoReturn:
     if current is None:
         raise NotFound("rep", rep_id)
     raise InvalidTransition("rep", current.name, current.status, target)
+
+
+async def snooze(db: Executor, *, rep_id: UUID, until: datetime | None, now: datetime) -> Rep:
+    """Holds the rep's reminders until `until` (None: reminders resume)."""
+    row = await _q.fetchrow(db, "snooze", id=rep_id, until=until, now=now)
+    if row is None:
+        raise NotFound("rep", rep_id)
+    return Rep.from_row(row)

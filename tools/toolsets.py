@@ -10,11 +10,20 @@ from tools.deps import Deps
 from tools.meetings import meeting_tools
 from tools.prospects import prospect_tools
 from tools.registration import registration
+from tools.reminders import reminder_tools
 from tools.team import team
 
 
 def toolsets() -> list[FunctionToolset[Deps]]:
-    return [registration, team, prospect_tools, calendar_tools, meeting_tools, crm_tools]
+    return [
+        registration,
+        team,
+        prospect_tools,
+        calendar_tools,
+        meeting_tools,
+        crm_tools,
+        reminder_tools,
+    ]
 
 
 def tool_names() -> set[str]:

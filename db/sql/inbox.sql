@@ -11,14 +11,15 @@ RETURNING id, update_id;
 -- The oldest pending item of each chat no one holds, oldest first: chats are served at once,
 -- each in order. The lease conditions are repeated in the UPDATE so that a row another process
 -- claimed since this statement's snapshot is re-checked and skipped.
+-- An item not yet due (an event held for the end of quiet hours) does not hold up its chat.
 WITH heads AS (
-    SELECT DISTINCT ON (chat_id) id, locked_until, not_before
+    SELECT DISTINCT ON (chat_id) id, locked_until
       FROM inbox
-     WHERE status = 'pending'
+     WHERE status = 'pending' AND not_before <= :now
      ORDER BY chat_id, id
 ), free AS (
     SELECT id FROM heads
-     WHERE (locked_until IS NULL OR locked_until < :now) AND not_before <= :now
+     WHERE (locked_until IS NULL OR locked_until < :now)
      ORDER BY id
      LIMIT :limit
 )

@@ -85,3 +85,6 @@ SELECT r.*,
    AND (:statuses::text[] IS NULL OR r.status = ANY(:statuses::text[]))
  ORDER BY exact DESC, lower(r.name) = q.ref DESC, r.registered_at
  LIMIT 20;
+
+-- name: snooze
+UPDATE reps SET snoozed_until = :until, updated_at = :now WHERE id = :id RETURNING *;

@@ -40,7 +40,7 @@ def test_values_come_from_the_environment_and_dotenv(monkeypatch, tmp_path):
     [
         ("ADMIN_TELEGRAM_IDS", "123,@boss"),
         ("DEFAULT_TIMEZONE", "Bali/Ubud"),
-        ("OUTREACH_INTERVAL_MINUTES", "0"),
+        ("SCHEDULER_TICK_SECONDS", "0"),
         ("QUIET_HOURS_END", "25:00"),
         ("CORPORATE_EMAIL_DOMAIN", "not a domain"),
         ("OUTREACH_ENABLED", "sometimes"),

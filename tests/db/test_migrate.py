@@ -58,11 +58,17 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
     finally:
         await conn.close()
     assert [m.name for m in done] == snapshot(
-        ["schema", "seed_prospects", "delivery", "integrations"]
+        ["schema", "seed_prospects", "delivery", "integrations", "scheduler"]
     )
     assert again == []
     assert await applied(empty_dsn) == snapshot(
-        [(1, "schema"), (2, "seed_prospects"), (3, "delivery"), (4, "integrations")]
+        [
+            (1, "schema"),
+            (2, "seed_prospects"),
+            (3, "delivery"),
+            (4, "integrations"),
+            (5, "scheduler"),
+        ]
     )
     assert await schema(empty_dsn) == snapshot(
         {
@@ -323,7 +329,8 @@ applied 001_schema
 applied 002_seed_prospects
 applied 003_delivery
 applied 004_integrations
-4 migration(s) applied
+applied 005_scheduler
+5 migration(s) applied
 """,
             "database is up to date\n",
         ]
@@ -333,4 +340,5 @@ applied 004_integrations
         (2, "seed_prospects"),
         (3, "delivery"),
         (4, "integrations"),
+        (5, "scheduler"),
     ]

@@ -1,0 +1,43 @@
+"""A scheduler event as a turn: the agent is told, in a note that is not the user's words, what
+came due and what to write; it writes to the person with the same tools and rules as ever."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agent.turn import Inbound, Sender
+from db.inbox import Claim
+
+_ASK = {
+    "prospect_assigned": "A new prospect was assigned to this rep by round-robin. Tell them who "
+    "it is and why they matter (the context), draft a short first message to the prospect in "
+    "the prospect's language with a link to their Telegram (https://t.me/USERNAME), and ask the "
+    "rep to tell you once they have written.",
+    "unreached_reminder": "This prospect is still unreached since it was assigned. Remind the "
+    "rep kindly, offer a fresh draft of a first message in the prospect's language, and ask "
+    "them to report when they write (or to say if they want reminders later).",
+    "follow_up": "The rep contacted this prospect a while ago and has not reported an answer. "
+    "Ask whether the prospect replied; offer a short, honest follow-up draft in the prospect's "
+    "language (no invented scarcity or pressure).",
+    "meeting_prep": "The rep has this meeting within the hour. Give a prep plan: the situation "
+    "in two lines, three concrete steps for the call, and the likely objections with answers, "
+    "from the prospect's context and notes only.",
+    "meeting_debrief": "This meeting has ended. Ask the rep how it went. When they answer, "
+    "offer to log it to HubSpot (log_hubspot) and to update the prospect's status.",
+    "pending_application": "This application has been waiting for a decision for a long time. "
+    "Tell the admin who it is and ask them to approve or reject it.",
+    "calendar_reminder": "The rep has not connected their Google Calendar yet. Remind them in "
+    "one or two sentences and offer to do it now (connect_calendar).",
+}
+
+
+def inbound_for(item: Claim) -> Inbound:
+    payload: dict[str, Any] = item.payload
+    kind = str(payload.get("event"))
+    data = json.dumps(payload.get("data", {}), ensure_ascii=False, default=str)
+    note = (
+        f"[Scheduler event «{kind}»; not the user's words. {_ASK.get(kind, 'Tell the user.')} "
+        f"Data: {data}]"
+    )
+    return Inbound(item.chat_id, Sender(item.chat_id), note=note, claim=item)

@@ -1,0 +1,163 @@
+-- Due work, found set-based and turned into inbox events in the same statement. Each event has a
+-- dedupe key, so a piece of work becomes one event however many ticks or schedulers see it.
+-- An event for a rep waits for the end of their quiet hours (and of a snooze, for reminders).
+
+-- name: release_from_inactive
+-- Unreached prospects of a rep who is no longer active go back to the pool.
+UPDATE prospects p
+   SET assigned_rep_id = NULL, assigned_at = NULL, updated_at = :now::timestamptz
+  FROM reps r
+ WHERE p.assigned_rep_id = r.id AND r.status <> 'active' AND p.status = 'unreached'
+RETURNING p.id;
+
+-- name: assign_waiting
+-- Round-robin by load: each waiting prospect, oldest first, takes the next free "slot" of the
+-- active reps ordered by how many open prospects they would then have (water-filling), so a
+-- batch spreads evenly and the least loaded reps fill first. The rep hears of each one.
+WITH locked AS (
+    SELECT id, created_at FROM prospects
+     WHERE status = 'unreached' AND assigned_rep_id IS NULL
+     ORDER BY created_at, id
+     LIMIT :batch
+       FOR UPDATE SKIP LOCKED
+), waiting AS (
+    SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM locked
+), loads AS (
+    SELECT r.id, r.approved_at, count(p.id) AS open
+      FROM reps r
+      LEFT JOIN prospects p
+        ON p.assigned_rep_id = r.id AND p.status IN ('unreached', 'contacted', 'in_conversation')
+     WHERE r.status = 'active'
+     GROUP BY r.id
+), slots AS (
+    SELECT l.id AS rep_id,
+           row_number() OVER (ORDER BY k, l.approved_at, l.id) AS n
+      FROM loads l
+     CROSS JOIN LATERAL generate_series(l.open + 1, l.open + (SELECT count(*) FROM waiting)) AS k
+), assigned AS (
+    UPDATE prospects p
+       SET assigned_rep_id = s.rep_id, assigned_at = :now::timestamptz, updated_at = :now::timestamptz
+      FROM waiting w JOIN slots s USING (n)
+     WHERE p.id = w.id AND p.assigned_rep_id IS NULL
+    RETURNING p.*
+), logged AS (
+    INSERT INTO activities (prospect_id, rep_id, kind, created_at)
+    SELECT id, assigned_rep_id, 'assigned', :now::timestamptz FROM assigned
+)
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT r.telegram_id, 'event',
+       'assigned:' || a.id || ':' || r.id,
+       jsonb_build_object('event', 'prospect_assigned', 'data', jsonb_build_object(
+           'prospect_id', a.id, 'name', a.name, 'telegram', a.telegram_id,
+           'context', a.context, 'notes', a.notes, 'language', a.language)),
+       salesbot_after_quiet(:now::timestamptz, r.timezone, coalesce(r.quiet_hours_start, :quiet_start::time),
+                            coalesce(r.quiet_hours_end, :quiet_end::time)),
+       :now::timestamptz
+  FROM assigned a JOIN reps r ON r.id = a.assigned_rep_id
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
+-- name: unreached_reminders
+-- One reminder per interval since assignment while the prospect stays unreached.
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT r.telegram_id, 'event',
+       'unreached:' || p.id || ':' || r.id || ':'
+           || floor(extract(epoch FROM :now::timestamptz - p.assigned_at) / extract(epoch FROM :every::interval))::bigint,
+       jsonb_build_object('event', 'unreached_reminder', 'data', jsonb_build_object(
+           'prospect_id', p.id, 'name', p.name, 'telegram', p.telegram_id, 'context', p.context,
+           'language', p.language,
+           'hours_since_assigned', floor(extract(epoch FROM :now::timestamptz - p.assigned_at) / 3600))),
+       salesbot_after_quiet(greatest(:now::timestamptz, r.snoozed_until), r.timezone,
+                            coalesce(r.quiet_hours_start, :quiet_start::time),
+                            coalesce(r.quiet_hours_end, :quiet_end::time)),
+       :now::timestamptz
+  FROM prospects p JOIN reps r ON r.id = p.assigned_rep_id AND r.status = 'active'
+ WHERE p.status = 'unreached' AND p.assigned_rep_id IS NOT NULL
+   AND p.assigned_at <= :now::timestamptz - :every::interval
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
+-- name: follow_ups
+-- A contacted prospect silent since the last contact: one follow-up draft per contact.
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT r.telegram_id, 'event',
+       'follow_up:' || p.id || ':' || extract(epoch FROM p.last_contact_at)::bigint,
+       jsonb_build_object('event', 'follow_up', 'data', jsonb_build_object(
+           'prospect_id', p.id, 'name', p.name, 'telegram', p.telegram_id, 'context', p.context,
+           'language', p.language, 'last_contact_at', p.last_contact_at)),
+       salesbot_after_quiet(greatest(:now::timestamptz, r.snoozed_until), r.timezone,
+                            coalesce(r.quiet_hours_start, :quiet_start::time),
+                            coalesce(r.quiet_hours_end, :quiet_end::time)),
+       :now::timestamptz
+  FROM prospects p JOIN reps r ON r.id = p.assigned_rep_id AND r.status = 'active'
+ WHERE p.status = 'contacted'
+   AND p.last_contact_at <= :now::timestamptz - :after::interval
+   AND p.last_contact_at > :now::timestamptz - :after::interval - interval '2 days'
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
+-- name: meeting_preps
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT r.telegram_id, 'event',
+       'prep:' || m.id || ':' || extract(epoch FROM m.starts_at)::bigint,
+       jsonb_build_object('event', 'meeting_prep', 'data', jsonb_build_object(
+           'meeting_id', m.id, 'title', m.title, 'starts_at', m.starts_at,
+           'prospect_id', p.id, 'name', p.name, 'context', p.context, 'notes', p.notes,
+           'status', p.status, 'zoom_join_url', m.zoom_join_url)),
+       salesbot_after_quiet(:now::timestamptz, r.timezone, coalesce(r.quiet_hours_start, :quiet_start::time),
+                            coalesce(r.quiet_hours_end, :quiet_end::time)),
+       :now::timestamptz
+  FROM meetings m
+  JOIN reps r ON r.id = m.rep_id AND r.status = 'active'
+  LEFT JOIN prospects p ON p.id = m.prospect_id
+ WHERE m.status = 'scheduled' AND m.starts_at > :now::timestamptz AND m.starts_at <= :now::timestamptz + :before::interval
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
+-- name: meeting_debriefs
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT r.telegram_id, 'event',
+       'debrief:' || m.id,
+       jsonb_build_object('event', 'meeting_debrief', 'data', jsonb_build_object(
+           'meeting_id', m.id, 'title', m.title, 'starts_at', m.starts_at,
+           'prospect_id', p.id, 'name', p.name, 'status', p.status)),
+       salesbot_after_quiet(:now::timestamptz, r.timezone, coalesce(r.quiet_hours_start, :quiet_start::time),
+                            coalesce(r.quiet_hours_end, :quiet_end::time)),
+       :now::timestamptz
+  FROM meetings m
+  JOIN reps r ON r.id = m.rep_id AND r.status = 'active'
+  LEFT JOIN prospects p ON p.id = m.prospect_id
+ WHERE m.status = 'scheduled' AND m.ends_at <= :now::timestamptz AND m.ends_at > :now::timestamptz - interval '1 day'
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
+-- name: pending_applications
+-- Each admin hears once of each application left pending too long.
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT a.admin_id, 'event',
+       'pending:' || r.id || ':' || a.admin_id,
+       jsonb_build_object('event', 'pending_application', 'data', jsonb_build_object(
+           'rep_id', r.id, 'name', r.name, 'email', r.email,
+           'hours_waiting', floor(extract(epoch FROM :now::timestamptz - r.registered_at) / 3600))),
+       salesbot_after_quiet(:now::timestamptz, :timezone::text, :quiet_start::time, :quiet_end::time),
+       :now::timestamptz
+  FROM reps r CROSS JOIN unnest(:admin_ids::bigint[]) AS a (admin_id)
+ WHERE r.status = 'pending' AND r.registered_at <= :now::timestamptz - :after::interval
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
+-- name: calendar_reminders
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT r.telegram_id, 'event',
+       'calendar:' || r.id || ':' || extract(epoch FROM r.approved_at)::bigint,
+       jsonb_build_object('event', 'calendar_reminder', 'data', jsonb_build_object(
+           'name', r.name, 'email', r.email)),
+       salesbot_after_quiet(greatest(:now::timestamptz, r.snoozed_until), r.timezone,
+                            coalesce(r.quiet_hours_start, :quiet_start::time),
+                            coalesce(r.quiet_hours_end, :quiet_end::time)),
+       :now::timestamptz
+  FROM reps r
+ WHERE r.status = 'active' AND r.calendar_connected_at IS NULL
+   AND r.approved_at <= :now::timestamptz - :after::interval
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;

@@ -1,0 +1,65 @@
+"""A scheduler event becomes a turn in the rep's chat: the agent is told what came due (not as
+the rep's words) and writes to the rep; the event is done once written."""
+
+from datetime import UTC, datetime, timedelta
+
+from inline_snapshot import snapshot
+
+from agent.events import inbound_for
+from agent.scheduler import Plan, tick
+from agent.turn import run_turn
+from db import inbox
+from db.reps import approve_rep, create_rep
+from tests.agent.scripted import sent
+
+MORNING = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+
+
+async def test_an_assignment_event_lets_the_agent_write_to_the_rep(talk):
+    pool = talk.runtime.pool
+    async with pool.acquire() as conn:
+        rep = await create_rep(
+            conn, telegram_id=501, name="Иван", email="ivan@truerealestate.bali", now=MORNING
+        )
+        await approve_rep(conn, rep_id=rep.id, now=MORNING)
+        await conn.execute(
+            "UPDATE prospects SET status = 'archived' WHERE id <> 'test_prospect_001'"
+        )
+    await tick(pool, Plan(), MORNING)
+    talk.clock.now = MORNING
+    (claim,) = [
+        c
+        for c in await inbox.claim(
+            pool, worker="w", limit=10, now=MORNING, until=MORNING + timedelta(minutes=1)
+        )
+        if c.payload["event"] == "prospect_assigned"
+    ]
+    talk.script.say("Вам назначен Алексей Петров. Черновик: «Здравствуйте, Алексей!…»")
+    result = await run_turn(talk.runtime, inbound_for(claim))
+
+    assert sent(result) == [
+        (501, "Вам назначен Алексей Петров. Черновик: «Здравствуйте, Алексей!…»", None)
+    ]
+    (prompt,) = talk.script.prompts
+    assert prompt.startswith("[Scheduler event «prospect_assigned»; not the user's words.")
+    assert '"name": "Алексей Петров"' in prompt and '"telegram": "@test_buyer_alex"' in prompt
+    status = await pool.fetchval("SELECT status FROM inbox WHERE id = $1", claim.id)
+    assert status == "done"
+
+
+async def test_a_rep_snoozes_reminders_until_tomorrow_morning(talk):
+    async with talk.runtime.pool.acquire() as conn:
+        rep = await create_rep(
+            conn, telegram_id=501, name="Иван", email="ivan@truerealestate.bali", now=MORNING
+        )
+        await approve_rep(conn, rep_id=rep.id, now=MORNING)
+    talk.script.call("snooze_reminders", until="2026-11-21T09:00:00").say("Напомню завтра в 9.")
+    talk.script.call("snooze_reminders", until="2026-11-19T09:00:00").say("…")
+    await talk.say(501, "напомни завтра")
+    assert talk.script.returns[0].content == snapshot(
+        {"reminders_held_until": "Saturday 2026-11-21 09:00 (Asia/Makassar)"}
+    )
+    until = await talk.runtime.pool.fetchval("SELECT snoozed_until FROM reps WHERE id = $1", rep.id)
+    assert until == datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
+    await talk.say(501, "напомни вчера")
+    assert "in the past" in talk.script.returns[-1].content

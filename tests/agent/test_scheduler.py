@@ -1,0 +1,153 @@
+"""The scheduler on a real database with a controlled clock: each piece of due work becomes one
+event however many ticks, restarts or concurrent schedulers see it; quiet hours hold events
+until the rep's morning; round-robin spreads prospects evenly; suspended reps get nothing."""
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from inline_snapshot import snapshot
+
+from agent.scheduler import Plan, tick
+from db.meetings import create_meeting
+from db.pool import create_pool
+from db.prospects import create_prospect, record_contact
+from db.reps import approve_rep, create_rep, suspend_rep
+
+MORNING = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 11:00 in Bali
+PLAN = Plan(admin_ids=(1000,))
+
+
+@pytest.fixture
+async def pool(db_dsn):
+    pool = await create_pool(db_dsn, min_size=1, max_size=6)
+    yield pool
+    await pool.close()
+
+
+async def team(pool, count=3, at=MORNING - timedelta(days=2)):
+    reps = []
+    async with pool.acquire() as conn:
+        for i in range(count):
+            rep = await create_rep(
+                conn,
+                telegram_id=501 + i,
+                name=f"Rep {i}",
+                email=f"rep{i}@truerealestate.bali",
+                now=at,
+            )
+            reps.append(await approve_rep(conn, rep_id=rep.id, now=at + timedelta(minutes=i)))
+    return reps
+
+
+async def events(pool):
+    rows = await pool.fetch(
+        "SELECT chat_id, payload->>'event' AS kind, not_before FROM inbox ORDER BY id"
+    )
+    return [(r["chat_id"], r["kind"]) for r in rows]
+
+
+async def test_ten_prospects_spread_evenly_over_three_reps_and_each_rep_is_told(pool):
+    await team(pool)
+    async with pool.acquire() as conn:
+        for i in range(7):  # with the three seeded prospects, ten are waiting
+            await create_prospect(conn, name=f"Client {i}", now=MORNING - timedelta(hours=1))
+    queued = await tick(pool, PLAN, MORNING)
+    assert queued is not None
+    assert queued["assigned"] == 10
+    loads = await pool.fetch(
+        "SELECT r.telegram_id, count(*) FROM prospects p JOIN reps r ON r.id = p.assigned_rep_id"
+        " GROUP BY 1 ORDER BY 1"
+    )
+    assert [tuple(r) for r in loads] == snapshot([(501, 4), (502, 3), (503, 3)])
+    assigned = [e for e in await events(pool) if e[1] == "prospect_assigned"]
+    assert Counter(assigned) == {
+        (501, "prospect_assigned"): 4,
+        (502, "prospect_assigned"): 3,
+        (503, "prospect_assigned"): 3,
+    }
+
+
+async def test_each_event_fires_once_across_ticks_restarts_and_two_schedulers(pool, db_dsn):
+    reps = await team(pool, count=2)
+    async with pool.acquire() as conn:
+        await create_rep(
+            conn, telegram_id=601, name="Waiting", email="w@truerealestate.bali", now=MORNING
+        )
+        await create_meeting(
+            conn,
+            rep_id=reps[0].id,
+            prospect_id="test_prospect_002",
+            title="Call",
+            starts_at=MORNING + timedelta(days=1, minutes=30),
+            ends_at=MORNING + timedelta(days=1, minutes=60),
+            sandbox=True,
+            now=MORNING,
+        )
+    other = await create_pool(db_dsn, min_size=1, max_size=2)
+    try:
+        moments = [MORNING + timedelta(hours=h) for h in (0, 1, 24, 24, 25, 26, 26, 30)]
+        for moment in moments:
+            await asyncio.gather(tick(pool, PLAN, moment), tick(other, PLAN, moment))
+    finally:
+        await other.close()
+    assert Counter(kind for _, kind in await events(pool)) == snapshot(
+        {
+            "prospect_assigned": 3,
+            "calendar_reminder": 2,
+            "pending_application": 1,
+            "unreached_reminder": 3,
+            "meeting_prep": 1,
+            "meeting_debrief": 1,
+        }
+    )
+
+
+async def test_an_event_in_quiet_hours_waits_for_the_reps_morning(pool):
+    await team(pool, count=1)
+    late = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)  # 22:30 in Bali
+    await tick(pool, PLAN, late)
+    due = await pool.fetch("SELECT DISTINCT not_before FROM inbox WHERE chat_id = 501")
+    assert [r[0] for r in due] == [datetime(2026, 11, 21, 1, 0, tzinfo=UTC)]  # 09:00 in Bali
+
+    await tick(pool, PLAN, late + timedelta(hours=12))
+    assert (await pool.fetchval("SELECT count(*) FROM inbox")) == 4  # three prospects, calendar
+
+
+async def test_a_suspended_rep_gets_nothing_and_their_unreached_prospects_move(pool):
+    reps = await team(pool, count=2)
+    await tick(pool, PLAN, MORNING)
+    async with pool.acquire() as conn:
+        await suspend_rep(conn, rep_id=reps[0].id, now=MORNING)
+    before = len(await events(pool))
+    await tick(pool, PLAN, MORNING + timedelta(days=2))
+    owners = await pool.fetch("SELECT DISTINCT assigned_rep_id FROM prospects")
+    assert [r[0] for r in owners] == [reps[1].id]
+    new = (await events(pool))[before:]
+    assert {chat for chat, _ in new} == {502}
+
+
+async def test_a_silent_contacted_prospect_gets_one_follow_up_and_snooze_holds_it(pool):
+    reps = await team(pool, count=1)
+    await tick(pool, PLAN, MORNING)
+    async with pool.acquire() as conn:
+        await record_contact(conn, prospect_id="test_prospect_001", rep_id=reps[0].id, now=MORNING)
+        await conn.execute(
+            "UPDATE reps SET snoozed_until = $1 WHERE id = $2",
+            MORNING + timedelta(hours=5),
+            reps[0].id,
+        )
+    for hours in (1, 2, 3, 4):
+        await tick(pool, PLAN, MORNING + timedelta(hours=hours))
+    rows = await pool.fetch("SELECT not_before FROM inbox WHERE payload->>'event' = 'follow_up'")
+    assert [r[0] for r in rows] == [MORNING + timedelta(hours=5)]
+
+
+async def test_outreach_off_assigns_nothing(pool):
+    await team(pool, count=1)
+    queued = await tick(pool, Plan(outreach=False), MORNING)
+    assert queued == snapshot({"prep": 0, "debrief": 0, "pending": 0, "calendar": 1})
+    assert (
+        await pool.fetchval("SELECT count(*) FROM prospects WHERE assigned_rep_id IS NOT NULL") == 0
+    )

@@ -1,0 +1,40 @@
+"""Reminders the scheduler sends a rep, and the rep's way to hold them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic_ai import FunctionToolset, ModelRetry, RunContext
+
+from db import reps
+from tools.access import tool_for
+from tools.actor import Role
+from tools.deps import Deps
+from tools.times import in_zone, zone_of
+
+reminder_tools = FunctionToolset[Deps]()
+
+LONGEST = timedelta(days=30)
+
+
+@tool_for(reminder_tools, Role.ACTIVE)
+async def snooze_reminders(ctx: RunContext[Deps], until: datetime) -> dict[str, Any]:
+    """Hold the user's reminders (unreached prospects, follow-ups, calendar) until a time, e.g.
+    "напомни завтра" → tomorrow 09:00. Meeting prep and debriefs still come.
+
+    Args:
+        until: when reminders may come again, ISO 8601; without an offset it is the user's
+            local time
+    """
+    deps = ctx.deps
+    rep = deps.actor.rep
+    assert rep is not None
+    zone = zone_of(deps)
+    moment = in_zone(until, zone)
+    if moment <= deps.now():
+        raise ModelRetry(f"{moment:%Y-%m-%d %H:%M} is in the past for the user; pick a later time")
+    if moment - deps.now() > LONGEST:
+        raise ModelRetry("reminders can be held for at most 30 days; ask for an earlier date")
+    await reps.snooze(deps.db, rep_id=rep.id, until=moment, now=deps.now())
+    return {"reminders_held_until": f"{moment:%A %Y-%m-%d %H:%M} ({zone})"}
