@@ -27,6 +27,10 @@ _ASK = {
     "offer to log it to HubSpot (log_hubspot) and to update the prospect's status.",
     "pending_application": "This application has been waiting for a decision for a long time. "
     "Tell the admin who it is and ask them to approve or reject it.",
+    "stale_digest": "The daily digest: these open prospects of the rep have had no activity "
+    "for days. List them briefly (longest silent first) and suggest one next step for each.",
+    "team_digest": "The daily team digest for an admin: per rep, open, stale and unreached "
+    "prospects, and pending applications. Summarise in a few lines; point out who needs help.",
     "calendar_reminder": "The rep has not connected their Google Calendar yet. Remind them in "
     "one or two sentences and offer to do it now (connect_calendar).",
 }

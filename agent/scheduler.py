@@ -34,6 +34,8 @@ class Plan:
     prep_before: timedelta = timedelta(hours=1)
     pending_after: timedelta = timedelta(days=1)
     calendar_after: timedelta = timedelta(days=1)
+    digest_at: time = time(9, 30)
+    stale_after: timedelta = timedelta(days=5)
 
     @property
     def quiet(self) -> Quiet:
@@ -52,6 +54,8 @@ def plan_from(settings: Settings) -> Plan:
         prep_before=timedelta(minutes=settings.meeting_prep_minutes),
         pending_after=timedelta(hours=settings.pending_alert_hours),
         calendar_after=timedelta(hours=settings.calendar_reminder_hours),
+        digest_at=settings.digest_time,
+        stale_after=timedelta(days=settings.stale_deal_days),
     )
 
 
@@ -80,6 +84,17 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
         )
         queued["calendar"] = await due.calendar_reminders(
             conn, now=now, quiet=quiet, after=plan.calendar_after
+        )
+        queued["digest"] = await due.stale_digests(
+            conn, now=now, quiet=quiet, digest_at=plan.digest_at, stale=plan.stale_after
+        )
+        queued["team_digest"] = await due.team_digests(
+            conn,
+            now=now,
+            quiet=quiet,
+            digest_at=plan.digest_at,
+            stale=plan.stale_after,
+            admin_ids=list(plan.admin_ids),
         )
         return queued
 

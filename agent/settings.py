@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     meeting_prep_minutes: float = Field(default=60, gt=0)
     pending_alert_hours: float = Field(default=24, gt=0)
     calendar_reminder_hours: float = Field(default=24, gt=0)
+    digest_time: time = time(9, 30)
+    stale_deal_days: float = Field(default=5, gt=0)
 
     database_url: str | None = None
     salesbot_data_dir: Path | None = None

@@ -103,3 +103,41 @@ async def calendar_reminders(db: Executor, *, now: datetime, quiet: Quiet, after
         quiet_end=quiet.end,
     )
     return len(rows)
+
+
+async def stale_digests(
+    db: Executor, *, now: datetime, quiet: Quiet, digest_at: time, stale: timedelta
+) -> int:
+    rows = await _q.fetch(
+        db,
+        "stale_digests",
+        now=now,
+        digest_at=digest_at,
+        stale=stale,
+        quiet_start=quiet.start,
+        quiet_end=quiet.end,
+    )
+    return len(rows)
+
+
+async def team_digests(
+    db: Executor,
+    *,
+    now: datetime,
+    quiet: Quiet,
+    digest_at: time,
+    stale: timedelta,
+    admin_ids: list[int],
+) -> int:
+    rows = await _q.fetch(
+        db,
+        "team_digests",
+        now=now,
+        digest_at=digest_at,
+        stale=stale,
+        admin_ids=admin_ids,
+        timezone=quiet.timezone,
+        quiet_start=quiet.start,
+        quiet_end=quiet.end,
+    )
+    return len(rows)

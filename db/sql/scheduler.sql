@@ -161,3 +161,86 @@ SELECT r.telegram_id, 'event',
    AND r.approved_at <= :now::timestamptz - :after::interval
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
+
+-- name: stale_digests
+-- Once a day, between the digest hour and quiet hours in the rep's timezone: their open
+-- prospects with no activity for a while, the longest silent first. Reps who had today's
+-- digest are skipped before anything is counted.
+WITH due AS (
+    SELECT r.id, r.telegram_id, r.timezone, r.quiet_hours_start, r.quiet_hours_end, r.snoozed_until,
+           'digest:' || r.id || ':' || (:now::timestamptz AT TIME ZONE r.timezone)::date AS key
+      FROM reps r
+     WHERE r.status = 'active'
+       AND (:now::timestamptz AT TIME ZONE r.timezone)::time
+           BETWEEN :digest_at::time AND coalesce(r.quiet_hours_start, :quiet_start::time)
+       AND NOT EXISTS (
+           SELECT 1 FROM inbox i
+            WHERE i.dedupe_key = 'digest:' || r.id || ':'
+                                 || (:now::timestamptz AT TIME ZONE r.timezone)::date)
+), stale AS (
+    SELECT d.id AS rep_id, p.id, p.name, p.status,
+           floor(extract(epoch FROM :now::timestamptz
+                 - coalesce(max(a.created_at), p.status_changed_at)) / 86400)::int AS days
+      FROM due d
+      JOIN prospects p ON p.assigned_rep_id = d.id
+                      AND p.status IN ('unreached', 'contacted', 'in_conversation')
+      LEFT JOIN activities a ON a.prospect_id = p.id
+     WHERE p.status <> 'unreached'
+     GROUP BY d.id, p.id
+    HAVING coalesce(max(a.created_at), p.status_changed_at) <= :now::timestamptz - :stale::interval
+)
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT d.telegram_id, 'event', d.key,
+       jsonb_build_object('event', 'stale_digest', 'data', jsonb_build_object(
+           'stale', count(*),
+           'longest_silent', to_jsonb((array_agg(jsonb_build_object(
+               'prospect_id', s.id, 'name', s.name, 'status', s.status, 'days_silent', s.days)
+               ORDER BY s.days DESC))[1:10]))),
+       salesbot_after_quiet(greatest(:now::timestamptz, d.snoozed_until), d.timezone,
+                            coalesce(d.quiet_hours_start, :quiet_start::time),
+                            coalesce(d.quiet_hours_end, :quiet_end::time)),
+       :now::timestamptz
+  FROM due d JOIN stale s ON s.rep_id = d.id
+ GROUP BY d.id, d.telegram_id, d.key, d.snoozed_until, d.timezone, d.quiet_hours_start,
+          d.quiet_hours_end
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
+-- name: team_digests
+-- Once a day for each admin, after the digest hour in the default timezone: the team's open
+-- and stale prospects per active rep.
+WITH due AS (
+    SELECT a.admin_id,
+           'team-digest:' || a.admin_id || ':' || (:now::timestamptz AT TIME ZONE :timezone::text)::date AS key
+      FROM unnest(:admin_ids::bigint[]) AS a (admin_id)
+     WHERE (:now::timestamptz AT TIME ZONE :timezone::text)::time
+           BETWEEN :digest_at::time AND :quiet_start::time
+       AND NOT EXISTS (
+           SELECT 1 FROM inbox i
+            WHERE i.dedupe_key = 'team-digest:' || a.admin_id || ':'
+                                 || (:now::timestamptz AT TIME ZONE :timezone::text)::date)
+), team AS (
+    SELECT r.name,
+           count(p.id) AS open,
+           count(p.id) FILTER (
+               WHERE p.status <> 'unreached'
+                 AND p.updated_at <= :now::timestamptz - :stale::interval) AS stale,
+           count(p.id) FILTER (WHERE p.status = 'unreached') AS unreached
+      FROM reps r
+      LEFT JOIN prospects p ON p.assigned_rep_id = r.id
+                           AND p.status IN ('unreached', 'contacted', 'in_conversation')
+     WHERE r.status = 'active' AND EXISTS (SELECT 1 FROM due)
+     GROUP BY r.id, r.name
+)
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT d.admin_id, 'event', d.key,
+       jsonb_build_object('event', 'team_digest', 'data', jsonb_build_object(
+           'reps', (SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.stale DESC, t.name), '[]')
+                      FROM team t),
+           'pending_applications', (SELECT count(*) FROM reps WHERE status = 'pending'))),
+       salesbot_after_quiet(:now::timestamptz, :timezone::text, :quiet_start::time,
+                            :quiet_end::time),
+       :now::timestamptz
+  FROM due d
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;

@@ -100,6 +100,7 @@ async def test_each_event_fires_once_across_ticks_restarts_and_two_schedulers(po
             "unreached_reminder": 3,
             "meeting_prep": 1,
             "meeting_debrief": 1,
+            "team_digest": 2,
         }
     )
 
@@ -112,7 +113,16 @@ async def test_an_event_in_quiet_hours_waits_for_the_reps_morning(pool):
     assert [r[0] for r in due] == [datetime(2026, 11, 21, 1, 0, tzinfo=UTC)]  # 09:00 in Bali
 
     await tick(pool, PLAN, late + timedelta(hours=12))
-    assert (await pool.fetchval("SELECT count(*) FROM inbox")) == 4  # three prospects, calendar
+    kinds = await pool.fetch("SELECT payload->>'event' FROM inbox ORDER BY id")
+    assert [r[0] for r in kinds] == snapshot(
+        [
+            "prospect_assigned",
+            "prospect_assigned",
+            "prospect_assigned",
+            "calendar_reminder",
+            "team_digest",
+        ]
+    )
 
 
 async def test_a_suspended_rep_gets_nothing_and_their_unreached_prospects_move(pool):
@@ -125,7 +135,8 @@ async def test_a_suspended_rep_gets_nothing_and_their_unreached_prospects_move(p
     owners = await pool.fetch("SELECT DISTINCT assigned_rep_id FROM prospects")
     assert [r[0] for r in owners] == [reps[1].id]
     new = (await events(pool))[before:]
-    assert {chat for chat, _ in new} == {502}
+    assert {chat for chat, _ in new} == {502, 1000}  # the other rep, and the admin's digest
+    assert all(kind == "team_digest" for chat, kind in new if chat == 1000)
 
 
 async def test_a_silent_contacted_prospect_gets_one_follow_up_and_snooze_holds_it(pool):
@@ -150,4 +161,57 @@ async def test_outreach_off_assigns_nothing(pool):
     assert queued == snapshot({"prep": 0, "debrief": 0, "pending": 0, "calendar": 1})
     assert (
         await pool.fetchval("SELECT count(*) FROM prospects WHERE assigned_rep_id IS NOT NULL") == 0
+    )
+
+
+async def test_the_daily_digest_lists_a_reps_silent_prospects_once_a_day(pool):
+    reps = await team(pool, count=1)
+    await tick(pool, PLAN, MORNING - timedelta(days=10))  # assigns the three seeded prospects
+    async with pool.acquire() as conn:
+        for prospect, days in (("test_prospect_001", 9), ("test_prospect_002", 6)):
+            await record_contact(
+                conn, prospect_id=prospect, rep_id=reps[0].id, now=MORNING - timedelta(days=days)
+            )
+    for hours in (0, 1, 2, 24):
+        await tick(pool, PLAN, MORNING + timedelta(hours=hours))
+    rows = await pool.fetch(
+        "SELECT payload->'data' FROM inbox WHERE payload->>'event' = 'stale_digest' ORDER BY id"
+    )
+    assert [r[0] for r in rows] == snapshot(
+        [
+            {
+                "stale": 2,
+                "longest_silent": [
+                    {
+                        "name": "Алексей Петров",
+                        "status": "contacted",
+                        "days_silent": 9,
+                        "prospect_id": "test_prospect_001",
+                    },
+                    {
+                        "name": "Мария Козлова",
+                        "status": "contacted",
+                        "days_silent": 6,
+                        "prospect_id": "test_prospect_002",
+                    },
+                ],
+            },
+            {
+                "stale": 2,
+                "longest_silent": [
+                    {
+                        "name": "Алексей Петров",
+                        "status": "contacted",
+                        "days_silent": 10,
+                        "prospect_id": "test_prospect_001",
+                    },
+                    {
+                        "name": "Мария Козлова",
+                        "status": "contacted",
+                        "days_silent": 7,
+                        "prospect_id": "test_prospect_002",
+                    },
+                ],
+            },
+        ]
     )
