@@ -3,6 +3,10 @@ event however many ticks, restarts or concurrent schedulers see it; quiet hours 
 until the rep's morning; round-robin spreads prospects evenly; suspended reps get nothing."""
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -215,3 +219,35 @@ async def test_the_daily_digest_lists_a_reps_silent_prospects_once_a_day(pool):
             },
         ]
     )
+
+
+async def test_two_scheduler_processes_at_once_queue_each_event_once(pool, db_dsn, tmp_path):
+    now = datetime.now(UTC)
+    await team(pool, count=2, at=now - timedelta(days=2))
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_dsn,
+        "SCHEDULER_TICK_SECONDS": "0.1",
+        "ADMIN_TELEGRAM_IDS": "1000",
+        "QUIET_HOURS_START": "00:00",
+        "QUIET_HOURS_END": "00:00",
+    }
+    runs = [scheduler_process(env, tmp_path) for _ in range(2)]
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while await pool.fetchval("SELECT count(*) FROM inbox") < 5:
+            assert asyncio.get_running_loop().time() < deadline, "the schedulers queued nothing"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1)  # many more ticks of both
+    finally:
+        for run in runs:
+            run.send_signal(signal.SIGTERM)
+        codes = [run.wait(timeout=20) for run in runs]
+    assert codes == [0, 0], [run.stderr.read().decode()[-2000:] for run in runs if run.stderr]
+    keys = await pool.fetch("SELECT payload->>'event', count(*) FROM inbox GROUP BY 1 ORDER BY 1")
+    assert [tuple(k) for k in keys] == [("calendar_reminder", 2), ("prospect_assigned", 3)]
+
+
+def scheduler_process(env, cwd):
+    command = [sys.executable, "-m", "agent.cli", "scheduler"]
+    return subprocess.Popen(command, env=env, cwd=cwd, stderr=subprocess.PIPE)
