@@ -162,7 +162,9 @@ async def test_a_silent_contacted_prospect_gets_one_follow_up_and_snooze_holds_i
 async def test_outreach_off_assigns_nothing(pool):
     await team(pool, count=1)
     queued = await tick(pool, Plan(outreach=False), MORNING)
-    assert queued == snapshot({"prep": 0, "debrief": 0, "pending": 0, "calendar": 1})
+    assert queued == snapshot(
+        {"prep": 0, "debrief": 0, "pending": 0, "calendar": 1, "digest": 0, "team_digest": 0}
+    )
     assert (
         await pool.fetchval("SELECT count(*) FROM prospects WHERE assigned_rep_id IS NOT NULL") == 0
     )
