@@ -6,6 +6,7 @@ from pydantic_ai import FunctionToolset
 
 from tools.calendar import calendar_tools
 from tools.crm import crm_tools
+from tools.deals import deal_tools
 from tools.deps import Deps
 from tools.meetings import meeting_tools
 from tools.prospects import prospect_tools
@@ -23,6 +24,7 @@ def toolsets() -> list[FunctionToolset[Deps]]:
         meeting_tools,
         crm_tools,
         reminder_tools,
+        deal_tools,
     ]
 
 
