@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -34,6 +33,8 @@ from aiohttp import web
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.fakes.http_fake import LocalServer
 
 __all__ = ["CALENDAR_SCOPE", "Call", "FakeGoogle", "discovery"]
 
@@ -162,7 +163,7 @@ class _Route:
     method: dict[str, Any]
 
 
-class FakeGoogle:
+class FakeGoogle(LocalServer):
     """`busy[email]`: seeded (start, end) pairs; `events[email]`: events by id (deleted ones stay,
     cancelled, as in Google); `delegation_allowed`: emails or domains the service accounts may
     act as; `calls`: every request; `violations`: requests Google would refuse as malformed."""
@@ -186,12 +187,6 @@ class FakeGoogle:
         self._accounts: dict[str, tuple[str, rsa.RSAPublicKey]] = {}
         self._faults: list[_Fault] = []
         self._users: set[str] = set()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
 
     @property
     def api_endpoint(self) -> str:
@@ -210,29 +205,6 @@ class FakeGoogle:
     @property
     def revoke_url(self) -> str:
         return f"{self.url}/revoke"
-
-    async def start(self) -> FakeGoogle:
-        app = web.Application()
-        app.router.add_route("*", "/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeGoogle:
-        return await self.start()
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     # What tests look at.
     def calendar_calls(self) -> list[Call]:

@@ -1,6 +1,7 @@
-"""What the Zoom and HubSpot fakes share: an aiohttp server, run in the caller's event loop on a
-free port of 127.0.0.1, that records every request with the status it got, answers injected
-faults (`fail`) and can be slowed down (`latency`). A subclass answers in `route`, raising or
+"""What the fakes share. `LocalServer`: an aiohttp server, run in the caller's event loop on a
+free port of 127.0.0.1, every request going to the subclass's `_handle` (all fakes).
+`FakeServer` (Zoom, HubSpot) also records every request with the status it got, answers injected
+faults (`fail`) and can be slowed down (`latency`); a subclass answers in `route`, raising or
 returning an `Answer`."""
 
 from __future__ import annotations
@@ -49,17 +50,9 @@ class Answer(Exception):
         return web.json_response(self.body, status=self.status, headers=self.headers)
 
 
-class FakeServer:
-    """`calls`: every request. `violations`: requests the real service would refuse as
-    malformed (subclasses add their own)."""
-
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
-        self.violations: list[str] = []
-        self.latency = 0.0
-        self._faults: list[_Fault] = []
-        self._runner: web.AppRunner | None = None
-        self._port = 0
+class LocalServer:
+    _runner: web.AppRunner | None = None
+    _port = 0
 
     @property
     def url(self) -> str:
@@ -87,6 +80,20 @@ class FakeServer:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.stop()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raise NotImplementedError
+
+
+class FakeServer(LocalServer):
+    """`calls`: every request. `violations`: requests the real service would refuse as
+    malformed (subclasses add their own)."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self.latency = 0.0
+        self._faults: list[_Fault] = []
 
     def log(self) -> list[str]:
         """The calls as "METHOD path status" lines, for snapshots."""

@@ -17,13 +17,13 @@ import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from tests.fakes import telegram_spec as tg
+from tests.fakes.http_fake import LocalServer
 from tests.fakes.telegram_spec import (
     MessageSender,
     Sender,
@@ -105,7 +105,7 @@ class ApiError(Exception):
         return web.json_response(body, status=self.status)
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     """`calls`: accepted requests. `failed`: requests that passed the spec check but got an
     error (injected faults, bad HTML, too long, conflicts; also a getUpdates ended by a newer
     one, as PTB's Updater does when it stops). `violations`: spec violations, wrong tokens,
@@ -133,12 +133,6 @@ class FakeTelegram:
         self._flood: tuple[float | None, float | None, int] | None = None
         self._buckets: dict[str, tuple[float, float]] = {}
         self._recent: deque[float] = deque()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
 
     @property
     def base_url(self) -> str:
@@ -159,30 +153,10 @@ class FakeTelegram:
             "has_main_web_app": False,
         }
 
-    async def start(self) -> FakeTelegram:
-        app = web.Application()
-        app.router.add_route("*", "/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
-        return self
-
     async def stop(self) -> None:
         self._closing = True
         self._wake()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeTelegram:
-        return await self.start()
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
+        await super().stop()
 
     # What the bot did.
     def calls_of(self, method: str) -> list[Call]:
