@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from db.queries import Executor, Queries
 
@@ -31,93 +32,49 @@ async def release_from_inactive(db: Executor, *, now: datetime) -> int:
 
 
 async def assign_waiting(db: Executor, *, now: datetime, quiet: Quiet, batch: int = 200) -> int:
-    rows = await _q.fetch(
-        db,
-        "assign_waiting",
-        now=now,
-        batch=batch,
-        quiet_start=quiet.start,
-        quiet_end=quiet.end,
-    )
-    return len(rows)
+    return await _queue(db, "assign_waiting", quiet, now=now, batch=batch)
 
 
 async def unreached_reminders(
     db: Executor, *, now: datetime, quiet: Quiet, every: timedelta
 ) -> int:
-    rows = await _q.fetch(
-        db,
-        "unreached_reminders",
-        now=now,
-        every=every,
-        quiet_start=quiet.start,
-        quiet_end=quiet.end,
-    )
-    return len(rows)
+    return await _queue(db, "unreached_reminders", quiet, now=now, every=every)
 
 
 async def follow_ups(db: Executor, *, now: datetime, quiet: Quiet, after: timedelta) -> int:
-    rows = await _q.fetch(
-        db, "follow_ups", now=now, after=after, quiet_start=quiet.start, quiet_end=quiet.end
-    )
-    return len(rows)
+    return await _queue(db, "follow_ups", quiet, now=now, after=after)
 
 
 async def meeting_preps(db: Executor, *, now: datetime, quiet: Quiet, before: timedelta) -> int:
-    rows = await _q.fetch(
-        db, "meeting_preps", now=now, before=before, quiet_start=quiet.start, quiet_end=quiet.end
-    )
-    return len(rows)
+    return await _queue(db, "meeting_preps", quiet, now=now, before=before)
 
 
 async def meeting_debriefs(db: Executor, *, now: datetime, quiet: Quiet) -> int:
-    rows = await _q.fetch(
-        db, "meeting_debriefs", now=now, quiet_start=quiet.start, quiet_end=quiet.end
-    )
-    return len(rows)
+    return await _queue(db, "meeting_debriefs", quiet, now=now)
 
 
 async def pending_applications(
     db: Executor, *, now: datetime, quiet: Quiet, after: timedelta, admin_ids: list[int]
 ) -> int:
-    rows = await _q.fetch(
+    return await _queue(
         db,
         "pending_applications",
+        quiet,
         now=now,
         after=after,
         admin_ids=admin_ids,
         timezone=quiet.timezone,
-        quiet_start=quiet.start,
-        quiet_end=quiet.end,
     )
-    return len(rows)
 
 
 async def calendar_reminders(db: Executor, *, now: datetime, quiet: Quiet, after: timedelta) -> int:
-    rows = await _q.fetch(
-        db,
-        "calendar_reminders",
-        now=now,
-        after=after,
-        quiet_start=quiet.start,
-        quiet_end=quiet.end,
-    )
-    return len(rows)
+    return await _queue(db, "calendar_reminders", quiet, now=now, after=after)
 
 
 async def stale_digests(
     db: Executor, *, now: datetime, quiet: Quiet, digest_at: time, stale: timedelta
 ) -> int:
-    rows = await _q.fetch(
-        db,
-        "stale_digests",
-        now=now,
-        digest_at=digest_at,
-        stale=stale,
-        quiet_start=quiet.start,
-        quiet_end=quiet.end,
-    )
-    return len(rows)
+    return await _queue(db, "stale_digests", quiet, now=now, digest_at=digest_at, stale=stale)
 
 
 async def team_digests(
@@ -129,15 +86,19 @@ async def team_digests(
     stale: timedelta,
     admin_ids: list[int],
 ) -> int:
-    rows = await _q.fetch(
+    return await _queue(
         db,
         "team_digests",
+        quiet,
         now=now,
         digest_at=digest_at,
         stale=stale,
         admin_ids=admin_ids,
         timezone=quiet.timezone,
-        quiet_start=quiet.start,
-        quiet_end=quiet.end,
     )
+
+
+async def _queue(db: Executor, name: str, quiet: Quiet, **params: Any) -> int:
+    """Runs one due-work statement; the number of events it queued."""
+    rows = await _q.fetch(db, name, quiet_start=quiet.start, quiet_end=quiet.end, **params)
     return len(rows)

@@ -62,8 +62,7 @@ async def book(deps: Deps, booking: Booking) -> Booked:
     except (IntegrationError, NotDone) as e:
         cancelled = await _cancel_zoom(deps, booking, zoom)
         raise NotDone(f"the calendar event could not be created ({_why(e)}); {cancelled}") from None
-    owed: list[str] = []
-    hubspot_id = await _log_to_hubspot(deps, booking, zoom, owed)
+    hubspot_id, not_logged = await _log_to_hubspot(deps, booking, zoom)
     meeting = await meetings.create_meeting(
         deps.db,
         rep_id=booking.rep.id,
@@ -81,16 +80,14 @@ async def book(deps: Deps, booking: Booking) -> Booked:
         now=deps.now(),
     )
     await _advance_prospect(deps, booking, meeting)
-    return Booked(meeting, owed=owed)
+    return Booked(meeting, owed=not_logged)
 
 
 async def _settle(deps: Deps, booking: Booking, meeting: Meeting) -> Booked:
     """The meeting is booked already; a step it still owes is tried again now."""
     if "hubspot" not in meeting.owed:
         return Booked(meeting, already=True)
-    owed: list[str] = []
-    zoom = _recorded_zoom(meeting)
-    hubspot_id = await _log_to_hubspot(deps, booking, zoom, owed)
+    hubspot_id, not_logged = await _log_to_hubspot(deps, booking, _recorded_zoom(meeting))
     if hubspot_id is not None:
         meeting = await meetings.settle_owed(
             deps.db,
@@ -99,7 +96,7 @@ async def _settle(deps: Deps, booking: Booking, meeting: Meeting) -> Booked:
             hubspot_meeting_id=hubspot_id,
             now=deps.now(),
         )
-    return Booked(meeting, already=True, owed=owed)
+    return Booked(meeting, already=True, owed=not_logged)
 
 
 def _recorded_zoom(meeting: Meeting) -> ZoomMeeting | None:
@@ -164,8 +161,9 @@ async def _cancel_zoom(deps: Deps, booking: Booking, zoom: ZoomMeeting | None) -
 
 
 async def _log_to_hubspot(
-    deps: Deps, booking: Booking, zoom: ZoomMeeting | None, owed: list[str]
-) -> str | None:
+    deps: Deps, booking: Booking, zoom: ZoomMeeting | None
+) -> tuple[str | None, list[str]]:
+    """The HubSpot meeting's id, or None and what the rep is told was not done."""
     hubspot = deps.services.hubspot
     step = _step(booking, "hubspot", "meetings.create", hubspot.sandbox, {"title": booking.title})
 
@@ -182,10 +180,9 @@ async def _log_to_hubspot(
         )
 
     try:
-        return await perform(deps.journal, step, log, str, deps.now())
+        return await perform(deps.journal, step, log, str, deps.now()), []
     except IntegrationError as e:
-        owed.append(f"the HubSpot log ({_why(e)}); it is recorded to be done later")
-        return None
+        return None, [f"the HubSpot log ({_why(e)}); it is recorded to be done later"]
 
 
 async def _advance_prospect(deps: Deps, booking: Booking, meeting: Meeting) -> None:

@@ -60,10 +60,17 @@ class Step:
 
 
 async def perform(
-    journal: Executor, step: Step, call: Callable[[], Awaitable[T]], kind: type[T], now: datetime
+    journal: Executor,
+    step: Step,
+    call: Callable[[], Awaitable[T]],
+    kind: type[T],
+    now: datetime,
+    *,
+    shown: Callable[[T], dict[str, Any]] | None = None,
 ) -> T:
     """Runs `call` unless a live record of `step.key` exists; records the call either way it
-    goes (a failure is recorded without the key, so it can be tried again)."""
+    goes (a failure is recorded without the key, so it can be tried again). The record holds
+    the result as JSON, or what `shown` makes of it (then it cannot be reused by key)."""
     if step.key and (done := await integrations.recorded(journal, idempotency_key=step.key)):
         return _decode(done.response, kind)
     try:
@@ -71,7 +78,7 @@ async def perform(
     except IntegrationError as e:
         await _record(journal, step, {"error": f"{type(e).__name__}: {e.message}"}, None, now)
         raise
-    await _record(journal, step, as_json(result), step.key, now)
+    await _record(journal, step, shown(result) if shown else as_json(result), step.key, now)
     return result
 
 

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from db import deals, integrations
+from db import deals
 from db.deals import Activity, DealRecord
 from db.models import Prospect
 from tools.clients.errors import IntegrationError
 from tools.clients.models import Deal, Engagement
 from tools.deps import Deps
+from tools.services import Step, perform
 
 CLOSED_STAGES = frozenset({"closedwon", "closedlost"})
 MIRRORED_IN_HUBSPOT = frozenset({"hubspot_note", "meeting"})
@@ -188,28 +189,17 @@ async def _read_hubspot(
 ) -> tuple[list[Deal], list[Engagement]]:
     """The contact's deals and engagements, the read left on record like any outside call."""
     hubspot = deps.services.hubspot
-    try:
-        found = await hubspot.deals_of_contact(contact_id)
-        engagements = await hubspot.engagements_of_contact(contact_id, limit=ENGAGEMENTS_READ)
-    except IntegrationError as e:
-        await _record(deps, prospect, contact_id, {"error": f"{type(e).__name__}: {e.message}"})
-        raise
-    read = {"deals": [d.id for d in found], "engagements": len(engagements)}
-    await _record(deps, prospect, contact_id, read)
-    return found, engagements
-
-
-async def _record(
-    deps: Deps, prospect: Prospect, contact_id: str, response: dict[str, Any]
-) -> None:
-    await integrations.record(
-        deps.journal,
-        service="hubspot",
-        operation="deals.read",
-        sandbox=False,
-        rep_id=deps.actor.rep.id if deps.actor.rep else None,
-        prospect_id=prospect.id,
-        request={"contact_id": contact_id},
-        response=response,
-        now=deps.now(),
+    rep_id = deps.actor.rep.id if deps.actor.rep else None
+    step = Step(
+        "hubspot", "deals.read", False, {"contact_id": contact_id}, None, rep_id, prospect.id
     )
+
+    async def read() -> tuple[list[Deal], list[Engagement]]:
+        found = await hubspot.deals_of_contact(contact_id)
+        return found, await hubspot.engagements_of_contact(contact_id, limit=ENGAGEMENTS_READ)
+
+    def shown(read: tuple[list[Deal], list[Engagement]]) -> dict[str, Any]:
+        return {"deals": [d.id for d in read[0]], "engagements": len(read[1])}
+
+    found, engagements = await perform(deps.journal, step, read, tuple, deps.now(), shown=shown)
+    return found, engagements
