@@ -14,10 +14,9 @@ from agent.settings import Settings
 from db.queries import Executor
 from tools.clients.calendar import GoogleCalendar
 from tools.clients.google_auth import OAuthClient
-from tools.clients.http import DEFAULT_POLICY
 from tools.clients.hubspot import HubSpotClient
 from tools.clients.models import Calendar, HubSpot, Zoom
-from tools.clients.retry import RetryPolicy
+from tools.clients.retry import DEFAULT_POLICY, RetryPolicy
 from tools.clients.sandbox import SandboxCalendar, SandboxHubSpot, SandboxZoom
 from tools.clients.zoom import ZoomClient
 from tools.services import CalendarSignIn, Services

@@ -25,9 +25,8 @@ from tools.clients.errors import (
     Rejected,
     Unavailable,
 )
-from tools.clients.http import DEFAULT_POLICY
 from tools.clients.models import CalendarAccess, CalendarEvent, Interval, NewEvent
-from tools.clients.retry import RetryPolicy, retrying
+from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
 SERVICE = "Google Calendar"
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}

@@ -15,8 +15,8 @@ from google.oauth2 import credentials as user_creds
 from google.oauth2 import service_account
 
 from tools.clients.errors import AuthFailed, IntegrationError, RateLimited, Rejected, Unavailable
-from tools.clients.http import DEFAULT_POLICY, body_of, retry_after, send
-from tools.clients.retry import RetryPolicy, retrying
+from tools.clients.http import body_of, retry_after, send
+from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
 SERVICE = "Google sign-in"
 # calendars.readonly is what calendars.get('primary') needs (the account's email and time

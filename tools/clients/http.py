@@ -24,9 +24,6 @@ from tools.clients.errors import (
     Rejected,
     Unavailable,
 )
-from tools.clients.retry import RetryPolicy
-
-DEFAULT_POLICY = RetryPolicy()
 
 
 async def send(service: str, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:

@@ -16,9 +16,9 @@ from urllib.parse import quote
 import httpx
 
 from tools.clients.errors import Rejected, Unavailable
-from tools.clients.http import DEFAULT_POLICY, SlidingWindow, check, json_of, send
+from tools.clients.http import SlidingWindow, check, json_of, send
 from tools.clients.models import Contact, Deal, Engagement
-from tools.clients.retry import RetryPolicy, retrying
+from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
 SERVICE = "HubSpot"
 NOTE_TO_CONTACT = 202

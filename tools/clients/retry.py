@@ -30,6 +30,9 @@ class RetryPolicy:
     max_wait: float = 8.0
 
 
+DEFAULT_POLICY = RetryPolicy()
+
+
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     backoff = wait_exponential_jitter(
         multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.initial_wait

@@ -16,9 +16,9 @@ from urllib.parse import quote
 import httpx
 
 from tools.clients.errors import AuthFailed, NotFound, Unavailable
-from tools.clients.http import DEFAULT_POLICY, body_of, check, json_of, message_of, send
+from tools.clients.http import body_of, check, json_of, message_of, send
 from tools.clients.models import NewZoomMeeting, ZoomMeeting
-from tools.clients.retry import RetryPolicy, retrying
+from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
 SERVICE = "Zoom"
 USER_NOT_FOUND = 1001
