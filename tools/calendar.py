@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
@@ -111,13 +113,12 @@ async def _busy(deps: Deps, rep: Rep, window: Interval) -> list[Interval]:
     request = {"timeMin": window.start.isoformat(), "timeMax": window.end.isoformat()}
     step = Step("google_calendar", "freebusy.query", calendar.sandbox, request, rep_id=rep.id)
 
-    async def query(access: Any) -> list[Interval]:
-        return await calendar.busy(access, start=window.start, end=window.end)
+    def query(access: Any) -> Awaitable[list[Interval]]:
+        asked = partial(calendar.busy, access, start=window.start, end=window.end)
+        return perform(deps.journal, step, asked, list, deps.now())
 
     try:
-        busy = await using_calendar(
-            deps, rep, lambda a: perform(deps.journal, step, lambda: query(a), list, deps.now())
-        )
+        busy = await using_calendar(deps, rep, query)
     except IntegrationError as e:
         raise NotDone(f"Google Calendar did not answer ({e.message}); try again later") from None
     booked = await meetings.scheduled_between(
