@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -188,6 +189,44 @@ def chat_command(
         _fail(str(e))
     except KeyboardInterrupt:
         pass
+
+
+@app.command("eval")
+def eval_command(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Dataset files or folders (default: all).")
+    ] = None,
+    model: str = typer.Option(
+        "scripted", "--model", help="scripted (the gold calls), or a model name (SALESBOT_MODEL)."
+    ),
+    trials: int = typer.Option(1, "--trials", min=1, help="Runs of each case (pass^k)."),
+    min_pass: float = typer.Option(
+        1.0, "--min-pass", min=0.0, max=1.0, help="Exit 1 when pass^1 is below this."
+    ),
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the report as JSON here.")
+    ] = None,
+    show: bool = typer.Option(False, "--show", help="Print each case's transcript."),
+    concurrency: int = typer.Option(0, "--concurrency", min=0, help="Cases at once."),
+) -> None:
+    """Replay the dialogue datasets through the whole stack and score the state they leave."""
+    settings = _settings()
+    try:
+        from evals.main import EvalOptions, evaluate
+    except ImportError:
+        _fail("The eval suite runs from a checkout of the repository (evals/ is not installed).")
+    chosen = None
+    if model != "scripted":
+        try:
+            chosen = build_model(settings.model_copy(update={"salesbot_model": model}))
+        except ModelNotConfigured as e:
+            _fail(str(e))
+    options = EvalOptions(paths or [], chosen, trials, min_pass, report, show, concurrency)
+    try:
+        code = asyncio.run(evaluate(options, settings.database_url, console))
+    except (EmbeddedDatabaseError, MigrationError, OSError, ValueError) as e:
+        _fail(str(e))
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -79,19 +79,20 @@ def parse(text: str) -> dict[str, Query]:
 
 
 @functools.cache
-def load(file: str) -> dict[str, Query]:
-    text = resources.files("db").joinpath("sql", f"{file}.sql").read_text(encoding="utf-8")
+def load(file: str, package: str = "db") -> dict[str, Query]:
+    text = resources.files(package).joinpath("sql", f"{file}.sql").read_text(encoding="utf-8")
     return parse(text)
 
 
 class Queries:
-    """The queries of one `.sql` file, run by name with keyword parameters."""
+    """The queries of one `.sql` file (in `PACKAGE/sql/`), run by name with keyword parameters."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, package: str = "db") -> None:
         self.file = file
+        self.package = package
 
     def __getitem__(self, name: str) -> Query:
-        return load(self.file)[name]
+        return load(self.file, self.package)[name]
 
     async def fetch(self, db: Executor, name: str, /, **params: Any) -> list[asyncpg.Record]:
         query = self[name]

@@ -1,0 +1,1 @@
+"""The eval suite: dialogue datasets replayed through the whole stack (not shipped)."""

@@ -1,0 +1,173 @@
+"""An eval case as the datasets write it: the frozen clock, the rows added to the default state,
+the turns with their gold tool calls and replies, and what must hold at the end."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+
+DATASETS = Path(__file__).parent / "datasets"
+BUTTONS = ("confirm", "cancel", "approve", "reject")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Person(_Strict):
+    id: int
+    username: str | None = None
+    first_name: str | None = None
+    language_code: str | None = None
+
+
+class Setup(_Strict):
+    admins: list[int] = Field(default_factory=lambda: [1000])
+    reps: list[dict[str, Any]] = Field(default_factory=list)
+    prospects: list[dict[str, Any]] = Field(default_factory=list)
+    meetings: list[dict[str, Any]] = Field(default_factory=list)
+    deals: list[dict[str, Any]] = Field(default_factory=list)
+    activities: list[dict[str, Any]] = Field(default_factory=list)
+
+
+Call = dict[str, dict[str, Any]]
+
+
+class Turn(_Strict):
+    """One of: a message (`from` + `say`), a button press (`from` + `press`), a scheduler event
+    (`event` + `to` + `data`), or a scheduler tick (`tick: true`) that queues what is due.
+    `advance` moves the frozen clock first (`{hours: 2}`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    sender: int | Person | None = Field(default=None, alias="from")
+    say: str | None = None
+    press: str | None = None
+    event: str | None = None
+    to: int | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    tick: bool = False
+    advance: dict[str, float] | None = None
+    calls: list[Call] = Field(default_factory=list)
+    reply: str | None = None
+    coach: dict[str, Any] | None = None
+    """The deal coach's structured answer, when a gold call is `analyze_deal`."""
+
+    @field_validator("calls")
+    @classmethod
+    def _one_tool_each(cls, calls: list[Call]) -> list[Call]:
+        for call in calls:
+            if len(call) != 1:
+                raise ValueError(f"each call is {{TOOL: {{ARGS}}}}, got {call}")
+        return calls
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Turn:
+        kinds = [k for k in ("say", "press", "event") if getattr(self, k) is not None]
+        kinds += ["tick"] if self.tick else []
+        if len(kinds) != 1:
+            raise ValueError(f"a turn is one of say, press, event or tick; got {kinds or 'none'}")
+        if (self.say is not None or self.press is not None) and self.sender is None:
+            raise ValueError("a message or a press needs `from`")
+        if self.event is not None and self.to is None:
+            raise ValueError("an event needs `to`")
+        if self.press is not None and self.press not in BUTTONS:
+            raise ValueError(f"press one of {', '.join(BUTTONS)}, not {self.press!r}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        if self.say is not None:
+            return "say"
+        return "press" if self.press else "event" if self.event else "tick"
+
+    @property
+    def chat_id(self) -> int | None:
+        if self.event is not None:
+            return self.to
+        return self.sender.id if isinstance(self.sender, Person) else self.sender
+
+    @property
+    def delta(self) -> timedelta:
+        return timedelta(**self.advance) if self.advance else timedelta()
+
+    def gold(self) -> list[tuple[str, dict[str, Any]]]:
+        return [next(iter(call.items())) for call in self.calls]
+
+
+class Sent(_Strict):
+    to: int
+    contains: list[str] = Field(default_factory=list)
+    buttons: list[str] = Field(default_factory=list)
+    absent: bool = False
+    """True: no message to `to` contains all of `contains` (or none at all, if empty)."""
+
+
+class Expect(_Strict):
+    reps: list[dict[str, Any]] = Field(default_factory=list)
+    prospects: list[dict[str, Any]] = Field(default_factory=list)
+    meetings: list[dict[str, Any]] = Field(default_factory=list)
+    sent: list[Sent] = Field(default_factory=list)
+    refused: list[str] = Field(default_factory=list)
+    language: Literal["ru", "en"] | None = None
+
+
+class Case(_Strict):
+    name: str
+    tags: list[str] = Field(default_factory=list)
+    clock: datetime
+    setup: Setup = Field(default_factory=Setup)
+    turns: list[Turn]
+    expect: Expect = Field(default_factory=Expect)
+    source: str = ""
+    """The dataset file it came from (filled in by the loader)."""
+
+    @field_validator("clock")
+    @classmethod
+    def _with_offset(cls, clock: datetime) -> datetime:
+        if clock.tzinfo is None:
+            raise ValueError("clock needs an offset, e.g. 2026-11-20T10:00:00+08:00")
+        return clock
+
+
+_CASES = TypeAdapter(list[Case])
+
+
+class DatasetError(ValueError):
+    pass
+
+
+def load(paths: list[Path] | None = None) -> list[Case]:
+    """The cases of the given files or folders (default: every dataset), names unique."""
+    files = _files(paths or [DATASETS])
+    cases: list[Case] = []
+    for file in files:
+        try:
+            raw = yaml.safe_load(file.read_text(encoding="utf-8")) or []
+            cases += [
+                c.model_copy(update={"source": file.name}) for c in _CASES.validate_python(raw)
+            ]
+        except (yaml.YAMLError, ValueError) as e:
+            raise DatasetError(f"{file}: {e}") from e
+    seen: set[str] = set()
+    for case in cases:
+        if case.name in seen:
+            raise DatasetError(f"case {case.name!r} is defined twice")
+        seen.add(case.name)
+    return cases
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.glob("*.yaml"))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise DatasetError(f"{path}: no such file or folder")
+    return files

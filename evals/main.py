@@ -1,0 +1,59 @@
+"""`salesbot eval`: load the datasets, run the suite with a progress bar, print the summary
+(and the transcripts with `--show`), write the JSON report, and say whether it passed."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic_ai.models import Model
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from evals import cases as datasets
+from evals.report import pass_hat, print_summary, print_transcript, summary
+from evals.runner import default_concurrency, run_suite, server
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    paths: list[Path]
+    model: Model | None
+    trials: int = 1
+    min_pass: float = 1.0
+    report: Path | None = None
+    show: bool = False
+    concurrency: int = 0
+
+
+async def evaluate(options: EvalOptions, database_url: str | None, console: Console) -> int:
+    """Runs the suite; 0 when pass^1 reaches `min_pass`, else 1."""
+    cases = datasets.load(options.paths)
+    runs = len(cases) * (options.trials + (options.model is not None))
+    name = "scripted (gold calls)" if options.model is None else options.model.model_name
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with (
+        server(database_url) as dsn,
+        Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress,
+    ):
+        task = progress.add_task("eval", total=runs)
+        outcomes = await run_suite(
+            cases,
+            dsn,
+            model=options.model,
+            trials=options.trials,
+            concurrency=options.concurrency or default_concurrency(),
+            done=lambda case: progress.update(task, advance=1, description=case.name),
+        )
+    report = summary(outcomes, seconds=time.perf_counter() - started, model=name)
+    if options.show:
+        for outcome in outcomes:
+            for trial in outcome.trials:
+                print_transcript(console, trial.run, trial.failure)
+    print_summary(console, report)
+    if options.report:
+        options.report.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    return 0 if pass_hat(outcomes, 1) >= options.min_pass else 1

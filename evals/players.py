@@ -1,0 +1,54 @@
+"""Models that play a case without a language model: the gold player makes the case's gold tool
+calls and replies, turn by turn, through pydantic-ai's `FunctionModel`; the idle player only
+talks and never acts (every case that changes state must fail with it)."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from evals.cases import Turn
+
+COACHED = {
+    "assessment": "The deal is moving: the client answered and a meeting is planned.",
+    "strengths": ["Quick first contact"],
+    "concerns": ["No next step agreed yet"],
+    "red_flags": [],
+    "priority": "medium",
+    "actions": [{"text": "Agree the next step", "urgency": "this_week", "why": "touches"}],
+    "suggested_phrases": ["When would suit you for a short call?"],
+    "next_steps": ["Call the client"],
+    "conversion_probability": 40,
+    "cited_signals": ["touches", "days_since_last_activity"],
+}
+"""What the deal coach answers when a case does not script it (`coach:` on the turn)."""
+
+
+class Player:
+    """Plays one turn at a time; what a turn left unplayed (a run paused for confirmation)
+    is dropped when the next turn starts."""
+
+    def __init__(self, *, acts: bool = True) -> None:
+        self.acts = acts
+        self.steps: deque[tuple[str, dict[str, Any]]] = deque()
+        self.reply = ""
+        self.coach: dict[str, Any] = COACHED
+
+    def start(self, turn: Turn) -> None:
+        self.steps = deque(turn.gold() if self.acts else [])
+        self.reply = turn.reply or "…"
+        self.coach = turn.coach or COACHED
+
+    def model(self) -> FunctionModel:
+        return FunctionModel(self._respond, model_name="gold" if self.acts else "idle")
+
+    def _respond(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if info.output_tools:  # the deal coach answers with its structured analysis
+            return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, self.coach)])
+        if self.steps:
+            name, args = self.steps.popleft()
+            return ModelResponse(parts=[ToolCallPart(name, args)])
+        return ModelResponse(parts=[TextPart(self.reply)])

@@ -1,0 +1,249 @@
+"""One run of a case on its own database: the setup rows, then each turn delivered the way
+Telegram or the scheduler delivers it (an inbox item, served by the turn workers), the frozen
+clock moved only where the case says; what everyone received and the state left behind."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+from pydantic_ai import Agent, DeferredToolRequests
+from pydantic_ai.models import Model
+
+from agent import scheduler
+from agent.turn import Runtime
+from agent.workers import TurnWorkers
+from db import inbox
+from db.inbox import Update
+from db.pool import create_pool
+from db.queries import Queries
+from evals.cases import Case, Person, Turn
+from evals.players import Player
+from evals.world import State, add_setup, state
+from tools.deps import Deps, Rules
+from tools.services import Services
+
+_q = Queries("world", package="evals")
+_LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class FrozenClock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass(frozen=True)
+class Message:
+    chat_id: int
+    text: str
+    buttons: list[list[dict[str, str]]] | None
+
+    def button(self, name: str) -> str | None:
+        """The callback data of the button `name` (confirm, approve…), if this message has it."""
+        for row in self.buttons or []:
+            for b in row:
+                data = b.get("data", "")
+                if data == name or data.startswith(f"{name}:"):
+                    return data
+        return None
+
+
+@dataclass
+class Step:
+    """A turn as the transcript shows it: what came in, the tool calls, what went out."""
+
+    turn: Turn
+    shown: str
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Run:
+    case: Case
+    steps: list[Step] = field(default_factory=list)
+    state: State = field(default_factory=State)
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    error: str | None = None
+
+    @property
+    def messages(self) -> list[Message]:
+        return [m for s in self.steps for m in s.messages]
+
+    @property
+    def seconds(self) -> float:
+        return sum(s.seconds for s in self.steps)
+
+
+async def replay(
+    case: Case,
+    dsn: str,
+    agent: Agent[Deps, str | DeferredToolRequests],
+    model: Model | None,
+) -> Run:
+    """Runs `case` with `model`, or with its gold calls (`model=None`)."""
+    player = Player() if model is None else None
+    run = Run(case)
+    pool = await create_pool(dsn, min_size=1, max_size=3)
+    try:
+        clock = FrozenClock(case.clock)
+        rt = Runtime(
+            pool=pool,
+            agent=agent,
+            model=model or player.model(),  # type: ignore[union-attr]
+            rules=Rules(admin_ids=tuple(case.setup.admins)),
+            clock=clock,
+            services=Services(journal=pool),
+        )
+        async with pool.acquire() as conn:
+            await add_setup(conn, case.setup, clock())
+        delivery = _Delivery(rt, clock, case)
+        for turn in case.turns:
+            clock.now += turn.delta
+            if player is not None:
+                player.start(turn)
+            run.steps.append(await delivery.turn(turn, run.messages))
+        await _totals(run, pool)
+        run.state = await state(pool)
+    except Exception as e:  # a broken case or stack: the run fails with the reason
+        run.error = f"{type(e).__name__}: {e}"
+    finally:
+        await pool.close()
+    return run
+
+
+class _Delivery:
+    def __init__(self, rt: Runtime, clock: FrozenClock, case: Case) -> None:
+        self.rt = rt
+        self.clock = clock
+        self.workers = TurnWorkers(rt, concurrency=1, wall=clock)
+        self.plan = scheduler.Plan(admin_ids=tuple(case.setup.admins))
+        self.people = _people(case)
+        self.update_id = 0
+        self.last_message = 0
+        self.last_turn = 0
+
+    async def turn(self, turn: Turn, so_far: list[Message]) -> Step:
+        step = Step(turn, self._shown(turn))
+        started = time.perf_counter()
+        if not await self._deliver(turn, step, so_far):
+            return step
+        await self._serve()
+        step.seconds = time.perf_counter() - started
+        await self._collect(step)
+        return step
+
+    async def _deliver(self, turn: Turn, step: Step, so_far: list[Message]) -> bool:
+        now = self.clock()
+        if turn.tick:
+            queued = await scheduler.tick(self.rt.pool, self.plan, now)
+            step.shown += f" → {', '.join(f'{k} {v}' for k, v in (queued or {}).items() if v)}"
+            return True
+        if turn.event is not None:
+            payload = {"event": turn.event, "data": turn.data}
+            await _q.execute(self.rt.pool, "add_event", chat_id=turn.to, payload=payload, now=now)
+            return True
+        person = self.people[turn.chat_id or 0]
+        self.update_id += 1
+        if turn.press is not None:
+            data = next(
+                (
+                    m.button(turn.press)
+                    for m in reversed(so_far)
+                    if m.chat_id == person.id and m.button(turn.press)
+                ),
+                None,
+            )
+            if data is None:
+                step.shown += f" (no «{turn.press}» button in this chat: nothing pressed)"
+                return False
+            update = _press(self.update_id, person, data)
+        else:
+            update = _message(self.update_id, person, turn.say or "", now)
+        kept = Update(self.update_id, person.id, "callback" if turn.press else "message", update)
+        await inbox.add_updates(self.rt.pool, updates=[kept], now=now)
+        return True
+
+    async def _serve(self) -> None:
+        while True:
+            now = self.clock()
+            items = await self.workers.claim(10, now, now + _LEASE)
+            if not items:
+                return
+            for item in items:
+                await self.workers.handle(item)
+
+    async def _collect(self, step: Step) -> None:
+        pool = self.rt.pool
+        rows = await _q.fetch(pool, "messages", after=self.last_message)
+        step.messages = [Message(r["chat_id"], r["text"], r["buttons"]) for r in rows]
+        self.last_message = max([self.last_message, *(r["id"] for r in rows)])
+        turns = await _q.fetch(pool, "turns_after", after=self.last_turn)
+        ids = [t["id"] for t in turns]
+        self.last_turn = max([self.last_turn, *ids])
+        calls = await _q.fetch(pool, "calls_of_turns", turn_ids=ids)
+        step.calls = [dict(c) for c in calls]
+
+    def _shown(self, turn: Turn) -> str:
+        if turn.tick:
+            return f"⏰ scheduler tick at {self.clock().isoformat()}"
+        if turn.event is not None:
+            return f"⏰ event {turn.event} → {turn.to}"
+        who = self.people[turn.chat_id or 0]
+        name = f"@{who.username}" if who.username else str(who.id)
+        return f"{name}: [{turn.press}]" if turn.press else f"{name}: {turn.say}"
+
+
+def _people(case: Case) -> dict[int, Person]:
+    """Who writes: as a turn's `from` first describes them, else as the setup registers them."""
+    people = {
+        int(r["telegram_id"]): Person(
+            id=int(r["telegram_id"]),
+            username=r.get("username"),
+            first_name=str(r.get("name", "")).split(" ")[0] or None,
+        )
+        for r in case.setup.reps
+    }
+    for turn in case.turns:
+        if isinstance(turn.sender, Person):
+            people.setdefault(turn.sender.id, turn.sender)
+        elif turn.sender is not None:
+            people.setdefault(turn.sender, Person(id=turn.sender))
+    return people
+
+
+def _user(person: Person) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": person.id, "is_bot": False, "first_name": person.first_name}
+    if person.username:
+        user["username"] = person.username
+    if person.language_code:
+        user["language_code"] = person.language_code
+    return user
+
+
+def _message(update_id: int, person: Person, text: str, now: datetime) -> dict[str, Any]:
+    chat = {"id": person.id, "type": "private"}
+    message = {"message_id": update_id, "date": int(now.timestamp()), "chat": chat, "text": text}
+    return {"update_id": update_id, "message": {**message, "from": _user(person)}}
+
+
+def _press(update_id: int, person: Person, data: str) -> dict[str, Any]:
+    message = {"message_id": update_id, "chat": {"id": person.id, "type": "private"}}
+    query = {"id": str(update_id), "from": _user(person), "message": message, "data": data}
+    return {"update_id": update_id, "callback_query": query}
+
+
+async def _totals(run: Run, pool: asyncpg.Pool) -> None:
+    for t in await _q.fetch(pool, "turns_after", after=0):
+        run.requests += t["requests"]
+        run.input_tokens += t["input_tokens"]
+        run.output_tokens += t["output_tokens"]

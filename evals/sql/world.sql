@@ -1,0 +1,124 @@
+-- name: add_reps
+-- Rows of a case's setup; what a row leaves out gets the value a real rep would have.
+INSERT INTO reps (telegram_id, telegram_username, name, email, status, language, timezone,
+                  calendar_account_name, calendar_connected_at, is_admin, snoozed_until,
+                  registered_at, approved_at, status_changed_at, created_at, updated_at)
+SELECT r.telegram_id, r.username, r.name, r.email, coalesce(r.status, 'active'),
+       coalesce(r.language, 'ru'), coalesce(r.timezone, 'Asia/Makassar'),
+       CASE WHEN r.calendar THEN r.email END, CASE WHEN r.calendar THEN :now::timestamptz END,
+       coalesce(r.is_admin, false), r.snoozed_until,
+       coalesce(r.registered_at, :now::timestamptz - interval '7 days'),
+       CASE WHEN coalesce(r.status, 'active') <> 'pending'
+            THEN coalesce(r.registered_at, :now::timestamptz - interval '7 days') END,
+       coalesce(r.registered_at, :now::timestamptz - interval '7 days'),
+       :now::timestamptz, :now::timestamptz
+  FROM jsonb_to_recordset(:rows::jsonb) AS r (
+       telegram_id bigint, username text, name text, email text, status text, language text,
+       timezone text, calendar boolean, is_admin boolean, snoozed_until timestamptz,
+       registered_at timestamptz);
+
+-- name: add_prospects
+INSERT INTO prospects (id, telegram_id, name, context, status, assigned_rep_id, email, notes,
+                       language, last_contact_at, assigned_at, status_changed_at, created_at,
+                       updated_at)
+SELECT coalesce(p.id, 'p_' || substr(md5(p.name), 1, 12)), p.telegram, p.name, p.context,
+       coalesce(p.status, 'unreached'), r.id, p.email, p.notes, p.language, p.last_contact_at,
+       CASE WHEN r.id IS NOT NULL THEN coalesce(p.assigned_at, p.created_at, :now::timestamptz) END,
+       coalesce(p.status_changed_at, p.created_at, :now::timestamptz),
+       coalesce(p.created_at, :now::timestamptz), :now::timestamptz
+  FROM jsonb_to_recordset(:rows::jsonb) AS p (
+       id text, telegram text, name text, context text, status text, rep bigint, email text,
+       notes text, language text, last_contact_at timestamptz, assigned_at timestamptz,
+       status_changed_at timestamptz, created_at timestamptz)
+  LEFT JOIN reps r ON r.telegram_id = p.rep;
+
+-- name: assign_seeded
+-- A seed prospect named in the setup by id only is assigned or changed, not added.
+UPDATE prospects t
+   SET assigned_rep_id = r.id, assigned_at = coalesce(p.assigned_at, :now::timestamptz),
+       status = coalesce(p.status, t.status), last_contact_at = p.last_contact_at
+  FROM jsonb_to_recordset(:rows::jsonb) AS p (
+       id text, rep bigint, status text, assigned_at timestamptz, last_contact_at timestamptz)
+  LEFT JOIN reps r ON r.telegram_id = p.rep
+ WHERE t.id = p.id;
+
+-- name: add_meetings
+INSERT INTO meetings (rep_id, prospect_id, title, starts_at, ends_at, status, zoom_join_url,
+                      sandbox, created_at, updated_at)
+SELECT r.id, m.prospect, coalesce(m.title, 'Meeting'), m.starts_at,
+       m.starts_at + make_interval(mins => coalesce(m.duration_minutes, 30)),
+       coalesce(m.status, 'scheduled'), m.zoom_join_url, true, :now::timestamptz,
+       :now::timestamptz
+  FROM jsonb_to_recordset(:rows::jsonb) AS m (
+       rep bigint, prospect text, title text, starts_at timestamptz, duration_minutes int,
+       status text, zoom_join_url text)
+  JOIN reps r ON r.telegram_id = m.rep;
+
+-- name: add_deals
+INSERT INTO deals (prospect_id, rep_id, name, stage, amount, currency, next_step, next_step_due,
+                   stage_changed_at, created_at, updated_at)
+SELECT d.prospect, r.id, coalesce(d.name, d.prospect), coalesce(d.stage, 'new'), d.amount,
+       coalesce(d.currency, 'USD'), d.next_step, d.next_step_due,
+       coalesce(d.stage_changed_at, d.created_at, :now::timestamptz),
+       coalesce(d.created_at, :now::timestamptz), :now::timestamptz
+  FROM jsonb_to_recordset(:rows::jsonb) AS d (
+       prospect text, rep bigint, name text, stage text, amount numeric, currency text,
+       next_step text, next_step_due timestamptz, stage_changed_at timestamptz,
+       created_at timestamptz)
+  LEFT JOIN reps r ON r.telegram_id = d.rep;
+
+-- name: add_activities
+INSERT INTO activities (prospect_id, rep_id, kind, body, created_at)
+SELECT a.prospect, r.id, a.kind, a.body, coalesce(a.at, :now::timestamptz)
+  FROM jsonb_to_recordset(:rows::jsonb) AS a (
+       prospect text, rep bigint, kind text, body text, at timestamptz)
+  LEFT JOIN reps r ON r.telegram_id = a.rep;
+
+-- name: reps
+-- The state a case is judged by, in words a dataset can write: people by Telegram id.
+SELECT telegram_id, telegram_username AS username, name, email, status, language, timezone,
+       calendar_connected_at IS NOT NULL AS calendar, status_reason,
+       (snoozed_until AT TIME ZONE timezone)::date::text AS snoozed_until
+  FROM reps ORDER BY telegram_id;
+
+-- name: prospects
+SELECT p.id, p.name, p.telegram_id AS telegram, p.email, p.status, r.telegram_id AS rep,
+       p.language, p.context, p.notes
+  FROM prospects p LEFT JOIN reps r ON r.id = p.assigned_rep_id
+ ORDER BY p.id;
+
+-- name: meetings
+SELECT r.telegram_id AS rep, m.prospect_id AS prospect, m.title, m.starts_at, m.ends_at,
+       m.duration_minutes, m.status,
+       m.zoom_join_url IS NOT NULL AS zoom, m.owed
+  FROM meetings m JOIN reps r ON r.id = m.rep_id
+ ORDER BY m.starts_at, r.telegram_id;
+
+-- name: outside_calls
+-- What was done in Google, Zoom and HubSpot (writes only), per prospect.
+SELECT service, operation, prospect_id AS prospect, count(*)::int AS times
+  FROM integration_records
+ WHERE operation IN ('meetings.create', 'events.insert', 'notes.create')
+   AND undone_at IS NULL AND NOT (response ? 'error')
+ GROUP BY service, operation, prospect_id
+ ORDER BY service, operation, prospect_id;
+
+-- name: messages
+SELECT o.id, o.chat_id, o.text, o.buttons, o.turn_id
+  FROM outbox o WHERE o.kind = 'message' AND o.id > :after ORDER BY o.id;
+
+-- name: calls_of_turns
+SELECT a.turn_id, a.tool, a.args, a.allowed, a.outcome, a.detail
+  FROM audit_log a WHERE a.turn_id = ANY(:turn_ids::bigint[]) ORDER BY a.id;
+
+-- name: turns_after
+SELECT id, chat_id, requests, input_tokens, output_tokens, outcome
+  FROM turns WHERE id > :after ORDER BY id;
+
+-- name: refused
+SELECT DISTINCT tool FROM audit_log WHERE NOT allowed ORDER BY tool;
+
+-- name: add_event
+-- A scheduler event as the scheduler queues it, due now.
+INSERT INTO inbox (chat_id, kind, payload, not_before, created_at)
+VALUES (:chat_id, 'event', :payload, :now, :now);
