@@ -197,7 +197,9 @@ def eval_command(
         list[Path] | None, typer.Argument(help="Dataset files or folders (default: all).")
     ] = None,
     model: str = typer.Option(
-        "scripted", "--model", help="scripted (the gold calls), or a model name (SALESBOT_MODEL)."
+        "scripted",
+        "--model",
+        help="scripted (the gold calls), idle (a model that only talks), or a model name.",
     ),
     trials: int = typer.Option(1, "--trials", min=1, help="Runs of each case (pass^k)."),
     min_pass: float = typer.Option(
@@ -215,15 +217,11 @@ def eval_command(
         from evals.main import EvalOptions, evaluate
     except ImportError:
         _fail("The eval suite runs from a checkout of the repository (evals/ is not installed).")
-    chosen = None
-    if model != "scripted":
-        try:
-            chosen = build_model(settings.model_copy(update={"salesbot_model": model}))
-        except ModelNotConfigured as e:
-            _fail(str(e))
-    options = EvalOptions(paths or [], chosen, trials, min_pass, report, show, concurrency)
+    options = EvalOptions(paths or [], model, trials, min_pass, report, show, concurrency)
     try:
-        code = asyncio.run(evaluate(options, settings.database_url, console))
+        code = asyncio.run(evaluate(options, settings, console))
+    except ModelNotConfigured as e:
+        _fail(str(e))
     except (EmbeddedDatabaseError, MigrationError, OSError, ValueError) as e:
         _fail(str(e))
     raise typer.Exit(code)

@@ -12,7 +12,10 @@ from pydantic_ai.models import Model
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agent.model import build_model
+from agent.settings import Settings
 from evals import cases as datasets
+from evals.players import idle_model
 from evals.report import pass_hat, print_summary, print_transcript, summary
 from evals.runner import default_concurrency, run_suite, server
 
@@ -20,7 +23,7 @@ from evals.runner import default_concurrency, run_suite, server
 @dataclass(frozen=True)
 class EvalOptions:
     paths: list[Path]
-    model: Model | None
+    model: str = "scripted"
     trials: int = 1
     min_pass: float = 1.0
     report: Path | None = None
@@ -28,22 +31,32 @@ class EvalOptions:
     concurrency: int = 0
 
 
-async def evaluate(options: EvalOptions, database_url: str | None, console: Console) -> int:
+def model_for(name: str, settings: Settings) -> Model | None:
+    """None for the gold calls; raises ModelNotConfigured for a model without a key or URL."""
+    if name == "scripted":
+        return None
+    if name == "idle":
+        return idle_model()
+    return build_model(settings.model_copy(update={"salesbot_model": name}))
+
+
+async def evaluate(options: EvalOptions, settings: Settings, console: Console) -> int:
     """Runs the suite; 0 when pass^1 reaches `min_pass`, else 1."""
     cases = datasets.load(options.paths)
-    runs = len(cases) * (options.trials + (options.model is not None))
-    name = "scripted (gold calls)" if options.model is None else options.model.model_name
+    model = model_for(options.model, settings)
+    runs = len(cases) * (options.trials + (model is not None))
+    name = "scripted (gold calls)" if model is None else model.model_name
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with (
-        server(database_url) as dsn,
+        server(settings.database_url) as dsn,
         Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress,
     ):
         task = progress.add_task("eval", total=runs)
         outcomes = await run_suite(
             cases,
             dsn,
-            model=options.model,
+            model=model,
             trials=options.trials,
             concurrency=options.concurrency or default_concurrency(),
             done=lambda case: progress.update(task, advance=1, description=case.name),

@@ -1,5 +1,5 @@
-"""Models that play a case without a language model: the gold player makes the case's gold tool
-calls and replies, turn by turn, through pydantic-ai's `FunctionModel`; the idle player only
+"""Models that play a case without a language model, through pydantic-ai's `FunctionModel`:
+the gold player makes the case's gold tool calls and replies, turn by turn; the idle model only
 talks and never acts (every case that changes state must fail with it)."""
 
 from __future__ import annotations
@@ -31,19 +31,18 @@ class Player:
     """Plays one turn at a time; what a turn left unplayed (a run paused for confirmation)
     is dropped when the next turn starts."""
 
-    def __init__(self, *, acts: bool = True) -> None:
-        self.acts = acts
+    def __init__(self) -> None:
         self.steps: deque[tuple[str, dict[str, Any]]] = deque()
         self.reply = ""
         self.coach: dict[str, Any] = COACHED
 
     def start(self, turn: Turn) -> None:
-        self.steps = deque(turn.gold() if self.acts else [])
+        self.steps = deque(turn.gold())
         self.reply = turn.reply or "…"
         self.coach = turn.coach or COACHED
 
     def model(self) -> FunctionModel:
-        return FunctionModel(self._respond, model_name="gold" if self.acts else "idle")
+        return FunctionModel(self._respond, model_name="gold")
 
     def _respond(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         if info.output_tools:  # the deal coach answers with its structured analysis
@@ -52,3 +51,12 @@ class Player:
             name, args = self.steps.popleft()
             return ModelResponse(parts=[ToolCallPart(name, args)])
         return ModelResponse(parts=[TextPart(self.reply)])
+
+
+def idle_model() -> FunctionModel:
+    """Answers every request with words and never calls a tool."""
+
+    def talk(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        return ModelResponse(parts=[TextPart("Хорошо, сделаю. / OK, will do.")])
+
+    return FunctionModel(talk, model_name="idle")

@@ -1,0 +1,93 @@
+"""The runner with a model instead of the gold calls: a model that only talks fails every case
+whose gold calls change the state, and a real `openai` client over HTTP passes a case when it
+makes the gold calls."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pydantic import SecretStr
+
+from agent.model import build_model
+from agent.settings import Settings
+from evals import cases
+from evals.players import idle_model
+from evals.runner import Outcome, run_suite
+from tests.agent.fake_openai import FakeOpenAI
+
+CASES = cases.load()
+
+
+@pytest.fixture(scope="module")
+def idle(postgres_dsn: str) -> dict[str, Outcome]:
+    outcomes = asyncio.run(run_suite(CASES, postgres_dsn, model=idle_model(), concurrency=4))
+    return {o.case.name: o for o in outcomes}
+
+
+@pytest.fixture(scope="module")
+def untouched(postgres_dsn: str) -> dict[str, Outcome]:
+    """Each case with no turns at all: the state its setup leaves."""
+    still = [c.model_copy(update={"turns": []}) for c in CASES]
+    outcomes = asyncio.run(run_suite(still, postgres_dsn, concurrency=4))
+    return {o.case.name: o for o in outcomes}
+
+
+def test_a_model_that_never_acts_fails_every_case_that_changes_state(gold, idle, untouched):
+    changing = [
+        name
+        for name, outcome in gold.items()
+        if outcome.trials[0].run.state.compared() != untouched[name].trials[0].run.state.compared()
+    ]
+    assert len(changing) >= len(CASES) // 2
+    passed = [name for name in changing if idle[name].trials[0].passed]
+    assert passed == []
+    for name in changing:
+        assert idle[name].gold is not None and idle[name].gold.error is None
+
+
+async def test_a_case_through_the_openai_client_over_http(postgres_dsn):
+    case = next(c for c in CASES if c.name == "registration-happy-en")
+    fake = FakeOpenAI()
+    fake.text("Hi! Would you like to register? What is your full name?")
+    fake.text("Thanks, John! What is your corporate email?")
+    fake.tool_call("register_rep", {"name": "John Smith", "email": "john@truerealestate.bali"})
+    fake.text("Your application is with the admins.")
+    fake.tool_call("approve_rep", {"rep": "john@truerealestate.bali"})
+    fake.text("John Smith is approved and has been told.")
+    server, url = fake.serve()
+    try:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, openai_base_url=url, openai_api_key=SecretStr("sk-test")
+        )
+        (outcome,) = await run_suite([case], postgres_dsn, model=build_model(settings))
+    finally:
+        server.shutdown()
+    (trial,) = outcome.trials
+    assert trial.failure is None, trial.failure
+    assert (trial.run.requests, trial.run.input_tokens, trial.run.output_tokens) == (6, 720, 72)
+    assert [m["role"] for m in fake.requests[0]["messages"]] == ["system", "system", "user"]
+    assert fake.requests[0]["messages"][-1]["content"] == "hello"
+    assert not fake.replies
+
+
+async def test_a_model_that_books_the_wrong_state_fails_against_the_gold_state(postgres_dsn):
+    case = next(c for c in CASES if c.name == "registration-happy-en")
+    fake = FakeOpenAI()
+    fake.text("Hi! What is your full name?")
+    fake.text("Thanks! Your email?")
+    fake.tool_call("register_rep", {"name": "John Smith", "email": "john@truerealestate.bali"})
+    fake.text("Sent to the admins.")
+    fake.tool_call("reject_rep", {"rep": "john@truerealestate.bali"})
+    fake.text("Rejected.")
+    server, url = fake.serve()
+    try:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, openai_base_url=url, openai_api_key=SecretStr("sk-test")
+        )
+        (outcome,) = await run_suite([case], postgres_dsn, model=build_model(settings))
+    finally:
+        server.shutdown()
+    assert (
+        outcome.trials[0].failure == "reps 502: status is 'rejected', the gold state has 'active'"
+    )
