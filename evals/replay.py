@@ -30,6 +30,10 @@ _q = Queries("world", package="evals")
 _LEASE = timedelta(minutes=5)
 
 
+class UnplayedCalls(Exception):
+    """A case's gold calls that its turn never reached: the case is wrong, not the agent."""
+
+
 @dataclass
 class FrozenClock:
     now: datetime
@@ -107,11 +111,14 @@ async def replay(
         async with pool.acquire() as conn:
             await add_setup(conn, case.setup, clock())
         delivery = _Delivery(rt, clock, case)
-        for turn in case.turns:
+        for n, turn in enumerate(case.turns, 1):
             clock.now += turn.delta
             if player is not None:
                 player.start(turn)
             run.steps.append(await delivery.turn(turn, run.messages))
+            if player is not None and player.steps:
+                unplayed = ", ".join(name for name, _ in player.steps)
+                raise UnplayedCalls(f"turn {n} ended before its gold calls {unplayed}")
         await _totals(run, pool)
         run.state = await state(pool)
     except Exception as e:  # a broken case or stack: the run fails with the reason
