@@ -23,7 +23,7 @@ _YES = {
     "okay",
     "confirm",
     "go ahead",
-    "да, конечно",
+    "да конечно",
     "yes please",
 }
 _NO = {
