@@ -9,14 +9,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import asyncpg
 import httpx
 import openai
 from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults, ToolDenied
 from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
-from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.messages import ModelMessage, ToolCallPart, ToolReturnPart
 from pydantic_ai.models import Model
 
 from agent import history, language
@@ -25,7 +25,7 @@ from db.chats import ChatState, lock_chat, save_chat
 from db.inbox import Claim
 from db.outbox import Buttons, OutboxMessage
 from db.queries import Connection
-from tools.access import audit_refusal, offered
+from tools.access import audit_invalid, audit_refusal, offered
 from tools.actor import Actor, resolve_actor
 from tools.deps import Deps, Rules
 from tools.services import Services
@@ -139,7 +139,7 @@ async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
         await outbox.enqueue(
             conn, chat_id=inbound.chat_id, text=text, buttons=buttons, turn_id=turn_id, now=now
         )
-        await _audit_hidden_calls(deps, result.new_messages())
+        await _audit_unseen_calls(deps, result.new_messages())
         await save_chat(
             conn,
             chat_id=inbound.chat_id,
@@ -230,19 +230,27 @@ def _reply(
     return {"approvals": ids}, "\n".join(q for q in questions if q), _BUTTONS[lang]
 
 
-async def _audit_hidden_calls(deps: Deps, messages: list[ModelMessage]) -> None:
-    """A call to a tool this role is not offered never reaches the tool: audit it here."""
+async def _audit_unseen_calls(deps: Deps, messages: list[ModelMessage]) -> None:
+    """Calls that never reach a tool's own audit: to a tool this role is not offered, or with
+    arguments that do not fit the tool's schema."""
     hidden = tool_names() - offered(deps.actor.role)
+    calls: dict[str, ToolCallPart] = {}
     for message in messages:
-        if isinstance(message, ModelResponse):
-            for part in message.parts:
-                if isinstance(part, ToolCallPart) and part.tool_name in hidden:
-                    await audit_refusal(
-                        deps,
-                        part.tool_name,
-                        part.args_as_dict(),
-                        f"not offered to role {deps.actor.role}",
-                    )
+        for part in message.parts:
+            if isinstance(part, ToolCallPart):
+                calls[part.tool_call_id] = part
+                if part.tool_name in hidden:
+                    detail = f"not offered to role {deps.actor.role}"
+                    await audit_refusal(deps, part.tool_name, part.args_as_dict(), detail)
+            elif _invalid(part) and part.tool_name not in hidden:
+                call = calls.get(part.tool_call_id)
+                args = call.args_as_dict() if call else {}
+                await audit_invalid(deps, part.tool_name, args, str(part.content))
+
+
+def _invalid(part: object) -> TypeGuard[ToolReturnPart]:
+    retry = part.retry if isinstance(part, ToolReturnPart) else None
+    return retry is not None and retry.cause == "validation_error"
 
 
 async def _apologise(rt: Runtime, inbound: Inbound, error: Exception) -> TurnResult:

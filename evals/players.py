@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ToolCallPart,
+    ToolReturnPart,
+)
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from evals.cases import Turn
@@ -33,6 +40,8 @@ class Player:
 
     def __init__(self) -> None:
         self.steps: deque[tuple[str, dict[str, Any]]] = deque()
+        self.rejected: list[str] = []
+        """Gold calls whose arguments the tool's schema refused: the case is wrong."""
         self.reply = ""
         self.coach: dict[str, Any] = COACHED
 
@@ -45,12 +54,27 @@ class Player:
         return FunctionModel(self._respond, model_name="gold")
 
     def _respond(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        self.rejected += _rejected(messages[-1])
         if info.output_tools:  # the deal coach answers with its structured analysis
             return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, self.coach)])
         if self.steps:
             name, args = self.steps.popleft()
             return ModelResponse(parts=[ToolCallPart(name, args)])
         return ModelResponse(parts=[TextPart(self.reply)])
+
+
+def _rejected(message: ModelMessage) -> list[str]:
+    """Calls sent back for arguments that do not fit the tool's schema (not a tool's own
+    ModelRetry, which is the tool's answer)."""
+    if not isinstance(message, ModelRequest):
+        return []
+    return [
+        f"{part.tool_name}: {part.content}"
+        for part in message.parts
+        if isinstance(part, ToolReturnPart)
+        and part.retry is not None
+        and part.retry.cause == "validation_error"
+    ]
 
 
 def idle_model() -> FunctionModel:

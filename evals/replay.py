@@ -30,8 +30,9 @@ _q = Queries("world", package="evals")
 _LEASE = timedelta(minutes=5)
 
 
-class UnplayedCalls(Exception):
-    """A case's gold calls that its turn never reached: the case is wrong, not the agent."""
+class BrokenCase(Exception):
+    """Gold calls that a turn never reached, or whose arguments do not fit the tool: the case
+    is wrong, not the agent."""
 
 
 @dataclass
@@ -116,9 +117,11 @@ async def replay(
             if player is not None:
                 player.start(turn)
             run.steps.append(await delivery.turn(turn, run.messages))
+            if player is not None and player.rejected:
+                raise BrokenCase(f"turn {n}: gold call arguments refused: {player.rejected[0]}")
             if player is not None and player.steps:
                 unplayed = ", ".join(name for name, _ in player.steps)
-                raise UnplayedCalls(f"turn {n} ended before its gold calls {unplayed}")
+                raise BrokenCase(f"turn {n} ended before its gold calls {unplayed}")
         await _totals(run, pool)
         run.state = await state(pool)
     except Exception as e:  # a broken case or stack: the run fails with the reason

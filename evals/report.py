@@ -111,7 +111,8 @@ def print_transcript(console: Console, run: Run, failure: str | None) -> None:
                 highlight=False,
             )
         for message in step.messages:
-            console.print(f"  [green]bot → {message.chat_id}:[/green] {escape(message.text)}")
+            text = escape(message.text).replace("\n", "\n      ")
+            console.print(f"  [green]bot → {message.chat_id}:[/green] {text}", highlight=False)
             for row in message.buttons or []:
                 console.print("      " + "  ".join(f"[{escape(b['text'])}]" for b in row))
     if failure:

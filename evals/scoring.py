@@ -74,8 +74,14 @@ def _unkeyed(table: str, mine: list[dict[str, Any]], gold: list[dict[str, Any]])
 
 def _rows(table: str, expected: list[dict[str, Any]], st: State) -> str | None:
     rows = st.tables[table]
-    for want in expected:
-        if any(_matches(want, row) for row in rows):
+    for expectation in expected:
+        want = {k: v for k, v in expectation.items() if k != "absent"}
+        found = next((row for row in rows if _matches(want, row)), None)
+        if expectation.get("absent"):
+            if found is not None:
+                return f"{table}: a row with {_row(want)} must not exist, and does"
+            continue
+        if found is not None:
             continue
         near = _nearest(table, want, rows)
         seen = f"; closest: {_row({k: near.get(k) for k in want})}" if near else "; none at all"
@@ -99,8 +105,8 @@ def _same(expected: Any, actual: Any) -> bool:
 
 def _nearest(table: str, want: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
     key = next((k for k in KEYS.get(table, ()) if k in want), None)
-    if key is not None:
-        return next((r for r in rows if _same(want[key], r[key])), {})
+    if key is not None and (same := [r for r in rows if _same(want[key], r[key])]):
+        return same[0]
     scored = [(sum(_same(v, r.get(k)) for k, v in want.items()), r) for r in rows]
     return max(scored, key=lambda s: s[0])[1] if scored else {}
 

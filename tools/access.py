@@ -91,6 +91,11 @@ async def audit_refusal(deps: Deps, tool: str, args: dict[str, Any], detail: str
     await _audit(deps, tool, args, allowed=False, outcome="refused", detail=detail)
 
 
+async def audit_invalid(deps: Deps, tool: str, args: dict[str, Any], detail: str) -> None:
+    """A call sent back for arguments that do not fit the tool: it never ran."""
+    await _audit(deps, tool, args, allowed=True, outcome="invalid", detail=detail)
+
+
 async def _audit(
     deps: Deps,
     tool: str,

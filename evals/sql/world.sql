@@ -35,10 +35,14 @@ SELECT coalesce(p.id, 'p_' || substr(md5(p.name), 1, 12)), p.telegram, p.name, p
 -- name: assign_seeded
 -- A seed prospect named in the setup by id only is assigned or changed, not added.
 UPDATE prospects t
-   SET assigned_rep_id = r.id, assigned_at = coalesce(p.assigned_at, :now::timestamptz),
-       status = coalesce(p.status, t.status), last_contact_at = p.last_contact_at
+   SET assigned_rep_id = r.id,
+       assigned_at = CASE WHEN r.id IS NOT NULL THEN coalesce(p.assigned_at, :now::timestamptz) END,
+       status = coalesce(p.status, t.status), last_contact_at = p.last_contact_at,
+       status_changed_at = coalesce(p.status_changed_at, :now::timestamptz),
+       created_at = least(t.created_at, :now::timestamptz), updated_at = :now::timestamptz
   FROM jsonb_to_recordset(:rows::jsonb) AS p (
-       id text, rep bigint, status text, assigned_at timestamptz, last_contact_at timestamptz)
+       id text, rep bigint, status text, assigned_at timestamptz, last_contact_at timestamptz,
+       status_changed_at timestamptz)
   LEFT JOIN reps r ON r.telegram_id = p.rep
  WHERE t.id = p.id;
 
@@ -88,20 +92,21 @@ SELECT p.id, p.name, p.telegram_id AS telegram, p.email, p.status, r.telegram_id
  ORDER BY p.id;
 
 -- name: meetings
-SELECT r.telegram_id AS rep, m.prospect_id AS prospect, m.title, m.starts_at, m.ends_at,
-       m.duration_minutes, m.status,
+SELECT r.telegram_id AS rep, m.prospect_id AS prospect, p.name AS prospect_name, m.title,
+       m.starts_at, m.ends_at, m.duration_minutes, m.status,
        m.zoom_join_url IS NOT NULL AS zoom, m.owed
-  FROM meetings m JOIN reps r ON r.id = m.rep_id
+  FROM meetings m JOIN reps r ON r.id = m.rep_id LEFT JOIN prospects p ON p.id = m.prospect_id
  ORDER BY m.starts_at, r.telegram_id;
 
 -- name: outside_calls
--- What was done in Google, Zoom and HubSpot (writes only), per prospect.
-SELECT service, operation, prospect_id AS prospect, count(*)::int AS times
-  FROM integration_records
- WHERE operation IN ('meetings.create', 'events.insert', 'notes.create')
-   AND undone_at IS NULL AND NOT (response ? 'error')
- GROUP BY service, operation, prospect_id
- ORDER BY service, operation, prospect_id;
+-- What was done in Google, Zoom and HubSpot (writes only), per prospect. Prospects are named,
+-- not by id: a prospect added in a case gets a new random id in every run.
+SELECT i.service, i.operation, p.name AS prospect_name, count(*)::int AS times
+  FROM integration_records i LEFT JOIN prospects p ON p.id = i.prospect_id
+ WHERE i.operation IN ('meetings.create', 'events.insert', 'notes.create')
+   AND i.undone_at IS NULL AND NOT (i.response ? 'error')
+ GROUP BY i.service, i.operation, p.name
+ ORDER BY i.service, i.operation, p.name;
 
 -- name: messages
 SELECT o.id, o.chat_id, o.text, o.buttons, o.turn_id

@@ -129,3 +129,16 @@ async def test_a_removed_rep_comes_back_as_pending(talk):
         "pending",
         "ivan.new@truerealestate.bali",
     )
+
+
+async def test_a_call_whose_arguments_do_not_fit_is_audited(talk):
+    talk.script.call("register_rep", name="Иван Иванов")
+    talk.script.say("Какой у вас корпоративный email?")
+    await talk.say(IVAN, "Иван Иванов")
+    async with talk.runtime.pool.acquire() as conn:
+        audit = await conn.fetch("SELECT tool, args, allowed, outcome, detail FROM audit_log")
+        assert await get_rep_by_telegram_id(conn, telegram_id=IVAN) is None
+    assert [(r["tool"], r["args"], r["allowed"], r["outcome"]) for r in audit] == [
+        ("register_rep", {"name": "Иван Иванов"}, True, "invalid")
+    ]
+    assert "'loc': ['email']" in audit[0]["detail"]

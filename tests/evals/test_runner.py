@@ -14,6 +14,7 @@ from agent.settings import Settings
 from evals import cases
 from evals.players import idle_model
 from evals.runner import Outcome, run_suite
+from evals.scoring import judge
 from tests.agent.fake_openai import FakeOpenAI
 
 CASES = cases.load()
@@ -91,3 +92,12 @@ async def test_a_model_that_books_the_wrong_state_fails_against_the_gold_state(p
     assert (
         outcome.trials[0].failure == "reps 502: status is 'rejected', the gold state has 'active'"
     )
+
+
+def test_the_gold_calls_leave_the_same_state_on_every_run(gold, postgres_dsn):
+    """What a model is compared with must not depend on the run (random ids, real time)."""
+    again = asyncio.run(run_suite(CASES, postgres_dsn, concurrency=4))
+    differences = {
+        o.case.name: judge(o.trials[0].run, gold[o.case.name].trials[0].run.state) for o in again
+    }
+    assert {name: d for name, d in differences.items() if d} == {}

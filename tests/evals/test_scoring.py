@@ -41,6 +41,12 @@ def test_a_missing_row_is_found(gold):
     )
 
 
+def test_a_row_that_must_not_exist_is_found(gold):
+    run = broken(gold[CASE].trials[0].run, reps=[{"telegram_id": 501, "absent": True}])
+    assert judge(run) == snapshot("reps: a row with telegram_id=501 must not exist, and does")
+    assert judge(broken(run, reps=[{"telegram_id": 777, "absent": True}])) is None
+
+
 def test_a_missing_message_is_found(gold):
     run = broken(
         gold[CASE].trials[0].run,
@@ -101,7 +107,7 @@ def test_a_state_unlike_the_gold_state_is_found(gold):
     tables["meetings"] = [
         {
             "rep": 501,
-            "prospect": "test_prospect_001",
+            "prospect_name": "Алексей Петров",
             "starts_at": "2026-11-21T03:00:00+00:00",
             "duration_minutes": 30,
             "status": "scheduled",
@@ -110,7 +116,7 @@ def test_a_state_unlike_the_gold_state_is_found(gold):
     ]
     tables["reps"] = run.state.tables["reps"]
     assert judge(run, State(tables)) == snapshot(
-        "meetings: the gold state has rep=501, prospect='test_prospect_001', starts_at='2026-11-21T03:00:00+00:00', duration_minutes=30, status='scheduled', zoom=True, this run has not"
+        "meetings: the gold state has rep=501, prospect_name='Алексей Петров', starts_at='2026-11-21T03:00:00+00:00', duration_minutes=30, status='scheduled', zoom=True, this run has not"
     )
 
 
