@@ -162,6 +162,7 @@ async def test_a_day_from_registration_to_the_stale_deal_digest(talk):
     await day.presses(IVAN, "confirm")
 
     model.say("Мария ответила? Черновик: «Мария, удобно ли обсудить варианты?»")
+    model.call("meeting_brief", prospect="test_prospect_001")
     model.say("Через час встреча с Алексеем. Ситуация: … Три шага: … Возражения: …")
     model.say("Как прошла встреча с Алексеем Петровым?")
     await day.until(1, 16, 40)
@@ -253,6 +254,44 @@ Telegram: id 501
         }
     )
     assert await day.pool.fetchval("SELECT count(*) FROM inbox WHERE status <> 'done'") == 0
+    (brief,) = [r.content for r in model.returns if r.tool_name == "meeting_brief"]
+    assert brief == snapshot(
+        {
+            "prospect": {
+                "name": "Алексей Петров",
+                "status": "in_conversation",
+                "context": "Интересуется виллой в Чангу, бюджет $300-500k",
+            },
+            "notes": "Видел рекламу в Instagram",
+            "signals": {
+                "stage": "in_conversation",
+                "amount": None,
+                "days_in_pipeline": 0,
+                "days_in_stage": 0,
+                "days_since_last_activity": 0,
+                "touches": 2,
+                "meetings_held": 0,
+                "meetings_upcoming": 1,
+                "next_step": None,
+                "next_step_due": None,
+                "next_step_overdue": False,
+                "source": "records",
+            },
+            "recent": [
+                {
+                    "at": "2026-11-23 13:00",
+                    "kind": "meeting",
+                    "text": "Алексей Петров — True Real Estate",
+                },
+                {
+                    "at": "2026-11-23 13:00",
+                    "kind": "status",
+                    "text": "meeting booked for 2026-11-23 16:00 (Asia/Makassar)",
+                },
+                {"at": "2026-11-23 10:00", "kind": "contact", "text": "написал в Telegram"},
+            ],
+        }
+    )
     events = [p.split("»")[0][18:] for p in model.prompts if p.startswith("[Scheduler event")]
     assert events == snapshot(
         [
