@@ -20,9 +20,10 @@ _ASK = {
     "follow_up": "The rep contacted this prospect a while ago and has not reported an answer. "
     "Ask whether the prospect replied; offer a short, honest follow-up draft in the prospect's "
     "language (no invented scarcity or pressure).",
-    "meeting_prep": "The rep has this meeting within the hour. Give a prep plan: the situation "
-    "in two lines, three concrete steps for the call, and the likely objections with answers, "
-    "from the prospect's context and notes only.",
+    "meeting_prep": "The rep has this meeting within the hour. If it is with a prospect, first "
+    "call meeting_brief for them (the deal's signals and what was recorded lately). Then give "
+    "a prep plan from those facts only: the situation in two lines citing the signals, three "
+    "concrete steps for the call, and the likely objections with answers.",
     "meeting_debrief": "This meeting has ended. Ask the rep how it went. When they answer, "
     "offer to log it to HubSpot (log_hubspot) and to update the prospect's status.",
     "pending_application": "This application has been waiting for a decision for a long time. "

@@ -36,6 +36,7 @@ class Plan:
     calendar_after: timedelta = timedelta(days=1)
     digest_at: time = time(9, 30)
     stale_after: timedelta = timedelta(days=5)
+    owed_every: timedelta = timedelta(minutes=30)
 
     @property
     def quiet(self) -> Quiet:
@@ -56,6 +57,7 @@ def plan_from(settings: Settings) -> Plan:
         calendar_after=timedelta(hours=settings.calendar_reminder_hours),
         digest_at=settings.digest_time,
         stale_after=timedelta(days=settings.stale_deal_days),
+        owed_every=timedelta(minutes=settings.owed_retry_minutes),
     )
 
 
@@ -96,6 +98,7 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
             stale=plan.stale_after,
             admin_ids=list(plan.admin_ids),
         )
+        queued["owed"] = await due.owed_steps(conn, now=now, every=plan.owed_every)
         return queued
 
 

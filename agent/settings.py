@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     calendar_reminder_hours: float = Field(default=24, gt=0)
     digest_time: time = time(9, 30)
     stale_deal_days: float = Field(default=5, gt=0)
+    owed_retry_minutes: float = Field(default=30, gt=0)
 
     database_url: str | None = None
     salesbot_data_dir: Path | None = None

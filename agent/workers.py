@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from agent.dispatch import ClaimLoop
 from agent.events import inbound_for
+from agent.tasks import run_task
 from agent.telegram import updates
 from agent.turn import ClaimLost, Inbound, Runtime, run_turn
 from db import inbox, outbox
@@ -71,6 +72,9 @@ class TurnWorkers(ClaimLoop[Claim]):
             await inbox.release(self.rt.pool, claim=item, not_before=retry_at, error=repr(e))
 
     async def _serve(self, item: Claim) -> None:
+        if item.kind == "task":
+            await run_task(self.rt, item)
+            return
         action = inbound_for(item) if item.kind == "event" else updates.interpret(item.payload)
         if isinstance(action, Inbound):
             async with self._typing(item.chat_id):

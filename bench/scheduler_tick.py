@@ -96,7 +96,7 @@ async def plans(pool) -> None:
         "batch": 200,
     }
     names = ("assign_waiting", "unreached_reminders", "follow_ups", "meeting_preps")
-    names += ("meeting_debriefs", "pending_applications", "calendar_reminders")
+    names += ("meeting_debriefs", "pending_applications", "calendar_reminders", "owed_steps")
     for name in names:
         query = q[name]
         args = [params[p] for p in query.params]

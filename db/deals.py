@@ -32,6 +32,15 @@ class DealRecord(_Row):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Note(_Row):
+    """One thing recorded with a prospect: a contact, a status change, a meeting, a note."""
+
+    kind: str
+    body: str | None
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Activity:
     """Touches (contacts, notes, meetings booked, HubSpot notes) by kind, and meetings."""
 
@@ -85,3 +94,10 @@ async def activity_of(db: Executor, *, prospect_id: str, now: datetime) -> Activ
     row = await _q.fetchrow(db, "activity", prospect_id=prospect_id, now=now)
     assert row is not None
     return Activity(**dict(row))
+
+
+async def recent_activity(
+    db: Executor, *, prospect_id: str, now: datetime, limit: int = 10
+) -> list[Note]:
+    rows = await _q.fetch(db, "recent_activity", prospect_id=prospect_id, now=now, limit=limit)
+    return [Note.from_row(r) for r in rows]

@@ -54,6 +54,12 @@ async def get_meeting_by_key(db: Executor, *, idempotency_key: str) -> Meeting |
     return Meeting.from_row(row) if row else None
 
 
+async def lock_meeting(db: Executor, *, meeting_id: UUID) -> Meeting | None:
+    """The meeting, held until the transaction ends (two retries of its steps do not overlap)."""
+    row = await _q.fetchrow(db, "get_for_update", id=meeting_id)
+    return Meeting.from_row(row) if row else None
+
+
 async def settle_owed(
     db: Executor, *, meeting_id: UUID, step: str, now: datetime, hubspot_meeting_id: str | None
 ) -> Meeting:

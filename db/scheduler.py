@@ -98,6 +98,10 @@ async def team_digests(
     )
 
 
+async def owed_steps(db: Executor, *, now: datetime, every: timedelta) -> int:
+    return len(await _q.fetch(db, "owed_steps", now=now, every=every))
+
+
 async def _queue(db: Executor, name: str, quiet: Quiet, **params: Any) -> int:
     """Runs one due-work statement; the number of events it queued."""
     rows = await _q.fetch(db, name, quiet_start=quiet.start, quiet_end=quiet.end, **params)

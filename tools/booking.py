@@ -83,6 +83,15 @@ async def book(deps: Deps, booking: Booking) -> Booked:
     return Booked(meeting, owed=not_logged)
 
 
+async def settle(deps: Deps, meeting: Meeting, rep: Rep, prospect: Prospect) -> Booked:
+    """A booked meeting's owed steps tried again, as when the rep books it again."""
+    zoom = meeting.zoom_meeting_id is not None
+    booking = Booking(
+        rep, prospect, meeting.starts_at, meeting.ends_at, meeting.title, rep.timezone, zoom
+    )
+    return await _settle(deps, booking, meeting)
+
+
 async def _settle(deps: Deps, booking: Booking, meeting: Meeting) -> Booked:
     """The meeting is booked already; a step it still owes is tried again now."""
     if "hubspot" not in meeting.owed:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pydantic_ai import FunctionToolset, RunContext
 
+from db import deals
 from tools.access import tool_for
 from tools.actor import Role
 from tools.coaching import coach, render
 from tools.deps import Deps
 from tools.refs import one_prospect
-from tools.signals import deal_signals
+from tools.signals import SIGNALS, DealSignals, deal_signals
 from tools.times import zone_of
 
 deal_tools = FunctionToolset[Deps]()
@@ -31,3 +35,43 @@ async def analyze_deal(ctx: RunContext[Deps], prospect: str) -> str:
     language = "en" if deps.actor.language == "en" else "ru"
     analysis = await coach(ctx.model, signals, target, language, usage=ctx.usage)
     return render(analysis, signals, target.name, language, at=deps.now().astimezone(zone_of(deps)))
+
+
+@tool_for(deal_tools, Role.ACTIVE)
+async def meeting_brief(ctx: RunContext[Deps], prospect: str) -> dict[str, Any]:
+    """The facts to prepare a meeting from: the prospect, the deal's signals (computed, not
+    guessed) and what was recorded with them lately, latest first. Cite these in a prep plan.
+
+    Args:
+        prospect: the prospect's id, @telegram, email or name
+    """
+    deps = ctx.deps
+    rep = deps.actor.rep
+    assert rep is not None
+    target = await one_prospect(deps, prospect, rep_id=rep.id)
+    signals = await deal_signals(deps, target)
+    recent = await deals.recent_activity(deps.db, prospect_id=target.id, now=deps.now())
+    return {
+        "prospect": {"name": target.name, "status": target.status.value, "context": target.context},
+        "notes": target.notes,
+        "signals": _plain(deps, signals),
+        "recent": [
+            {"at": _local(deps, n.created_at), "kind": n.kind, "text": n.body} for n in recent
+        ],
+    }
+
+
+def _plain(deps: Deps, signals: DealSignals) -> dict[str, Any]:
+    shown = {name: getattr(signals, name) for name in SIGNALS}
+    due = signals.next_step_due
+    amount = signals.amount
+    return shown | {
+        "stage": str(signals.stage),
+        "amount": f"{amount:,.0f} {signals.currency}" if amount is not None else None,
+        "next_step_due": _local(deps, due) if due else None,
+        "source": signals.source,
+    }
+
+
+def _local(deps: Deps, moment: datetime) -> str:
+    return f"{moment.astimezone(zone_of(deps)):%Y-%m-%d %H:%M}"

@@ -55,6 +55,10 @@ _TEXT = {
         "ru": "Вам назначен новый клиент: {name}.\n{context}",
         "en": "A new prospect is assigned to you: {name}.\n{context}",
     },
+    "hubspot_logged": {
+        "ru": "Встреча «{title}» ({when}) теперь записана в HubSpot: раньше он не отвечал.",
+        "en": "The meeting «{title}» ({when}) is now logged in HubSpot; it was down before.",
+    },
     "approve": {"ru": "✅ Одобрить", "en": "✅ Approve"},
     "reject": {"ru": "❌ Отклонить", "en": "❌ Reject"},
 }

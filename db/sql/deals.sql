@@ -32,3 +32,11 @@ SELECT (SELECT coalesce(jsonb_object_agg(kind, n), '{}') FROM touches) AS touche
        count(*) FILTER (WHERE status = 'scheduled' AND starts_at > :now) AS meetings_upcoming,
        max(least(ends_at, :now)) FILTER (WHERE is_held) AS last_meeting_at
   FROM mine;
+
+-- name: recent_activity
+-- What was recorded with the prospect lately, the latest first: what a prep plan cites.
+SELECT kind, body, created_at
+  FROM activities
+ WHERE prospect_id = :prospect_id AND created_at <= :now AND kind <> 'assigned'
+ ORDER BY created_at DESC, id DESC
+ LIMIT :limit;

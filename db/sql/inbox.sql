@@ -11,11 +11,17 @@ RETURNING id, update_id;
 -- The oldest pending item of each chat no one holds, oldest first: chats are served at once,
 -- each in order. The lease conditions are repeated in the UPDATE so that a row another process
 -- claimed since this statement's snapshot is re-checked and skipped.
--- An item not yet due (an event held for the end of quiet hours) does not hold up its chat.
+-- An item not yet due (an event held for the end of quiet hours) does not hold up its chat, nor
+-- does an event while the chat waits for the user to confirm something: it would cancel the
+-- confirmation, so it waits for the answer (or the confirmation's expiry).
 WITH heads AS (
     SELECT DISTINCT ON (chat_id) id, locked_until
-      FROM inbox
+      FROM inbox i
      WHERE status = 'pending' AND not_before <= :now
+       AND NOT (kind = 'event' AND EXISTS (
+           SELECT 1 FROM chats c
+            WHERE c.chat_id = i.chat_id AND c.pending_approval IS NOT NULL
+              AND c.pending_expires_at > :now))
      ORDER BY chat_id, id
 ), free AS (
     SELECT id FROM heads

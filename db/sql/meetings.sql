@@ -28,3 +28,6 @@ SELECT * FROM meetings
 
 -- name: of_prospect
 SELECT * FROM meetings WHERE prospect_id = :prospect_id ORDER BY starts_at;
+
+-- name: get_for_update
+SELECT * FROM meetings WHERE id = :id FOR UPDATE;

@@ -244,3 +244,20 @@ SELECT d.admin_id, 'event', d.key,
   FROM due d
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
+
+-- name: owed_steps
+-- A booked meeting whose HubSpot log failed is tried again once per :every since it was
+-- booked, for a week, by a task the turn workers run in code (no model, no message unless it
+-- works).
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT r.telegram_id, 'task',
+       'owed:' || m.id || ':'
+           || floor(extract(epoch FROM :now::timestamptz - m.created_at) / extract(epoch FROM :every::interval))::bigint,
+       jsonb_build_object('task', 'settle_meeting', 'data', jsonb_build_object('meeting_id', m.id)),
+       :now::timestamptz, :now::timestamptz
+  FROM meetings m JOIN reps r ON r.id = m.rep_id AND r.status = 'active'
+ WHERE m.owed <> '{}' AND 'hubspot' = ANY (m.owed) AND m.prospect_id IS NOT NULL
+   AND m.created_at <= :now::timestamptz - :every::interval
+   AND m.created_at > :now::timestamptz - interval '7 days'
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;

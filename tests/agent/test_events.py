@@ -7,9 +7,11 @@ from inline_snapshot import snapshot
 
 from agent.events import inbound_for
 from agent.scheduler import Plan, tick
+from agent.telegram import updates
 from agent.turn import run_turn
+from agent.workers import TurnWorkers
 from db import inbox
-from db.reps import approve_rep, create_rep
+from db.reps import approve_rep, create_rep, get_rep_by_telegram_id
 from tests.agent.scripted import sent
 
 MORNING = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -63,3 +65,57 @@ async def test_a_rep_snoozes_reminders_until_tomorrow_morning(talk):
     assert until == datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
     await talk.say(501, "напомни вчера")
     assert "in the past" in talk.script.returns[-1].content
+
+
+async def confirmation_pending_and_an_event(talk):
+    """Ivan is asked to confirm leaving; then the scheduler assigns him a prospect."""
+    pool = talk.runtime.pool
+    async with pool.acquire() as conn:
+        rep = await create_rep(
+            conn, telegram_id=501, name="Иван", email="ivan@truerealestate.bali", now=MORNING
+        )
+        await approve_rep(conn, rep_id=rep.id, now=MORNING)
+        await conn.execute(
+            "UPDATE prospects SET status = 'archived' WHERE id <> 'test_prospect_001'"
+        )
+    talk.clock.now = MORNING
+    talk.script.call("unregister_me")
+    await talk.say(501, "хочу отключиться")
+    await tick(pool, Plan(), MORNING)
+    return TurnWorkers(talk.runtime, wall=talk.clock)
+
+
+async def serve(talk, workers):
+    now = talk.clock.now
+    claims = await workers.claim(10, now, now + timedelta(minutes=1))
+    for claim in claims:
+        await workers.handle(claim)
+    return [c.payload.get("event") or c.kind for c in claims]
+
+
+async def test_an_event_waits_while_the_chat_awaits_a_confirmation(talk):
+    workers = await confirmation_pending_and_an_event(talk)
+    assert await serve(talk, workers) == []
+    press = {"id": "q1", "from": {"id": 501}, "message": {"chat": {"id": 501, "type": "private"}}}
+    answer = updates.to_inbox({"update_id": 1, "callback_query": press | {"data": "cancel"}})
+    assert answer is not None
+    await inbox.add_updates(talk.runtime.pool, updates=[answer], now=MORNING)
+    talk.script.say("Хорошо, ничего не меняю.")
+    assert await serve(talk, workers) == ["callback"]
+    assert "The user cancelled" in talk.script.last_return()
+
+    talk.script.say("Вам назначен Алексей Петров.")
+    assert await serve(talk, workers) == ["prospect_assigned"]
+    assert talk.script.prompts[-1].startswith("[Scheduler event «prospect_assigned»")
+    async with talk.runtime.pool.acquire() as conn:
+        assert (await get_rep_by_telegram_id(conn, telegram_id=501)).status == "active"
+
+
+async def test_an_event_goes_ahead_once_the_confirmation_expired(talk):
+    workers = await confirmation_pending_and_an_event(talk)
+    talk.clock.advance(minutes=14)
+    assert await serve(talk, workers) == []
+    talk.clock.advance(minutes=2)
+    talk.script.say("Вам назначен Алексей Петров.")
+    assert await serve(talk, workers) == ["prospect_assigned"]
+    assert "expired" in talk.script.last_return()

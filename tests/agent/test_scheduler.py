@@ -163,7 +163,15 @@ async def test_outreach_off_assigns_nothing(pool):
     await team(pool, count=1)
     queued = await tick(pool, Plan(outreach=False), MORNING)
     assert queued == snapshot(
-        {"prep": 0, "debrief": 0, "pending": 0, "calendar": 1, "digest": 0, "team_digest": 0}
+        {
+            "prep": 0,
+            "debrief": 0,
+            "pending": 0,
+            "calendar": 1,
+            "digest": 0,
+            "team_digest": 0,
+            "owed": 0,
+        }
     )
     assert (
         await pool.fetchval("SELECT count(*) FROM prospects WHERE assigned_rep_id IS NOT NULL") == 0

@@ -13,7 +13,7 @@ from pydantic_ai.models.function import FunctionModel
 
 from db.deals import create_deal
 from db.meetings import create_meeting
-from db.prospects import assign_prospect_to_rep, create_prospect, record_contact
+from db.prospects import assign_prospect_to_rep, create_prospect, log_activity, record_contact
 from db.reps import approve_rep, create_rep
 from tests.agent.scripted import ADMIN
 from tests.conftest import NOW
@@ -188,3 +188,56 @@ async def test_an_admin_analyses_any_deal_in_english(talk, coached):
     assert analysis.splitlines()[:3] == ["🔴 DEAL ANALYSIS", "", "📋 Deal: Villa in Canggu"]
     assert "⚠️ Days without activity: 4" in analysis
     assert len(coached.told) == 1
+
+
+async def test_the_meeting_brief_gives_a_prep_plan_the_signals_and_past_notes(talk, coached):
+    async with talk.runtime.pool.acquire() as conn:
+        ketut = await conn.fetchval("SELECT id FROM prospects WHERE name = 'Ketut Wirawan'")
+        rep = await conn.fetchval("SELECT id FROM reps WHERE telegram_id = $1", IVAN)
+        await log_activity(
+            conn,
+            prospect_id=ketut,
+            rep_id=rep,
+            kind="note",
+            body="Wants a pool; worried about leasehold terms",
+            now=NOW - 2 * DAY,
+        )
+    talk.script.call("meeting_brief", prospect="Ketut").say("(the plan)")
+    await talk.say(IVAN, "Подготовь меня к встрече с Кетутом")
+    assert talk.script.last_return() == snapshot(
+        {
+            "prospect": {
+                "name": "Ketut Wirawan",
+                "status": "contacted",
+                "context": "Villa in Canggu",
+            },
+            "notes": None,
+            "signals": {
+                "stage": "new",
+                "amount": "420,000 USD",
+                "days_in_pipeline": 10,
+                "days_in_stage": 10,
+                "days_since_last_activity": 2,
+                "touches": 2,
+                "meetings_held": 0,
+                "meetings_upcoming": 1,
+                "next_step": "Send the contract draft",
+                "next_step_due": "2026-11-19 18:00",
+                "next_step_overdue": True,
+                "source": "records",
+            },
+            "recent": [
+                {
+                    "at": "2026-11-18 18:00",
+                    "kind": "note",
+                    "text": "Wants a pool; worried about leasehold terms",
+                },
+                {"at": "2026-11-16 18:00", "kind": "contact", "text": None},
+            ],
+        }
+    )
+    talk.script.call("meeting_brief", prospect="Ketut").say("Не ваш клиент.")
+    await talk.say(OLGA, "Prepare me for Ketut")
+    assert talk.script.last_return() == snapshot(
+        "No prospect matches 'Ketut' among this rep's prospects. Ask the user who they mean."
+    )

@@ -1,0 +1,109 @@
+"""A meeting booked while HubSpot was down owes its log: the scheduler queues a task for it
+once per retry interval, the turn workers run it in code, and once HubSpot answers the log is
+made, the meeting owes nothing more and the rep is told; nothing is queued after that."""
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from inline_snapshot import snapshot
+
+from agent.integrations import services_from
+from agent.scheduler import Plan, tick
+from agent.settings import load_settings
+from agent.workers import TurnWorkers
+from db.meetings import meetings_of_prospect
+from db.prospects import assign_prospect_to_rep
+from db.reps import approve_rep, create_rep
+from tests.agent.scripted import dialogue
+from tests.conftest import NOW
+from tests.fakes.hubspot import FakeHubSpot
+from tools.clients.retry import RetryPolicy
+
+OLGA = 502
+ALEX = "test_prospect_001"
+FAST = RetryPolicy(attempts=2, total_seconds=1, initial_wait=0.01, max_wait=0.02)
+PLAN = Plan(outreach=False, owed_every=timedelta(minutes=30))
+
+
+@pytest.fixture
+async def talk_and_hubspot(db_dsn):
+    async with FakeHubSpot() as hubspot:
+        settings = load_settings(
+            _env_file=None, hubspot_access_token=hubspot.token, hubspot_api_url=hubspot.url
+        )
+        talk, pool = await dialogue(db_dsn)
+        try:
+            async with services_from(
+                settings, journal=pool, clock=talk.clock, policy=FAST
+            ) as services:
+                talk.runtime = dataclasses.replace(talk.runtime, services=services)
+                yield talk, hubspot
+        finally:
+            await pool.close()
+
+
+async def test_an_owed_hubspot_log_is_retried_by_the_scheduler_until_it_is_made(talk_and_hubspot):
+    talk, hubspot = talk_and_hubspot
+    pool = talk.runtime.pool
+    async with pool.acquire() as conn:
+        rep = await create_rep(
+            conn,
+            telegram_id=OLGA,
+            name="Olga",
+            email="olga@truerealestate.bali",
+            language="en",
+            now=NOW,
+        )
+        await approve_rep(conn, rep_id=rep.id, now=NOW)
+        await assign_prospect_to_rep(conn, prospect_id=ALEX, rep_id=rep.id, now=NOW)
+        await conn.execute("UPDATE reps SET calendar_connected_at = $1", NOW)
+    hubspot.fail("/crm/", 503, times=FAST.attempts)
+    talk.script.call("book_calendar", prospect="@test_buyer_alex", start="2026-11-26T15:00:00")
+    await talk.say(OLGA, "Book Alexey at 15:00 on Thursday")
+    talk.script.say("Booked; HubSpot will be logged later.")
+    await talk.press(OLGA, "confirm")
+    booked_at = talk.clock.now
+
+    workers = TurnWorkers(talk.runtime, wall=talk.clock)
+    story = []
+    for minutes, down in ((10, False), (30, True), (40, False), (60, False), (90, False)):
+        talk.clock.now = booked_at + timedelta(minutes=minutes)
+        if down:
+            hubspot.fail("/crm/", 503, times=FAST.attempts)
+        queued = await tick(pool, PLAN, talk.clock.now)
+        assert queued is not None
+        claims = await workers.claim(10, talk.clock.now, talk.clock.now + timedelta(minutes=1))
+        for claim in claims:
+            await workers.handle(claim)
+        async with pool.acquire() as conn:
+            (meeting,) = await meetings_of_prospect(conn, prospect_id=ALEX)
+        story.append((minutes, queued["owed"], [c.kind for c in claims], meeting.owed))
+
+    assert story == snapshot(
+        [
+            (10, 0, [], ["hubspot"]),
+            (30, 1, ["task"], ["hubspot"]),
+            (40, 0, [], ["hubspot"]),
+            (60, 1, ["task"], []),
+            (90, 0, [], []),
+        ]
+    )
+    assert [line for line in hubspot.log() if "meetings" in line] == snapshot(
+        ["POST /crm/v3/objects/meetings 201"]
+    )
+    tasks = await pool.fetch("SELECT status, last_error FROM inbox WHERE kind = 'task' ORDER BY id")
+    assert [tuple(t) for t in tasks] == snapshot(
+        [
+            (
+                "done",
+                "the HubSpot log (Injected fault 503 (HTTP 503)); it is recorded to be done later",
+            ),
+            ("done", None),
+        ]
+    )
+    told = await pool.fetch("SELECT text FROM outbox WHERE chat_id = $1 ORDER BY id", OLGA)
+    assert [t[0] for t in told][-1] == snapshot(
+        "The meeting «Алексей Петров — True Real Estate» (26.11 15:00) is now logged in HubSpot; it was down before."
+    )
+    assert meeting.hubspot_meeting_id is not None
