@@ -208,7 +208,8 @@ RETURNING id;
 
 -- name: team_digests
 -- Once a day for each admin, after the digest hour in the default timezone: the team's open
--- and stale prospects per active rep.
+-- and stale prospects per active rep. Stale means what the reps' own digests mean: no activity
+-- (or, without any, no status change) for :stale; a touched row (a HubSpot id) is not activity.
 WITH due AS (
     SELECT a.admin_id,
            'team-digest:' || a.admin_id || ':' || (:now::timestamptz AT TIME ZONE :timezone::text)::date AS key
@@ -224,11 +225,15 @@ WITH due AS (
            count(p.id) AS open,
            count(p.id) FILTER (
                WHERE p.status <> 'unreached'
-                 AND p.updated_at <= :now::timestamptz - :stale::interval) AS stale,
+                 AND coalesce(last.at, p.status_changed_at)
+                     <= :now::timestamptz - :stale::interval) AS stale,
            count(p.id) FILTER (WHERE p.status = 'unreached') AS unreached
       FROM reps r
       LEFT JOIN prospects p ON p.assigned_rep_id = r.id
                            AND p.status IN ('unreached', 'contacted', 'in_conversation')
+      LEFT JOIN LATERAL (
+          SELECT max(a.created_at) AS at FROM activities a WHERE a.prospect_id = p.id
+      ) last ON p.status <> 'unreached'
      WHERE r.status = 'active' AND EXISTS (SELECT 1 FROM due)
      GROUP BY r.id, r.name
 )

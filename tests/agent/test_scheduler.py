@@ -231,6 +231,35 @@ async def test_the_daily_digest_lists_a_reps_silent_prospects_once_a_day(pool):
     )
 
 
+async def test_the_team_digest_counts_stale_as_the_reps_digests_do(pool):
+    reps = await team(pool, count=1)
+    await tick(pool, PLAN, MORNING - timedelta(days=10))
+    async with pool.acquire() as conn:
+        for prospect, days in (("test_prospect_001", 9), ("test_prospect_002", 1)):
+            await record_contact(
+                conn, prospect_id=prospect, rep_id=reps[0].id, now=MORNING - timedelta(days=days)
+            )
+        # touched today without any activity: still silent for nine days
+        await conn.execute(
+            "UPDATE prospects SET hubspot_contact_id = '42', updated_at = $1 "
+            "WHERE id = 'test_prospect_001'",
+            MORNING,
+        )
+    await tick(pool, PLAN, MORNING)
+    digests = await pool.fetch(
+        "SELECT payload->'data' AS data FROM inbox WHERE payload->>'event' = 'team_digest' "
+        "ORDER BY id"
+    )
+    stale = await pool.fetchval(
+        "SELECT payload->'data'->'stale' FROM inbox WHERE payload->>'event' = 'stale_digest'"
+    )
+    assert [d["data"]["reps"] for d in digests] == [
+        [{"name": "Rep 0", "open": 3, "stale": 0, "unreached": 3}],  # ten days ago
+        [{"name": "Rep 0", "open": 3, "stale": 1, "unreached": 1}],
+    ]
+    assert stale == 1
+
+
 async def test_two_scheduler_processes_at_once_queue_each_event_once(pool, db_dsn, tmp_path):
     now = datetime.now(UTC)
     await team(pool, count=2, at=now - timedelta(days=2))
