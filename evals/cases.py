@@ -111,6 +111,8 @@ class Expect(_Strict):
     reps: list[dict[str, Any]] = Field(default_factory=list)
     prospects: list[dict[str, Any]] = Field(default_factory=list)
     meetings: list[dict[str, Any]] = Field(default_factory=list)
+    events: list[dict[str, Any]] = Field(default_factory=list)
+    """Scheduler events queued during the case: `{to: ID, event: KIND, status: done}`."""
     sent: list[Sent] = Field(default_factory=list)
     refused: list[str] = Field(default_factory=list)
     language: Literal["ru", "en"] | None = None

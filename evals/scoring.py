@@ -30,7 +30,12 @@ def judge(run: Run, gold: State | None = None, *, scripted: bool = True) -> str 
 
 def _expected_rows(case: Case) -> list[tuple[str, list[dict[str, Any]]]]:
     e = case.expect
-    return [("reps", e.reps), ("prospects", e.prospects), ("meetings", e.meetings)]
+    return [
+        ("reps", e.reps),
+        ("prospects", e.prospects),
+        ("meetings", e.meetings),
+        ("events", e.events),
+    ]
 
 
 def _against_gold(actual: State, gold: State) -> str | None:

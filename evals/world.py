@@ -50,8 +50,12 @@ async def add_setup(db: Executor, setup: Setup, now: datetime) -> None:
     await _q.execute(db, "add_activities", rows=_json(setup.activities), now=now)
 
 
+CHECKED = (*COMPARED, "events")
+"""The tables `expect` can name rows of."""
+
+
 async def state(db: Executor) -> State:
-    tables = {name: [plain(dict(r)) for r in await _q.fetch(db, name)] for name in COMPARED}
+    tables = {name: [plain(dict(r)) for r in await _q.fetch(db, name)] for name in CHECKED}
     refused = [r["tool"] for r in await _q.fetch(db, "refused")]
     return State(tables, refused)
 

@@ -98,6 +98,11 @@ SELECT r.telegram_id AS rep, m.prospect_id AS prospect, p.name AS prospect_name,
   FROM meetings m JOIN reps r ON r.id = m.rep_id LEFT JOIN prospects p ON p.id = m.prospect_id
  ORDER BY m.starts_at, r.telegram_id;
 
+-- name: events
+-- What the scheduler queued, to whom, and whether it was delivered (done) or is still held.
+SELECT chat_id AS "to", payload->>'event' AS event, status, payload->'data' AS data
+  FROM inbox WHERE kind = 'event' ORDER BY id;
+
 -- name: outside_calls
 -- What was done in Google, Zoom and HubSpot (writes only), per prospect. Prospects are named,
 -- not by id: a prospect added in a case gets a new random id in every run.

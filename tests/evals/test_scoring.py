@@ -41,6 +41,11 @@ def test_a_missing_row_is_found(gold):
     )
 
 
+def test_a_missing_event_is_found(gold):
+    run = broken(gold[CASE].trials[0].run, events=[{"to": 501, "event": "follow_up"}])
+    assert judge(run) == snapshot("events: no row with to=501, event='follow_up'; none at all")
+
+
 def test_a_row_that_must_not_exist_is_found(gold):
     run = broken(gold[CASE].trials[0].run, reps=[{"telegram_id": 501, "absent": True}])
     assert judge(run) == snapshot("reps: a row with telegram_id=501 must not exist, and does")
