@@ -80,8 +80,13 @@ def _unkeyed(table: str, mine: list[dict[str, Any]], gold: list[dict[str, Any]])
 def _rows(table: str, expected: list[dict[str, Any]], st: State) -> str | None:
     rows = st.tables[table]
     for expectation in expected:
-        want = {k: v for k, v in expectation.items() if k != "absent"}
+        want = {k: v for k, v in expectation.items() if k not in ("absent", "count")}
         found = next((row for row in rows if _matches(want, row)), None)
+        if "count" in expectation:
+            n = sum(_matches(want, row) for row in rows)
+            if n != expectation["count"]:
+                return f"{table}: {n} rows with {_row(want)}, not {expectation['count']}"
+            continue
         if expectation.get("absent"):
             if found is not None:
                 return f"{table}: a row with {_row(want)} must not exist, and does"

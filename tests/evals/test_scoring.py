@@ -46,6 +46,12 @@ def test_a_missing_event_is_found(gold):
     assert judge(run) == snapshot("events: no row with to=501, event='follow_up'; none at all")
 
 
+def test_a_wrong_number_of_rows_is_found(gold):
+    run = broken(gold[CASE].trials[0].run, reps=[{"status": "active", "count": 2}])
+    assert judge(run) == snapshot("reps: 1 rows with status='active', not 2")
+    assert judge(broken(run, reps=[{"status": "active", "count": 1}])) is None
+
+
 def test_a_row_that_must_not_exist_is_found(gold):
     run = broken(gold[CASE].trials[0].run, reps=[{"telegram_id": 501, "absent": True}])
     assert judge(run) == snapshot("reps: a row with telegram_id=501 must not exist, and does")
