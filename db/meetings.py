@@ -84,3 +84,26 @@ async def scheduled_between(
 
 async def meetings_of_prospect(db: Executor, *, prospect_id: str) -> list[Meeting]:
     return [Meeting.from_row(r) for r in await _q.fetch(db, "of_prospect", prospect_id=prospect_id)]
+
+
+async def record_debrief(
+    db: Executor,
+    *,
+    prospect_id: str,
+    rep_id: UUID,
+    debrief: str,
+    outcome: str | None,
+    now: datetime,
+) -> UUID | None:
+    """Marks the rep's latest ended meeting with the prospect held, with their account of it;
+    None when there is no such meeting (the note is about something else)."""
+    meeting_id: UUID | None = await _q.fetchval(
+        db,
+        "record_debrief",
+        prospect_id=prospect_id,
+        rep_id=rep_id,
+        debrief=debrief,
+        outcome=outcome,
+        now=now,
+    )
+    return meeting_id

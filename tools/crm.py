@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic_ai import FunctionToolset, RunContext
 
-from db import prospects
+from db import meetings, prospects
 from db.models import Prospect, Rep
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
@@ -50,17 +50,30 @@ async def log_hubspot(
         note_id = await _add_note(deps, rep, target, contact, body)
     except IntegrationError as e:
         raise NotDone(f"HubSpot did not take the note ({e.message}); nothing was logged") from None
+    ids = {"note_id": note_id, "contact_id": contact.id}
+    debriefed = await _record(deps, rep, target, body, outcome, ids)
+    result = {"logged": True, "prospect": target.name, **ids, **debriefed}
+    return result | ({"note": SANDBOX_NOTE} if deps.services.hubspot.sandbox else {})
+
+
+async def _record(
+    deps: Deps, rep: Rep, prospect: Prospect, body: str, outcome: str | None, data: dict[str, str]
+) -> dict[str, bool]:
+    """Our own trace of the note; a meeting with the prospect that is over is now held."""
+    now = deps.now()
     await prospects.log_activity(
         deps.db,
-        prospect_id=target.id,
+        prospect_id=prospect.id,
         rep_id=rep.id,
         kind="hubspot_note",
         body=body,
-        data={"note_id": note_id, "contact_id": contact.id},
-        now=deps.now(),
+        data=data,
+        now=now,
     )
-    result = {"logged": True, "prospect": target.name, "contact_id": contact.id, "note_id": note_id}
-    return result | ({"note": SANDBOX_NOTE} if deps.services.hubspot.sandbox else {})
+    held = await meetings.record_debrief(
+        deps.db, prospect_id=prospect.id, rep_id=rep.id, debrief=body, outcome=outcome, now=now
+    )
+    return {"meeting_marked_held": True} if held else {}
 
 
 async def contact_of(deps: Deps, rep: Rep, prospect: Prospect) -> Contact:

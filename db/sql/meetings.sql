@@ -31,3 +31,12 @@ SELECT * FROM meetings WHERE prospect_id = :prospect_id ORDER BY starts_at;
 
 -- name: get_for_update
 SELECT * FROM meetings WHERE id = :id FOR UPDATE;
+
+-- name: record_debrief
+-- The rep's account of their latest meeting with the prospect that is over and not yet told.
+UPDATE meetings SET status = 'held', debrief = :debrief, outcome = :outcome, updated_at = :now
+ WHERE id = (SELECT id FROM meetings
+              WHERE prospect_id = :prospect_id AND rep_id = :rep_id AND status = 'scheduled'
+                AND ends_at <= :now AND debrief IS NULL
+              ORDER BY ends_at DESC LIMIT 1)
+RETURNING id;
