@@ -259,6 +259,23 @@ class EmbeddedPostgres:
             raise EmbeddedDatabaseError(f"{e}\nserver log ({self.log_file}):\n{tail}") from e
 
 
+NO_FSYNC = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+"""For a server whose data no one keeps (tests, evals)."""
+
+
+@contextlib.contextmanager
+def throwaway_server(settings: Mapping[str, str] = NO_FSYNC) -> Iterator[str]:
+    """A server in a new temporary folder, stopped and deleted on exit whatever happened."""
+    root = Path(tempfile.mkdtemp(prefix="salesbot-pg-"))
+    root.chmod(0o755)  # as root, the server's own user must be able to enter it
+    server = EmbeddedPostgres(root / "server", settings=settings)
+    try:
+        yield server.start()
+    finally:
+        server.stop(force=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def default_root(env: Mapping[str, str] | None = None) -> Path:
     """`$XDG_DATA_HOME/salesbot`, or `/var/lib/salesbot` as root (its parents are open)."""
     env = os.environ if env is None else env

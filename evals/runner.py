@@ -7,25 +7,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import asyncpg
 from pydantic_ai.models import Model
 
 from agent.assistant import build_agent
-from db.embedded import EmbeddedPostgres
+from db.embedded import throwaway_server
 from db.migrate import migrate
 from db.pool import connect, with_database
 from evals.cases import Case
 from evals.replay import Run, replay
 from evals.scoring import judge
-
-FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 @dataclass
@@ -51,14 +46,8 @@ def server(database_url: str | None) -> Iterator[str]:
     if database_url:
         yield database_url
         return
-    root = Path(tempfile.mkdtemp(prefix="salesbot-eval-"))
-    root.chmod(0o755)  # as root, the server's own user must be able to enter it
-    embedded = EmbeddedPostgres(root / "server", settings=FAST)
-    try:
-        yield embedded.start()
-    finally:
-        embedded.stop(force=True)
-        shutil.rmtree(root, ignore_errors=True)
+    with throwaway_server() as dsn:
+        yield dsn
 
 
 class Databases:

@@ -7,23 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
-from db.embedded import EmbeddedPostgres
+from db.embedded import throwaway_server
 from db.migrate import migrate
 from db.pool import connect, with_database
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 @pytest.fixture(scope="session")
@@ -31,14 +27,8 @@ def postgres_dsn() -> Iterator[str]:
     if url := os.environ.get("DATABASE_URL"):
         yield url
         return
-    root = Path(tempfile.mkdtemp(prefix="salesbot-test-"))
-    root.chmod(0o755)  # as root, the server's own user must be able to enter it
-    server = EmbeddedPostgres(root / "server", settings=FAST)
-    try:
-        yield server.start()
-    finally:
-        server.stop(force=True)
-        shutil.rmtree(root, ignore_errors=True)
+    with throwaway_server() as dsn:
+        yield dsn
 
 
 async def _admin(dsn: str, *statements: str) -> None:

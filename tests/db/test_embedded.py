@@ -10,14 +10,15 @@ import asyncpg
 import pytest
 
 from db import embedded
+from db.embedded import NO_FSYNC as FAST
 from db.embedded import (
     Binaries,
     EmbeddedDatabaseError,
     EmbeddedPostgres,
     default_root,
     find_binaries,
+    throwaway_server,
 )
-from tests.conftest import FAST
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="root only")
 
@@ -127,3 +128,21 @@ def test_as_root_unreachable_binaries_are_copied_and_the_server_runs_unprivilege
         assert str(root / "db" / "pginstall-") in server.status().binaries
     finally:
         server.stop(force=True)
+
+
+def test_a_throwaway_server_runs_and_leaves_nothing_behind():
+    before = set(Path(tempfile.gettempdir()).glob("salesbot-pg-*"))
+    with throwaway_server() as dsn:
+        assert asyncio.run(_select_one(dsn)) == 1
+        made = set(Path(tempfile.gettempdir()).glob("salesbot-pg-*")) - before
+        assert len(made) == 1
+    assert not any(folder.exists() for folder in made)
+
+
+async def _select_one(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        one: int = await conn.fetchval("SELECT 1")
+        return one
+    finally:
+        await conn.close()

@@ -47,15 +47,9 @@ def test_a_model_that_never_acts_fails_every_case_that_changes_state(gold, idle,
         assert idle[name].gold is not None and idle[name].gold.error is None
 
 
-async def test_a_case_through_the_openai_client_over_http(postgres_dsn):
+async def over_the_wire(postgres_dsn: str, fake: FakeOpenAI) -> Outcome:
+    """registration-happy-en played by the real `openai` client against `fake`."""
     case = next(c for c in CASES if c.name == "registration-happy-en")
-    fake = FakeOpenAI()
-    fake.text("Hi! Would you like to register? What is your full name?")
-    fake.text("Thanks, John! What is your corporate email?")
-    fake.tool_call("register_rep", {"name": "John Smith", "email": "john@truerealestate.bali"})
-    fake.text("Your application is with the admins.")
-    fake.tool_call("approve_rep", {"rep": "john@truerealestate.bali"})
-    fake.text("John Smith is approved and has been told.")
     server, url = fake.serve()
     try:
         settings = Settings(  # type: ignore[call-arg]
@@ -64,7 +58,18 @@ async def test_a_case_through_the_openai_client_over_http(postgres_dsn):
         (outcome,) = await run_suite([case], postgres_dsn, model=build_model(settings))
     finally:
         server.shutdown()
-    (trial,) = outcome.trials
+    return outcome
+
+
+async def test_a_case_through_the_openai_client_over_http(postgres_dsn):
+    fake = FakeOpenAI()
+    fake.text("Hi! Would you like to register? What is your full name?")
+    fake.text("Thanks, John! What is your corporate email?")
+    fake.tool_call("register_rep", {"name": "John Smith", "email": "john@truerealestate.bali"})
+    fake.text("Your application is with the admins.")
+    fake.tool_call("approve_rep", {"rep": "john@truerealestate.bali"})
+    fake.text("John Smith is approved and has been told.")
+    (trial,) = (await over_the_wire(postgres_dsn, fake)).trials
     assert trial.failure is None, trial.failure
     assert (trial.run.requests, trial.run.input_tokens, trial.run.output_tokens) == (6, 720, 72)
     assert [m["role"] for m in fake.requests[0]["messages"]] == ["system", "system", "user"]
@@ -73,7 +78,6 @@ async def test_a_case_through_the_openai_client_over_http(postgres_dsn):
 
 
 async def test_a_model_that_books_the_wrong_state_fails_against_the_gold_state(postgres_dsn):
-    case = next(c for c in CASES if c.name == "registration-happy-en")
     fake = FakeOpenAI()
     fake.text("Hi! What is your full name?")
     fake.text("Thanks! Your email?")
@@ -81,14 +85,7 @@ async def test_a_model_that_books_the_wrong_state_fails_against_the_gold_state(p
     fake.text("Sent to the admins.")
     fake.tool_call("reject_rep", {"rep": "john@truerealestate.bali"})
     fake.text("Rejected.")
-    server, url = fake.serve()
-    try:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, openai_base_url=url, openai_api_key=SecretStr("sk-test")
-        )
-        (outcome,) = await run_suite([case], postgres_dsn, model=build_model(settings))
-    finally:
-        server.shutdown()
+    outcome = await over_the_wire(postgres_dsn, fake)
     assert (
         outcome.trials[0].failure == "reps 502: status is 'rejected', the gold state has 'active'"
     )

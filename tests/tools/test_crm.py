@@ -38,7 +38,7 @@ async def test_a_note_after_a_meeting_marks_it_held(talk):
     rep = await rep_with_alex(talk)
     await meeting(talk, rep, NOW - timedelta(hours=2))
     await meeting(talk, rep, NOW + timedelta(days=3))
-    asked, done = await log_after_the_call(talk)
+    asked, _ = await log_after_the_call(talk)
     assert [m.buttons is not None for m in asked.messages] == [True]
     assert talk.script.last_return() == snapshot(
         {
