@@ -6,12 +6,12 @@ import asyncio
 from datetime import timedelta
 
 from pydantic_ai.models import Model
-from telegram import Bot
 
 from agent import scheduler
 from agent.runtime import runtime
 from agent.settings import Settings
 from agent.telegram.app import Channel, Webhook, serve, stop_on_signals, webhook_secret
+from agent.telegram.transport import make_bot
 
 _SPARE_CONNECTIONS = 10
 """Beyond one per running turn: claims, the sender, the listener, the webhook's writes."""
@@ -21,7 +21,7 @@ def channel_from(settings: Settings, *, webhook_url: str | None = None) -> Chann
     assert settings.telegram_bot_token is not None
     token = settings.telegram_bot_token.get_secret_value()
     api = settings.telegram_api_url
-    bot = Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot")
+    bot = make_bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot")
     url = webhook_url or settings.telegram_webhook_url
     hook = None
     if url:

@@ -10,6 +10,7 @@ fake: from the moment an update is there to be fetched to the moment its answer 
 Without --rate each chat writes again as soon as it is answered, which measures the most turns a
 second the bot sustains (and latency is then only queueing). With --rate the chats together
 offer that many turns a second, which measures the latency the path adds below saturation.
+Both print the CPU time each turn cost the bot, PostgreSQL and the fake, over the same window.
 """
 
 from __future__ import annotations
@@ -21,18 +22,21 @@ import signal
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
+import psutil
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
-from telegram import Bot
 
 from agent.assistant import build_agent
 from agent.runtime import utc_now
 from agent.telegram.app import Channel, serve
 from agent.telegram.limits import Limits, RateLimiter
+from agent.telegram.transport import make_bot
 from agent.turn import Runtime
 from bench.common import scratch_database
-from db.pool import create_pool
+from db.pool import connect, create_pool
 from tests.fakes.telegram import FakeTelegram, text_update
 from tools.deps import Rules
 
@@ -53,7 +57,7 @@ async def bot(dsn: str, base_url: str, token: str, workers: int) -> None:
         clock=utc_now,
     )
     channel = Channel(
-        bot=Bot(token, base_url=base_url),
+        bot=make_bot(token, base_url=base_url),
         turn_workers=workers,
         limiter=RateLimiter(UNLIMITED),
         poll_timeout=5,
@@ -64,7 +68,36 @@ async def bot(dsn: str, base_url: str, token: str, workers: int) -> None:
     await pool.close()
 
 
-async def users(tg: FakeTelegram, chats: int, seconds: float, rate: float | None) -> None:
+Cpu = Callable[[], dict[str, float]]
+
+
+async def cpu_meter(dsn: str, bot_pid: int) -> Cpu:
+    """CPU seconds used so far by the bot (with any child processes), by PostgreSQL (the
+    postmaster and its backends) and by this process (the fake Bot API and the users)."""
+    conn = await connect(dsn)
+    data = Path(await conn.fetchval("SELECT current_setting('data_directory')"))
+    await conn.close()
+    postmaster = psutil.Process(int((data / "postmaster.pid").read_text().split()[0]))
+    bot, me = psutil.Process(bot_pid), psutil.Process()
+
+    def tree(p: psutil.Process, *, children: bool = True) -> float:
+        total = 0.0
+        for q in (p, *(p.children(recursive=True) if children else ())):
+            try:
+                t = q.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += t.user + t.system
+        return total
+
+    return lambda: {
+        "bot": tree(bot),
+        "postgres": tree(postmaster),
+        "fake": tree(me, children=False),
+    }
+
+
+async def users(tg: FakeTelegram, chats: int, seconds: float, rate: float | None, cpu: Cpu) -> None:
     """Each chat writes again once answered: at once (rate None: as fast as the bot goes), or
     not before its next turn at `rate` messages a second over all chats."""
     interval = chats / rate if rate else 0.0
@@ -76,7 +109,10 @@ async def users(tg: FakeTelegram, chats: int, seconds: float, rate: float | None
     for chat in range(1, chats + 1):
         due[chat] = started + interval * chat / chats
     seen = 0
+    used: dict[str, float] | None = None
     while (now := time.monotonic()) < counted_from + seconds:
+        if used is None and now >= counted_from:
+            used = cpu()
         for chat, at in list(due.items()):
             if at <= now:
                 tg.push(text_update(chat, "hi"))
@@ -92,12 +128,16 @@ async def users(tg: FakeTelegram, chats: int, seconds: float, rate: float | None
             if call.at >= counted_from:
                 latencies.append(call.at - pushed[chat])
             due[chat] = max(pushed[chat] + interval, call.at)
+    assert used is not None
+    after = cpu()
     ms = sorted(x * 1000 for x in latencies)
+    per_turn = {k: (after[k] - v) * 1000 / max(len(ms), 1) for k, v in used.items()}
     offered = f"{rate:.0f} turns/s offered" if rate else "as fast as it goes"
     print(
         f"{chats} chats, {offered}: {len(ms) / seconds:.0f} turns/s answered; added latency "
         f"per turn median {statistics.median(ms):.1f} ms, p99 {ms[int(len(ms) * 0.99) - 1]:.1f} ms"
     )
+    print("CPU per turn: " + ", ".join(f"{k} {v:.2f} ms" for k, v in per_turn.items()))
 
 
 async def main(chats: int, seconds: float, workers: int, rate: float | None) -> None:
@@ -118,7 +158,7 @@ async def main(chats: int, seconds: float, workers: int, rate: float | None) -> 
         try:
             while not tg.calls_of("deleteWebhook"):
                 await asyncio.sleep(0.05)
-            await users(tg, chats, seconds, rate)
+            await users(tg, chats, seconds, rate, await cpu_meter(dsn, child.pid))
         finally:
             child.send_signal(signal.SIGTERM)
             await asyncio.wait_for(child.wait(), 60)
