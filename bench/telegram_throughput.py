@@ -43,7 +43,7 @@ from tools.deps import Rules
 UNLIMITED = Limits(per_chat=1e6, chat_burst=1000, overall=1e6, overall_burst=1000)
 
 
-def instant(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+async def instant(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     return ModelResponse(parts=[TextPart("ok")])
 
 
