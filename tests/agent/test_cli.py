@@ -43,7 +43,8 @@ applied 002_seed_prospects
 applied 003_delivery
 applied 004_integrations
 applied 005_scheduler
-5 migration(s) applied
+applied 006_outbox_by_turn
+6 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)
@@ -60,7 +61,7 @@ def test_migrate_with_database_url_uses_that_server(empty_dsn, tmp_path):
     env = {**os.environ, "DATABASE_URL": empty_dsn}
     done = salesbot("migrate", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "5 migration(s) applied" in done.stdout
+    assert "6 migration(s) applied" in done.stdout
     shown = salesbot("db", env=env, cwd=tmp_path)
     assert "DATABASE_URL (external server)" in shown.stdout
 

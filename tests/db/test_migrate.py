@@ -58,7 +58,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
     finally:
         await conn.close()
     assert [m.name for m in done] == snapshot(
-        ["schema", "seed_prospects", "delivery", "integrations", "scheduler"]
+        ["schema", "seed_prospects", "delivery", "integrations", "scheduler", "outbox_by_turn"]
     )
     assert again == []
     assert await applied(empty_dsn) == snapshot(
@@ -68,6 +68,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (3, "delivery"),
             (4, "integrations"),
             (5, "scheduler"),
+            (6, "outbox_by_turn"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -330,7 +331,8 @@ applied 002_seed_prospects
 applied 003_delivery
 applied 004_integrations
 applied 005_scheduler
-5 migration(s) applied
+applied 006_outbox_by_turn
+6 migration(s) applied
 """,
             "database is up to date\n",
         ]
@@ -341,4 +343,5 @@ applied 005_scheduler
         (3, "delivery"),
         (4, "integrations"),
         (5, "scheduler"),
+        (6, "outbox_by_turn"),
     ]
