@@ -7,6 +7,7 @@ import logging
 from typing import NoReturn
 
 import typer
+import uvloop
 from rich.console import Console
 from rich.table import Table
 from telegram.error import InvalidToken, NetworkError
@@ -124,7 +125,7 @@ def run_command(
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        asyncio.run(run_bot(settings, model, webhook_url=webhook))
+        uvloop.run(run_bot(settings, model, webhook_url=webhook))
     except InvalidToken:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.")
     except NetworkError as e:

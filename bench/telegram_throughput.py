@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+import uvloop
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -173,7 +174,7 @@ if __name__ == "__main__":
 
             cProfile.run("asyncio.run(bot(dsn, base_url, token, int(workers)))", profile)
         else:
-            asyncio.run(bot(dsn, base_url, token, int(workers)))
+            uvloop.run(bot(dsn, base_url, token, int(workers)))
         sys.exit(0)
     parser = argparse.ArgumentParser()
     parser.add_argument("--chats", type=int, default=100)
