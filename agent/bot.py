@@ -17,7 +17,9 @@ _SPARE_CONNECTIONS = 10
 """Beyond one per running turn: claims, the sender, the listener, the webhook's writes."""
 
 
-def channel_from(settings: Settings, *, webhook_url: str | None = None) -> Channel:
+def channel_from(
+    settings: Settings, *, webhook_url: str | None = None, receive: bool = True
+) -> Channel:
     assert settings.telegram_bot_token is not None
     token = settings.telegram_bot_token.get_secret_value()
     api = settings.telegram_api_url
@@ -39,11 +41,14 @@ def channel_from(settings: Settings, *, webhook_url: str | None = None) -> Chann
         turn_workers=settings.turn_workers,
         lease=timedelta(seconds=settings.lease_seconds),
         listen=settings.webhook_listen if settings.public_base_url else None,
+        receive=receive,
     )
 
 
-async def run_bot(settings: Settings, model: Model, *, webhook_url: str | None = None) -> None:
-    channel = channel_from(settings, webhook_url=webhook_url)
+async def run_bot(
+    settings: Settings, model: Model, *, webhook_url: str | None = None, receive: bool = True
+) -> None:
+    channel = channel_from(settings, webhook_url=webhook_url, receive=receive)
     pool_size = channel.turn_workers + _SPARE_CONNECTIONS
     async with runtime(settings, model, pool_size=pool_size) as rt:
         stop = asyncio.Event()

@@ -1,11 +1,12 @@
 """Turns per second through the whole Telegram path, and the latency it adds to a turn.
 
-The bot runs in a child process (polling, turn workers, sender, an instant scripted model) on
+The bot runs in a child process (polling, turn workers, sender, an instant scripted model; with
+--processes more, the others only working the inbox and outbox) on
 an embedded PostgreSQL with its default durability; this process plays the fake Bot API and
 `--chats` users, each writing again as soon as its answer arrives. Latency is measured at the
 fake: from the moment an update is there to be fetched to the moment its answer is accepted.
 
-    python -m bench.telegram_throughput [--chats 100] [--seconds 20] [--rate 50]
+    python -m bench.telegram_throughput [--chats 100] [--seconds 20] [--rate 50] [--processes 2]
 
 Without --rate each chat writes again as soon as it is answered, which measures the most turns a
 second the bot sustains (and latency is then only queueing). With --rate the chats together
@@ -48,7 +49,7 @@ async def instant(messages: list[ModelMessage], info: AgentInfo) -> ModelRespons
     return ModelResponse(parts=[TextPart("ok")])
 
 
-async def bot(dsn: str, base_url: str, token: str, workers: int) -> None:
+async def bot(dsn: str, base_url: str, token: str, workers: int, receive: bool) -> None:
     pool = await create_pool(dsn, min_size=workers, max_size=workers + 10)
     rt = Runtime(
         pool=pool,
@@ -62,6 +63,7 @@ async def bot(dsn: str, base_url: str, token: str, workers: int) -> None:
         turn_workers=workers,
         limiter=RateLimiter(UNLIMITED),
         poll_timeout=5,
+        receive=receive,
     )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -72,14 +74,14 @@ async def bot(dsn: str, base_url: str, token: str, workers: int) -> None:
 Cpu = Callable[[], dict[str, float]]
 
 
-async def cpu_meter(dsn: str, bot_pid: int) -> Cpu:
-    """CPU seconds used so far by the bot (with any child processes), by PostgreSQL (the
-    postmaster and its backends) and by this process (the fake Bot API and the users)."""
+async def cpu_meter(dsn: str, bot_pids: list[int]) -> Cpu:
+    """CPU seconds used so far by the bot's processes, by PostgreSQL (the postmaster and its
+    backends) and by this process (the fake Bot API and the users)."""
     conn = await connect(dsn)
     data = Path(await conn.fetchval("SELECT current_setting('data_directory')"))
     await conn.close()
     postmaster = psutil.Process(int((data / "postmaster.pid").read_text().split()[0]))
-    bot, me = psutil.Process(bot_pid), psutil.Process()
+    bots, me = [psutil.Process(pid) for pid in bot_pids], psutil.Process()
 
     def tree(p: psutil.Process, *, children: bool = True) -> float:
         total = 0.0
@@ -92,7 +94,7 @@ async def cpu_meter(dsn: str, bot_pid: int) -> Cpu:
         return total
 
     return lambda: {
-        "bot": tree(bot),
+        "bot": sum(tree(bot) for bot in bots),
         "postgres": tree(postmaster),
         "fake": tree(me, children=False),
     }
@@ -141,45 +143,58 @@ async def users(tg: FakeTelegram, chats: int, seconds: float, rate: float | None
     print("CPU per turn: " + ", ".join(f"{k} {v:.2f} ms" for k, v in per_turn.items()))
 
 
-async def main(chats: int, seconds: float, workers: int, rate: float | None) -> None:
+async def main(
+    chats: int, seconds: float, workers: int, rate: float | None, processes: int
+) -> None:
+    """The first bot process polls; any others take no updates and work the same database."""
     async with scratch_database(durable=True) as dsn, FakeTelegram() as tg:
-        child = await asyncio.create_subprocess_exec(
-            *[
-                sys.executable,
-                "-m",
-                "bench.telegram_throughput",
-                "--bot",
-                dsn,
-                tg.base_url,
-                tg.token,
-                str(workers),
-            ],
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        children = [
+            await asyncio.create_subprocess_exec(
+                *[
+                    sys.executable,
+                    "-m",
+                    "bench.telegram_throughput",
+                    "--bot",
+                    dsn,
+                    tg.base_url,
+                    tg.token,
+                    str(workers // processes),
+                    "poll" if n == 0 else "work",
+                ],
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            for n in range(processes)
+        ]
         try:
             while not tg.calls_of("deleteWebhook"):
                 await asyncio.sleep(0.05)
-            await users(tg, chats, seconds, rate, await cpu_meter(dsn, child.pid))
+            cpu = await cpu_meter(dsn, [c.pid for c in children])
+            await users(tg, chats, seconds, rate, cpu)
         finally:
-            child.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(child.wait(), 60)
+            for child in children:
+                child.send_signal(signal.SIGTERM)
+            for child in children:
+                await asyncio.wait_for(child.wait(), 60)
         assert tg.violations == [], tg.violations[:3]
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--bot"]:
-        dsn, base_url, token, workers = sys.argv[2:6]
+        dsn, base_url, token, workers, role = sys.argv[2:7]
+        receive = role == "poll"
         if profile := os.environ.get("BENCH_PROFILE"):
             import cProfile
 
-            cProfile.run("asyncio.run(bot(dsn, base_url, token, int(workers)))", profile)
+            code = "asyncio.run(bot(dsn, base_url, token, int(workers), receive))"
+            cProfile.run(code, f"{profile}.{role}.{os.getpid()}")
         else:
-            uvloop.run(bot(dsn, base_url, token, int(workers)))
+            uvloop.run(bot(dsn, base_url, token, int(workers), receive))
         sys.exit(0)
     parser = argparse.ArgumentParser()
     parser.add_argument("--chats", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=100, help="turn workers, over all processes")
+    parser.add_argument("--processes", type=int, default=1, help="bot processes")
     parser.add_argument("--rate", type=float, help="turns per second offered (default: all)")
     args = parser.parse_args()
-    asyncio.run(main(args.chats, args.seconds, args.workers, args.rate))
+    asyncio.run(main(args.chats, args.seconds, args.workers, args.rate, args.processes))

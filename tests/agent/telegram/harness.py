@@ -100,6 +100,7 @@ async def running(
     webhook: Webhook | None = None,
     grace: float = 5.0,
     listen: str | None = None,
+    receive: bool = True,
 ) -> AsyncIterator[Running]:
     model = model or Echo()
     async with FakeTelegram() as tg:
@@ -119,6 +120,7 @@ async def running(
             grace=grace,
             poll_timeout=1,
             listen=listen,
+            receive=receive,
         )
         stop = asyncio.Event()
         task = asyncio.create_task(serve(rt, channel, stop))
