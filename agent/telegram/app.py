@@ -17,13 +17,13 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from telegram import Bot
 
 from agent.runtime import utc_now
 from agent.signin import sign_in_routes
 from agent.telegram import intake
 from agent.telegram.limits import RateLimiter
 from agent.telegram.sender import OutboxSender
+from agent.telegram.transport import TelegramBot
 from agent.telegram.updates import KEPT
 from agent.turn import Runtime
 from agent.workers import TurnWorkers
@@ -47,7 +47,7 @@ class Webhook:
 class Channel:
     """How this process meets Telegram and how much it takes on at once."""
 
-    bot: Bot
+    bot: TelegramBot
     webhook: Webhook | None = None
     turn_workers: int = 100
     limiter: RateLimiter = field(default_factory=RateLimiter)

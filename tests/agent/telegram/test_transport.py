@@ -97,3 +97,17 @@ async def test_no_server_is_a_network_error():
     async with AiohttpRequest() as request:
         with pytest.raises(NetworkError, match="aiohttp"):
             await request.post(f"http://127.0.0.1:{port}/bot1:x/getMe")
+
+
+async def test_updates_come_as_telegram_sent_them(fake, bot):
+    sent = [text_update(5, "first"), text_update(5, "second", edited=True)]
+    ids = [fake.push(u) for u in sent]
+    kinds = ["message", "edited_message"]
+    got = await bot.get_updates_json(None, long_poll=0, allowed_updates=kinds)
+    assert got == [{**u, "update_id": i} for u, i in zip(sent, ids, strict=True)]
+    waiting = asyncio.create_task(
+        bot.get_updates_json(got[-1]["update_id"] + 1, long_poll=6, allowed_updates=["message"])
+    )
+    await asyncio.sleep(5.5)  # past the 5 s read timeout: the long poll adds to it
+    fake.push(text_update(5, "late"))
+    assert [u["message"]["text"] for u in await waiting] == ["late"]
