@@ -16,7 +16,8 @@ _q = Queries("chats")
 class ChatState:
     chat_id: int
     language: str | None
-    history: Any
+    history: str
+    """JSON text, for `agent.history.load`."""
     pending_approval: dict[str, Any] | None
     pending_expires_at: datetime | None
 

@@ -58,7 +58,7 @@ async def end_turn(
     *,
     turn_id: int,
     chat_id: int,
-    history: Any,
+    history: str,
     language: str | None,
     pending_approval: dict[str, Any] | None,
     pending_expires_at: datetime | None,

@@ -1,10 +1,11 @@
 -- name: begin
 -- Locks the chat's row until the turn commits, creating it on first contact, so a chat has one
 -- turn at a time; and opens the turn's row. Who acted is written at the end, once resolved.
+-- The history comes and goes as JSON text: pydantic reads and writes it directly.
 WITH chat AS (
     INSERT INTO chats (chat_id, created_at, updated_at) VALUES (:chat_id, :now, :now)
     ON CONFLICT (chat_id) DO UPDATE SET chat_id = EXCLUDED.chat_id
-    RETURNING *
+    RETURNING chat_id, language, history::text AS history, pending_approval, pending_expires_at
 ), turn AS (
     INSERT INTO turns (chat_id, inbox_id, actor_telegram_id, actor_role, model, started_at)
     VALUES (:chat_id, :inbox_id, :actor_telegram_id, 'unknown', :model, :now)
@@ -19,7 +20,7 @@ SELECT chat.*, turn.id AS turn_id FROM chat, turn;
 -- Each row is a message of the turn, the reply last.
 WITH chat AS (
     UPDATE chats
-       SET history = :history, language = coalesce(:language, language),
+       SET history = :history::text::jsonb, language = coalesce(:language, language),
            pending_approval = :pending_approval, pending_expires_at = :pending_expires_at,
            updated_at = :now
      WHERE chat_id = :chat_id

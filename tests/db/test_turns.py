@@ -3,6 +3,7 @@ queues the reply and finishes the inbox item only under the claim that holds it.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +34,7 @@ def ending(turn_id: int, chat_id: int, claim: Claim | None, **changes: Any) -> d
     return {
         "turn_id": turn_id,
         "chat_id": chat_id,
-        "history": {"v": 1, "messages": ["m"]},
+        "history": '{"v": 1, "messages": ["m"]}',
         "language": "en",
         "pending_approval": None,
         "pending_expires_at": None,
@@ -57,7 +58,7 @@ async def test_a_first_turn_creates_the_chat_and_opens_its_row(conn: asyncpg.Con
     assert (chat.chat_id, chat.language, chat.history, chat.pending_approval) == (
         71,
         None,
-        [],
+        "[]",
         None,
     )
     row = await turn_row(conn, turn_id)
@@ -86,7 +87,7 @@ async def test_the_end_saves_everything_and_returns_the_turns_messages(
     ]
     assert ended.messages[-1].buttons == [[{"text": "Go", "data": "go"}]]
     saved, _ = await turns.begin_turn(conn, chat_id=72, actor_telegram_id=72, model="m", now=NOW)
-    assert (saved.history, saved.language) == ({"v": 1, "messages": ["m"]}, "en")
+    assert (json.loads(saved.history), saved.language) == ({"v": 1, "messages": ["m"]}, "en")
     row = await turn_row(conn, turn_id)
     assert (row["actor_role"], row["requests"], row["outcome"], row["finished_at"]) == (
         "active",
