@@ -9,7 +9,7 @@ from pydantic_ai import Agent, DeferredToolRequests, RunContext
 
 import prompts
 from tools.deps import Deps
-from tools.toolsets import toolsets
+from tools.toolsets import all_tools
 
 Output = str | DeferredToolRequests
 
@@ -20,14 +20,15 @@ def build_agent() -> Agent[Deps, Output]:
         deps_type=Deps,
         output_type=[str, DeferredToolRequests],
         instructions=[prompts.load("assistant"), _about_the_user],
-        toolsets=toolsets(),
+        tools=all_tools(),
         retries=3,
         name="salesbot",
     )
     return agent
 
 
-def _about_the_user(ctx: RunContext[Deps]) -> str:
+async def _about_the_user(ctx: RunContext[Deps]) -> str:
+    """Async, as pydantic-ai runs a plain function in a worker thread."""
     actor = ctx.deps.actor
     rep = actor.rep
     timezone = rep.timezone if rep else ctx.deps.rules.default_timezone

@@ -6,22 +6,24 @@ import asyncio
 from datetime import timedelta
 
 from pydantic_ai.models import Model
-from telegram import Bot
 
 from agent import scheduler
 from agent.runtime import runtime
 from agent.settings import Settings
 from agent.telegram.app import Channel, Webhook, serve, stop_on_signals, webhook_secret
+from agent.telegram.transport import make_bot
 
 _SPARE_CONNECTIONS = 10
 """Beyond one per running turn: claims, the sender, the listener, the webhook's writes."""
 
 
-def channel_from(settings: Settings, *, webhook_url: str | None = None) -> Channel:
+def channel_from(
+    settings: Settings, *, webhook_url: str | None = None, receive: bool = True
+) -> Channel:
     assert settings.telegram_bot_token is not None
     token = settings.telegram_bot_token.get_secret_value()
     api = settings.telegram_api_url
-    bot = Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot")
+    bot = make_bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot")
     url = webhook_url or settings.telegram_webhook_url
     hook = None
     if url:
@@ -39,11 +41,14 @@ def channel_from(settings: Settings, *, webhook_url: str | None = None) -> Chann
         turn_workers=settings.turn_workers,
         lease=timedelta(seconds=settings.lease_seconds),
         listen=settings.webhook_listen if settings.public_base_url else None,
+        receive=receive,
     )
 
 
-async def run_bot(settings: Settings, model: Model, *, webhook_url: str | None = None) -> None:
-    channel = channel_from(settings, webhook_url=webhook_url)
+async def run_bot(
+    settings: Settings, model: Model, *, webhook_url: str | None = None, receive: bool = True
+) -> None:
+    channel = channel_from(settings, webhook_url=webhook_url, receive=receive)
     pool_size = channel.turn_workers + _SPARE_CONNECTIONS
     async with runtime(settings, model, pool_size=pool_size) as rt:
         stop = asyncio.Event()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+import uvloop
 from rich.console import Console
 from rich.table import Table
 from telegram.error import InvalidToken, NetworkError
@@ -107,6 +108,12 @@ def run_command(
         help="Receive updates at this public https URL instead of long polling "
         "(default: TELEGRAM_WEBHOOK_URL).",
     ),
+    work_only: bool = typer.Option(
+        False,
+        "--work-only",
+        help="Take no updates, only answer and send what is waiting: a second process on the "
+        "same database, for another core, next to the one that polls.",
+    ),
 ) -> None:
     """Run the bot in Telegram (starts the embedded database when DATABASE_URL is unset)."""
     settings = _settings()
@@ -125,7 +132,7 @@ def run_command(
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        asyncio.run(run_bot(settings, model, webhook_url=webhook))
+        uvloop.run(run_bot(settings, model, webhook_url=webhook, receive=not work_only))
     except InvalidToken:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.")
     except NetworkError as e:

@@ -4,11 +4,13 @@ trimmed at user-turn boundaries so a tool call never loses its return."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter, ModelRequest
+from typing_extensions import TypedDict
 
 log = logging.getLogger(__name__)
 
@@ -16,25 +18,41 @@ VERSION = 1
 MAX_MESSAGES = 40
 
 
-def dump(messages: list[ModelMessage]) -> dict[str, Any]:
-    """Instructions are left out: they are rebuilt for every request, and they are most of it."""
+def dump(messages: list[ModelMessage]) -> str:
+    """JSON text, written by pydantic-core in one go rather than as Python objects to encode.
+    Instructions are left out: they are rebuilt for every request, and they are most of it."""
     lean = [
         dataclasses.replace(m, instructions=None) if isinstance(m, ModelRequest) else m
         for m in messages
     ]
-    return {"v": VERSION, "messages": ModelMessagesTypeAdapter.dump_python(lean, mode="json")}
+    body = ModelMessagesTypeAdapter.dump_json(lean).decode()
+    return f'{{"v": {VERSION}, "messages": {body}}}'
 
 
-def load(stored: Any) -> list[ModelMessage]:
-    """The stored history; one that no longer validates starts the chat afresh, never crashes it."""
+def load(stored: str | dict[str, Any] | list[Any] | None) -> list[ModelMessage]:
+    """The stored history, as JSON text or decoded; one that no longer validates starts the chat
+    afresh, never crashes it."""
     if not stored:
         return []
-    raw = stored["messages"] if isinstance(stored, dict) else stored
     try:
+        if isinstance(stored, str):
+            found = _stored().validate_json(stored)
+            return found["messages"] if isinstance(found, dict) else found
+        raw = stored["messages"] if isinstance(stored, dict) else stored
         return ModelMessagesTypeAdapter.validate_python(raw)
     except ValidationError as e:
         log.warning("dropping a stored history that no longer loads: %s", e.errors()[:1])
         return []
+
+
+class _Stored(TypedDict):
+    v: int
+    messages: list[ModelMessage]
+
+
+@functools.cache
+def _stored() -> TypeAdapter[_Stored | list[ModelMessage]]:
+    return TypeAdapter(_Stored | list[ModelMessage])
 
 
 def trim(messages: list[ModelMessage], limit: int = MAX_MESSAGES) -> list[ModelMessage]:

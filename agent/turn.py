@@ -21,7 +21,7 @@ from pydantic_ai.models import Model
 
 from agent import history, language
 from db import inbox, outbox, turns
-from db.chats import ChatState, lock_chat, save_chat
+from db.chats import ChatState
 from db.inbox import Claim
 from db.outbox import Buttons, OutboxMessage
 from db.queries import Connection
@@ -106,18 +106,9 @@ async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
 async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     now = rt.clock()
     async with rt.pool.acquire() as conn, conn.transaction():
-        chat = await lock_chat(conn, chat_id=inbound.chat_id, now=now)
+        chat, turn_id = await _begin(conn, rt, inbound, now)
         spoken = _spoken(inbound, chat)
         actor = await _actor(conn, rt, inbound, spoken)
-        turn_id = await turns.start_turn(
-            conn,
-            chat_id=inbound.chat_id,
-            inbox_id=inbound.claim.id if inbound.claim else None,
-            actor_telegram_id=actor.telegram_id,
-            actor_role=actor.role,
-            model=rt.model.model_name,
-            now=now,
-        )
         deps = Deps(
             db=conn,
             actor=actor,
@@ -136,31 +127,42 @@ async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
             model=rt.model,
         )
         pending, text, buttons = _reply(result.output, actor.language)
-        await outbox.enqueue(
-            conn, chat_id=inbound.chat_id, text=text, buttons=buttons, turn_id=turn_id, now=now
-        )
         await _audit_unseen_calls(deps, result.new_messages())
-        await save_chat(
+        usage = result.usage
+        ended = await turns.end_turn(
             conn,
+            turn_id=turn_id,
             chat_id=inbound.chat_id,
             history=history.dump(history.trim(result.all_messages())),
             language=spoken,
             pending_approval=pending,
-            now=now,
             pending_expires_at=now + rt.rules.confirmation_ttl if pending else None,
-        )
-        usage = result.usage
-        await turns.finish_turn(
-            conn,
-            turn_id=turn_id,
+            actor_role=actor.role,
             requests=usage.requests,
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
             outcome="confirmation" if pending else "ok",
+            text=text,
+            buttons=buttons,
+            claim=inbound.claim,
             now=now,
         )
-        await _finish_claim(conn, inbound.claim, now)
-        return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id))
+        if inbound.claim and not ended.finished:
+            raise _lost(inbound.claim)
+        return TurnResult(turn_id, ended.messages)
+
+
+async def _begin(
+    conn: Connection, rt: Runtime, inbound: Inbound, now: datetime
+) -> tuple[ChatState, int]:
+    return await turns.begin_turn(
+        conn,
+        chat_id=inbound.chat_id,
+        inbox_id=inbound.claim.id if inbound.claim else None,
+        actor_telegram_id=inbound.sender.telegram_id,
+        model=rt.model.model_name,
+        now=now,
+    )
 
 
 async def _actor(conn: Connection, rt: Runtime, inbound: Inbound, spoken: str | None) -> Actor:
@@ -256,17 +258,8 @@ def _invalid(part: object) -> TypeGuard[ToolReturnPart]:
 async def _apologise(rt: Runtime, inbound: Inbound, error: Exception) -> TurnResult:
     now = rt.clock()
     async with rt.pool.acquire() as conn, conn.transaction():
-        chat = await lock_chat(conn, chat_id=inbound.chat_id, now=now)
+        chat, turn_id = await _begin(conn, rt, inbound, now)
         spoken = _spoken(inbound, chat)
-        turn_id = await turns.start_turn(
-            conn,
-            chat_id=inbound.chat_id,
-            inbox_id=inbound.claim.id if inbound.claim else None,
-            actor_telegram_id=inbound.sender.telegram_id,
-            actor_role="unknown",
-            model=rt.model.model_name,
-            now=now,
-        )
         lang = "en" if spoken == "en" else "ru"
         text = _FAILED[lang].format(reason=_REASONS[_kind(error)][lang])
         await outbox.enqueue(conn, chat_id=inbound.chat_id, text=text, turn_id=turn_id, now=now)
@@ -292,7 +285,11 @@ async def _finish_claim(
     conn: Connection, claim: Claim | None, now: datetime, error: str | None = None
 ) -> None:
     if claim and not await inbox.finish(conn, claim=claim, now=now, error=error):
-        raise ClaimLost(f"inbox item {claim.id} was taken by another worker")
+        raise _lost(claim)
+
+
+def _lost(claim: Claim) -> ClaimLost:
+    return ClaimLost(f"inbox item {claim.id} was taken by another worker")
 
 
 def _kind(error: Exception) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic_ai import FunctionToolset
+from pydantic_ai import FunctionToolset, Tool
 
 from tools.calendar import calendar_tools
 from tools.crm import crm_tools
@@ -30,3 +30,9 @@ def toolsets() -> list[FunctionToolset[Deps]]:
 
 def tool_names() -> set[str]:
     return {name for toolset in toolsets() for name in toolset.tools}
+
+
+def all_tools() -> list[Tool[Deps]]:
+    """Every tool in one list, for the agent's own toolset: pydantic-ai runs each toolset of a
+    run as a task of its own at every step, which cost more than the tools' preparation."""
+    return [tool for toolset in toolsets() for tool in toolset.tools.values()]

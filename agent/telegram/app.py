@@ -17,13 +17,13 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from telegram import Bot
 
 from agent.runtime import utc_now
 from agent.signin import sign_in_routes
 from agent.telegram import intake
 from agent.telegram.limits import RateLimiter
 from agent.telegram.sender import OutboxSender
+from agent.telegram.transport import TelegramBot
 from agent.telegram.updates import KEPT
 from agent.turn import Runtime
 from agent.workers import TurnWorkers
@@ -47,7 +47,7 @@ class Webhook:
 class Channel:
     """How this process meets Telegram and how much it takes on at once."""
 
-    bot: Bot
+    bot: TelegramBot
     webhook: Webhook | None = None
     turn_workers: int = 100
     limiter: RateLimiter = field(default_factory=RateLimiter)
@@ -57,6 +57,9 @@ class Channel:
     lease: timedelta = timedelta(seconds=30)
     listen: str | None = None
     """HOST:PORT of the web server when polling (health, calendar sign-in); None: no server."""
+    receive: bool = True
+    """False: another process takes the updates in (Telegram lets one poll); this one only works
+    the inbox and the outbox, on a core of its own."""
 
 
 def webhook_secret(token: str) -> str:
@@ -95,6 +98,10 @@ async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
 async def _updates_in(rt: Runtime, channel: Channel, stop: asyncio.Event) -> AsyncIterator[None]:
     hook = channel.webhook
     async with _web_server(rt, channel):
+        if not channel.receive:
+            log.info("taking no updates: another process does")
+            yield
+            return
         if hook is not None:
             await channel.bot.set_webhook(hook.url, secret_token=hook.secret, allowed_updates=KEPT)
             log.info("receiving updates at %s", hook.url)

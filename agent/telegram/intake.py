@@ -15,10 +15,10 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from telegram import Bot
 from telegram.error import Conflict, NetworkError, TelegramError
 
 from agent.telegram import updates
+from agent.telegram.transport import TelegramBot
 from db import inbox, outbox
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ async def store(pool: asyncpg.Pool, raw: list[dict[str, Any]], now: datetime) ->
 
 
 async def poll(
-    bot: Bot,
+    bot: TelegramBot,
     pool: asyncpg.Pool,
     *,
     wall: Callable[[], datetime],
@@ -58,12 +58,12 @@ async def poll(
     failures = 0
     while not stop.is_set():
         try:
-            batch = await _until_stopped(
-                bot.get_updates(offset, timeout=long_poll, allowed_updates=updates.KEPT), stop
+            raw = await _until_stopped(
+                bot.get_updates_json(offset, long_poll=long_poll, allowed_updates=updates.KEPT),
+                stop,
             )
-            if batch is None:
+            if raw is None:
                 return
-            raw = [u.to_dict() for u in batch]
             await store(pool, raw, wall())
             failures = 0
         except Conflict as e:

@@ -75,8 +75,9 @@ def test_a_resumed_confirmation_is_not_cut_from_its_call():
 
 def test_history_round_trips_through_json():
     messages = conversation(3)
-    stored = json.loads(json.dumps(history.dump(messages)))
-    assert history.load(stored) == messages
+    text = history.dump(messages)
+    assert history.load(text) == history.load(json.loads(text)) == messages
+    assert json.loads(text)["v"] == history.VERSION
 
 
 def test_a_history_stored_by_this_version_keeps_loading():
@@ -91,4 +92,6 @@ def test_a_history_stored_by_this_version_keeps_loading():
 
 def test_a_history_that_no_longer_loads_starts_afresh():
     assert history.load({"v": 1, "messages": [{"kind": "nonsense"}]}) == []
-    assert history.load(None) == []
+    assert history.load('{"v": 1, "messages": [{"kind": "nonsense"}]}') == []
+    assert history.load("not json") == []
+    assert history.load("[]") == history.load(None) == []

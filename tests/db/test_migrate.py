@@ -58,7 +58,15 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
     finally:
         await conn.close()
     assert [m.name for m in done] == snapshot(
-        ["schema", "seed_prospects", "delivery", "integrations", "scheduler", "owed_retries"]
+        [
+            "schema",
+            "seed_prospects",
+            "delivery",
+            "integrations",
+            "scheduler",
+            "owed_retries",
+            "outbox_by_turn",
+        ]
     )
     assert again == []
     assert await applied(empty_dsn) == snapshot(
@@ -69,6 +77,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (4, "integrations"),
             (5, "scheduler"),
             (6, "owed_retries"),
+            (7, "outbox_by_turn"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -332,7 +341,8 @@ applied 003_delivery
 applied 004_integrations
 applied 005_scheduler
 applied 006_owed_retries
-6 migration(s) applied
+applied 007_outbox_by_turn
+7 migration(s) applied
 """,
             "database is up to date\n",
         ]
@@ -344,4 +354,5 @@ applied 006_owed_retries
         (4, "integrations"),
         (5, "scheduler"),
         (6, "owed_retries"),
+        (7, "outbox_by_turn"),
     ]

@@ -13,12 +13,12 @@ from typing import Any
 import asyncpg
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
-from telegram import Bot
 
 from agent.assistant import build_agent
 from agent.runtime import utc_now
 from agent.telegram.app import Channel, Webhook, serve
 from agent.telegram.limits import Limits, RateLimiter
+from agent.telegram.transport import make_bot
 from agent.turn import Runtime
 from db.pool import create_pool
 from tests.fakes.telegram import FakeTelegram
@@ -100,6 +100,7 @@ async def running(
     webhook: Webhook | None = None,
     grace: float = 5.0,
     listen: str | None = None,
+    receive: bool = True,
 ) -> AsyncIterator[Running]:
     model = model or Echo()
     async with FakeTelegram() as tg:
@@ -112,13 +113,14 @@ async def running(
             clock=utc_now,
         )
         channel = Channel(
-            bot=Bot(tg.token, base_url=tg.base_url),
+            bot=make_bot(tg.token, base_url=tg.base_url),
             webhook=webhook,
             turn_workers=workers,
             limiter=RateLimiter(limits),
             grace=grace,
             poll_timeout=1,
             listen=listen,
+            receive=receive,
         )
         stop = asyncio.Event()
         task = asyncio.create_task(serve(rt, channel, stop))

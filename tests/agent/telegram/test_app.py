@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from agent.runtime import utc_now
+from agent.telegram import intake
 from tests.agent.telegram.harness import Echo, running
 from tests.fakes.telegram import (
     callback_update,
@@ -204,3 +206,17 @@ async def test_when_polling_with_a_public_url_the_web_server_answers_health(db_d
                 assert (response.status, await response.json()) == (200, {"ok": True})
             async with http.get(f"http://127.0.0.1:{port}/oauth/google/callback") as response:
                 assert response.status == 404  # no Google sign-in configured: no such page
+
+
+async def test_a_process_that_takes_no_updates_still_answers_what_others_took_in(
+    db_dsn: str,
+) -> None:
+    async with running(db_dsn, receive=False) as bot:
+        bot.push(text_update(501, "left for the poller"))
+        await intake.store(
+            bot.pool, [{**text_update(502, "taken in elsewhere"), "update_id": 9}], utc_now()
+        )
+        await bot.until(lambda: len(bot.tg.sent(502)) == 1)
+        assert bot.tg.texts(502) == ["echo: taken in elsewhere"]
+        assert bot.tg.calls_of("getUpdates") == bot.tg.calls_of("deleteWebhook") == []
+        assert bot.tg.sent(501) == []
