@@ -7,6 +7,7 @@ an embedded PostgreSQL with its default durability; this process plays the fake 
 fake: from the moment an update is there to be fetched to the moment its answer is accepted.
 
     python -m bench.telegram_throughput [--chats 100] [--seconds 20] [--rate 50] [--processes 2]
+                                        [--no-fsync]
 
 Without --rate each chat writes again as soon as it is answered, which measures the most turns a
 second the bot sustains (and latency is then only queueing). With --rate the chats together
@@ -144,10 +145,10 @@ async def users(tg: FakeTelegram, chats: int, seconds: float, rate: float | None
 
 
 async def main(
-    chats: int, seconds: float, workers: int, rate: float | None, processes: int
+    chats: int, seconds: float, workers: int, rate: float | None, processes: int, durable: bool
 ) -> None:
     """The first bot process polls; any others take no updates and work the same database."""
-    async with scratch_database(durable=True) as dsn, FakeTelegram() as tg:
+    async with scratch_database(durable=durable) as dsn, FakeTelegram() as tg:
         children = [
             await asyncio.create_subprocess_exec(
                 *[
@@ -196,5 +197,12 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=100, help="turn workers, over all processes")
     parser.add_argument("--processes", type=int, default=1, help="bot processes")
     parser.add_argument("--rate", type=float, help="turns per second offered (default: all)")
+    parser.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="PostgreSQL without fsync: the path's own latency, without the disk's",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.chats, args.seconds, args.workers, args.rate, args.processes))
+    asyncio.run(
+        main(args.chats, args.seconds, args.workers, args.rate, args.processes, not args.no_fsync)
+    )
