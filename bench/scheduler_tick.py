@@ -60,6 +60,16 @@ async def fill(pool, prospects: int, reps: int, meetings: int) -> None:
         day,
         prospects,
     )
+    # Each worked prospect has a history: its status change and its last contact.
+    await pool.execute(
+        """
+        INSERT INTO activities (prospect_id, rep_id, kind, created_at)
+        SELECT p.id, p.assigned_rep_id, k.kind,
+               CASE WHEN k.kind = 'status' THEN p.status_changed_at ELSE p.last_contact_at END
+          FROM prospects p, (VALUES ('status'), ('contact')) AS k (kind)
+         WHERE p.status <> 'unreached'
+        """
+    )
     await pool.execute(
         """
         WITH r AS (SELECT array_agg(id) AS ids FROM reps WHERE status = 'active')
@@ -94,9 +104,12 @@ async def plans(pool) -> None:
         "timezone": PLAN.timezone,
         "admin_ids": [1000],
         "batch": 200,
+        "digest_at": PLAN.digest_at,
+        "stale": PLAN.stale_after,
     }
     names = ("assign_waiting", "unreached_reminders", "follow_ups", "meeting_preps")
     names += ("meeting_debriefs", "pending_applications", "calendar_reminders", "owed_steps")
+    names += ("stale_digests", "team_digests")
     for name in names:
         query = q[name]
         args = [params[p] for p in query.params]

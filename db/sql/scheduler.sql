@@ -164,30 +164,28 @@ RETURNING id;
 
 -- name: stale_digests
 -- Once a day, between the digest hour and quiet hours in the rep's timezone: their open
--- prospects with no activity for a while, the longest silent first. Reps who had today's
--- digest are skipped before anything is counted.
+-- prospects with no activity for a while, the longest silent first. Each rep is looked at once
+-- a day (`digest_on`), whether or not anything is stale.
 WITH due AS (
     SELECT r.id, r.telegram_id, r.timezone, r.quiet_hours_start, r.quiet_hours_end, r.snoozed_until,
+           (:now::timestamptz AT TIME ZONE r.timezone)::date AS today,
            'digest:' || r.id || ':' || (:now::timestamptz AT TIME ZONE r.timezone)::date AS key
       FROM reps r
      WHERE r.status = 'active'
        AND (:now::timestamptz AT TIME ZONE r.timezone)::time
            BETWEEN :digest_at::time AND coalesce(r.quiet_hours_start, :quiet_start::time)
-       AND NOT EXISTS (
-           SELECT 1 FROM inbox i
-            WHERE i.dedupe_key = 'digest:' || r.id || ':'
-                                 || (:now::timestamptz AT TIME ZONE r.timezone)::date)
+       AND r.digest_on IS DISTINCT FROM (:now::timestamptz AT TIME ZONE r.timezone)::date
+), marked AS (
+    UPDATE reps r SET digest_on = d.today FROM due d WHERE r.id = d.id
 ), stale AS (
     SELECT d.id AS rep_id, p.id, p.name, p.status,
            floor(extract(epoch FROM :now::timestamptz
-                 - coalesce(max(a.created_at), p.status_changed_at)) / 86400)::int AS days
+                 - coalesce(p.last_activity_at, p.status_changed_at)) / 86400)::int AS days
       FROM due d
       JOIN prospects p ON p.assigned_rep_id = d.id
-                      AND p.status IN ('unreached', 'contacted', 'in_conversation')
-      LEFT JOIN activities a ON a.prospect_id = p.id
-     WHERE p.status <> 'unreached'
-     GROUP BY d.id, p.id
-    HAVING coalesce(max(a.created_at), p.status_changed_at) <= :now::timestamptz - :stale::interval
+                      AND p.status IN ('contacted', 'in_conversation')
+     WHERE coalesce(p.last_activity_at, p.status_changed_at)
+           <= :now::timestamptz - :stale::interval
 )
 INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
 SELECT d.telegram_id, 'event', d.key,
@@ -225,15 +223,12 @@ WITH due AS (
            count(p.id) AS open,
            count(p.id) FILTER (
                WHERE p.status <> 'unreached'
-                 AND coalesce(last.at, p.status_changed_at)
+                 AND coalesce(p.last_activity_at, p.status_changed_at)
                      <= :now::timestamptz - :stale::interval) AS stale,
            count(p.id) FILTER (WHERE p.status = 'unreached') AS unreached
       FROM reps r
       LEFT JOIN prospects p ON p.assigned_rep_id = r.id
                            AND p.status IN ('unreached', 'contacted', 'in_conversation')
-      LEFT JOIN LATERAL (
-          SELECT max(a.created_at) AS at FROM activities a WHERE a.prospect_id = p.id
-      ) last ON p.status <> 'unreached'
      WHERE r.status = 'active' AND EXISTS (SELECT 1 FROM due)
      GROUP BY r.id, r.name
 )

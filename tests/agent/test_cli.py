@@ -45,7 +45,8 @@ applied 004_integrations
 applied 005_scheduler
 applied 006_owed_retries
 applied 007_outbox_by_turn
-7 migration(s) applied
+applied 008_digest_marks
+8 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)
@@ -62,7 +63,7 @@ def test_migrate_with_database_url_uses_that_server(empty_dsn, tmp_path):
     env = {**os.environ, "DATABASE_URL": empty_dsn}
     done = salesbot("migrate", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "7 migration(s) applied" in done.stdout
+    assert "8 migration(s) applied" in done.stdout
     shown = salesbot("db", env=env, cwd=tmp_path)
     assert "DATABASE_URL (external server)" in shown.stdout
 

@@ -231,6 +231,26 @@ async def test_the_daily_digest_lists_a_reps_silent_prospects_once_a_day(pool):
     )
 
 
+async def test_each_rep_is_looked_at_once_a_day_even_with_nothing_stale(pool):
+    reps = await team(pool, count=1)
+    await tick(pool, PLAN, MORNING - timedelta(days=10))
+    async with pool.acquire() as conn:
+        await record_contact(
+            conn,
+            prospect_id="test_prospect_001",
+            rep_id=reps[0].id,
+            now=MORNING - timedelta(days=5) + timedelta(hours=2),
+        )
+    for hours in (0, 3, 6, 24):  # stale from 02:00 on; its digest comes the next morning
+        await tick(pool, PLAN, MORNING + timedelta(hours=hours))
+    rows = await pool.fetch(
+        "SELECT created_at, payload->'data'->'stale' AS stale FROM inbox "
+        "WHERE payload->>'event' = 'stale_digest' ORDER BY id"
+    )
+    assert [(r["created_at"] - MORNING, r["stale"]) for r in rows] == [(timedelta(days=1), 1)]
+    assert await pool.fetchval("SELECT digest_on::text FROM reps") == "2026-11-21"
+
+
 async def test_the_team_digest_counts_stale_as_the_reps_digests_do(pool):
     reps = await team(pool, count=1)
     await tick(pool, PLAN, MORNING - timedelta(days=10))

@@ -66,6 +66,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "scheduler",
             "owed_retries",
             "outbox_by_turn",
+            "digest_marks",
         ]
     )
     assert again == []
@@ -78,6 +79,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (5, "scheduler"),
             (6, "owed_retries"),
             (7, "outbox_by_turn"),
+            (8, "digest_marks"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -227,6 +229,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "status_changed_at timestamp with time zone not null",
                 "created_at timestamp with time zone not null",
                 "updated_at timestamp with time zone not null",
+                "last_activity_at timestamp with time zone",
             ],
             "reps": [
                 "id uuid not null",
@@ -253,6 +256,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "status_changed_at timestamp with time zone not null",
                 "created_at timestamp with time zone not null",
                 "updated_at timestamp with time zone not null",
+                "digest_on date",
             ],
             "scheduled_jobs": [
                 "id bigint not null",
@@ -342,7 +346,8 @@ applied 004_integrations
 applied 005_scheduler
 applied 006_owed_retries
 applied 007_outbox_by_turn
-7 migration(s) applied
+applied 008_digest_marks
+8 migration(s) applied
 """,
             "database is up to date\n",
         ]
@@ -355,4 +360,5 @@ applied 007_outbox_by_turn
         (5, "scheduler"),
         (6, "owed_retries"),
         (7, "outbox_by_turn"),
+        (8, "digest_marks"),
     ]

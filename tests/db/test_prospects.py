@@ -716,3 +716,22 @@ async def test_record_contact_of_unknown_prospect_raises_not_found(conn):
 
     assert (exc.value.kind, exc.value.ref) == ("prospect", "p_nope")
     assert await conn.fetchval("SELECT count(*) FROM activities") == 0
+
+
+async def test_a_prospect_remembers_its_latest_activity_whichever_statement_logs_it(conn):
+    async def latest() -> datetime | None:
+        at: datetime | None = await conn.fetchval(
+            "SELECT last_activity_at FROM prospects WHERE id = 'test_prospect_001'"
+        )
+        return at
+
+    assert await latest() is None
+    await prospects.log_activity(conn, prospect_id="test_prospect_001", kind="note", now=NOW)
+    assert await latest() == NOW
+    earlier = NOW - timedelta(days=3)
+    await prospects.log_activity(conn, prospect_id="test_prospect_001", kind="note", now=earlier)
+    assert await latest() == NOW  # a late record of an older touch does not move it back
+    await prospects.record_contact(
+        conn, prospect_id="test_prospect_001", rep_id=None, now=NOW + timedelta(hours=1)
+    )
+    assert await latest() == NOW + timedelta(hours=1)
