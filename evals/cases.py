@@ -80,12 +80,6 @@ class Turn(_Strict):
         return self
 
     @property
-    def kind(self) -> str:
-        if self.say is not None:
-            return "say"
-        return "press" if self.press else "event" if self.event else "tick"
-
-    @property
     def chat_id(self) -> int | None:
         if self.event is not None:
             return self.to

@@ -165,14 +165,8 @@ class _Delivery:
         person = self.people[turn.chat_id or 0]
         self.update_id += 1
         if turn.press is not None:
-            data = next(
-                (
-                    m.button(turn.press)
-                    for m in reversed(so_far)
-                    if m.chat_id == person.id and m.button(turn.press)
-                ),
-                None,
-            )
+            mine = (m.button(turn.press) for m in reversed(so_far) if m.chat_id == person.id)
+            data = next((d for d in mine if d), None)
             if data is None:
                 step.shown += f" (no «{turn.press}» button in this chat: nothing pressed)"
                 return False
