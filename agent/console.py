@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator, Callable
 from rich.console import Console
 from rich.markup import escape
 
-from agent.turn import Inbound, Runtime, Sender, run_turn
+from agent.channel import Inbound, Sender
+from agent.runtime import Runtime
+from agent.turn import run_turn
 from db import outbox
 
 HELP = (

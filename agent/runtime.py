@@ -1,22 +1,58 @@
 """Wiring a running app from settings: the database, the agent, the model, the rules, the
-outside services."""
+outside services, and how each kind of inbox item becomes an action."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import asyncpg
+from pydantic_ai import Agent, DeferredToolRequests
 from pydantic_ai.models import Model
 
 from agent.assistant import build_agent
+from agent.channel import Kinds
 from agent.database import database
 from agent.integrations import services_from
 from agent.settings import Settings
-from agent.turn import Runtime
 from db.migrate import migrate
 from db.pool import create_pool
-from tools.deps import Rules
+from db.queries import Connection
+from tools.actor import Actor
+from tools.deps import Deps, Rules
+from tools.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    pool: asyncpg.Pool
+    agent: Agent[Deps, str | DeferredToolRequests]
+    model: Model
+    rules: Rules
+    clock: Callable[[], datetime]
+    services: Services = field(default_factory=Services)
+
+    def deps(self, conn: Connection, actor: Actor, *, turn_id: int | None = None) -> Deps:
+        """What a tool or a task may use, acting for `actor` on `conn`'s transaction."""
+        return Deps(
+            db=conn,
+            actor=actor,
+            clock=self.clock,
+            rules=self.rules,
+            turn_id=turn_id,
+            services=self.services,
+        )
+
+
+def inbox_kinds() -> Kinds:
+    """Every kind of inbox item this app takes: Telegram's updates, the scheduler's events and
+    tasks. A new kind is a module with its interpreters, added here."""
+    from agent import events, tasks
+    from agent.telegram import updates
+
+    return {**updates.KINDS, **events.KINDS, **tasks.KINDS}
 
 
 def rules_from(settings: Settings) -> Rules:

@@ -10,7 +10,7 @@ import logging
 from aiohttp import web
 
 from agent.integrations import CALLBACK_PATH
-from agent.turn import Runtime
+from agent.runtime import Runtime
 from db import integrations, outbox, reps
 from db.models import Rep, RepStatus
 from tools import notices

@@ -1,49 +1,33 @@
-"""Inbox tasks: work the scheduler queues for code, not for the agent. A booked meeting's owed
-HubSpot log is tried again; the rep hears of it only once it is done. A task that does not
-succeed is finished all the same (with why): the scheduler queues the next try later."""
+"""An inbox task as work for code: done for the person whose chat it is in, through the door
+every tool goes through, and finished in the same transaction. A task that is not done is
+finished all the same, with why: the scheduler queues the next try later."""
 
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
-from agent.turn import ClaimLost, Runtime
-from db import inbox, meetings, prospects, reps
+from agent.channel import Kinds, Work
+from agent.runtime import Runtime
+from agent.turn import ClaimLost
+from db import inbox
 from db.inbox import Claim
-from db.queries import Connection
-from tools import booking, notices
 from tools.actor import resolve_actor
-from tools.deps import Deps
-from tools.times import zone_of
+from tools.tasks import run_task
 
 
-async def run_task(rt: Runtime, item: Claim) -> None:
+def work_for(item: Claim) -> Work:
+    return Work(_perform)
+
+
+async def _perform(rt: Runtime, item: Claim) -> None:
+    payload: dict[str, Any] = item.payload
     now = rt.clock()
     async with rt.pool.acquire() as conn, conn.transaction():
-        task, data = item.payload.get("task"), item.payload.get("data", {})
-        if task == "settle_meeting":
-            error = await _settle_meeting(rt, conn, data)
-        else:
-            error = f"unknown task {task!r}"
+        actor = await resolve_actor(conn, telegram_id=item.chat_id, admin_ids=rt.rules.admin_ids)
+        deps = rt.deps(conn, actor)
+        error = await run_task(deps, str(payload.get("task")), payload.get("data") or {})
         if not await inbox.finish(conn, claim=item, now=now, error=error):
-            raise ClaimLost(f"inbox item {item.id} was taken by another worker")
+            raise ClaimLost(item)
 
 
-async def _settle_meeting(rt: Runtime, conn: Connection, data: dict[str, Any]) -> str | None:
-    """What is still owed after trying, or None."""
-    meeting = await meetings.lock_meeting(conn, meeting_id=UUID(data["meeting_id"]))
-    if meeting is None or not meeting.owed or meeting.prospect_id is None:
-        return None
-    rep = await reps.get_rep(conn, rep_id=meeting.rep_id)
-    prospect = await prospects.get_prospect(conn, prospect_id=meeting.prospect_id)
-    if rep is None or prospect is None:
-        return "the meeting's rep or prospect is gone"
-    actor = await resolve_actor(conn, telegram_id=rep.telegram_id, admin_ids=rt.rules.admin_ids)
-    deps = Deps(db=conn, actor=actor, clock=rt.clock, rules=rt.rules, services=rt.services)
-    settled = await booking.settle(deps, meeting, rep, prospect)
-    if settled.owed:
-        return "; ".join(settled.owed)
-    when = f"{meeting.starts_at.astimezone(zone_of(deps)):%d.%m %H:%M}"
-    message = notices.text("hubspot_logged", rep.language, title=meeting.title, when=when)
-    await notices.send(deps, rep.telegram_id, message)
-    return None
+KINDS: Kinds = {"task": work_for}

@@ -1,6 +1,7 @@
-"""Turn workers: take inbox items, oldest first per chat, many chats at once, and give each
-the turn it needs. A reply reaches the outbox in the same transaction that finishes the item,
-so an item is answered once whatever crashes."""
+"""Turn workers: take inbox items, oldest first per chat, many chats at once, and carry out
+what each kind's interpreter makes of it: a turn, a fixed reply, work for code, or nothing. A
+reply reaches the outbox in the same transaction that finishes the item, so an item is
+answered once whatever crashes. The workers know no channel."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
+from agent.channel import Action, Inbound, Kinds, Reply, Unreadable, Work, set_aside
 from agent.dispatch import ClaimLoop
-from agent.events import inbound_for
-from agent.tasks import run_task
-from agent.telegram import updates
-from agent.turn import ClaimLost, Inbound, Runtime, run_turn
+from agent.runtime import Runtime
+from agent.turn import ClaimLost, run_turn
 from db import inbox, outbox
 from db.chats import chat_language
 from db.inbox import Claim
@@ -34,6 +34,7 @@ class TurnWorkers(ClaimLoop[Claim]):
         self,
         rt: Runtime,
         *,
+        kinds: Kinds,
         concurrency: int = 100,
         lease: timedelta = timedelta(seconds=30),
         wall: Callable[[], datetime],
@@ -43,6 +44,7 @@ class TurnWorkers(ClaimLoop[Claim]):
     ) -> None:
         super().__init__(role="turns", concurrency=concurrency, lease=lease, wall=wall, poll=poll)
         self.rt = rt
+        self.kinds = kinds
         self.typing = typing
         self.typing_delay = typing_delay
 
@@ -72,20 +74,30 @@ class TurnWorkers(ClaimLoop[Claim]):
             await inbox.release(self.rt.pool, claim=item, not_before=retry_at, error=repr(e))
 
     async def _serve(self, item: Claim) -> None:
-        if item.kind == "task":
-            await run_task(self.rt, item)
+        try:
+            action = self._interpret(item)
+        except Unreadable as e:
+            log.warning("inbox item %s set aside: %s", item.id, e)
+            await self._answer(item, None, failed=True, error=str(e))
             return
-        action = inbound_for(item) if item.kind == "event" else updates.interpret(item.payload)
         if isinstance(action, Inbound):
             async with self._typing(item.chat_id):
                 await run_turn(self.rt, dataclasses.replace(action, claim=item))
+        elif isinstance(action, Work):
+            await action.run(self.rt, item)
         else:
             await self._answer(item, action)
+
+    def _interpret(self, item: Claim) -> Action:
+        interpreter = self.kinds.get(item.kind)
+        if interpreter is None:
+            raise Unreadable(f"no interpreter for inbox items of kind {item.kind!r}")
+        return interpreter(item)
 
     async def _answer(
         self,
         item: Claim,
-        reply: updates.Reply | None,
+        reply: Reply | None,
         *,
         failed: bool = False,
         error: str | None = None,
@@ -98,11 +110,11 @@ class TurnWorkers(ClaimLoop[Claim]):
                     conn, chat_id=reply.chat_id, text=text, dedupe_key=reply.dedupe_key, now=now
                 )
             if not await inbox.finish(conn, claim=item, now=now, failed=failed, error=error):
-                raise ClaimLost(f"inbox item {item.id} was taken by another worker")
+                raise ClaimLost(item)
 
     async def _set_aside(self, item: Claim) -> None:
         error = f"set aside after {item.attempt - 1} failed attempts"
-        await self._answer(item, updates.set_aside(item.chat_id, item.id), failed=True, error=error)
+        await self._answer(item, set_aside(item.chat_id, item.id), failed=True, error=error)
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:

@@ -12,9 +12,11 @@ import json
 from bpe_openai import get_encoding
 
 from agent.assistant import build_agent
+from agent.channel import Inbound, Sender
 from agent.model import build_model
+from agent.runtime import Runtime
 from agent.settings import Settings
-from agent.turn import Inbound, Runtime, Sender, run_turn
+from agent.turn import run_turn
 from bench.common import scratch_database
 from db.pool import create_pool
 from db.reps import approve_rep, create_rep

@@ -33,11 +33,10 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
-from agent.runtime import utc_now
+from agent.runtime import Runtime, utc_now
 from agent.telegram.app import Channel, serve
 from agent.telegram.limits import Limits, RateLimiter
 from agent.telegram.transport import make_bot
-from agent.turn import Runtime
 from bench.common import scratch_database
 from db.pool import connect, create_pool
 from tests.fakes.telegram import FakeTelegram, text_update

@@ -15,7 +15,9 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCall
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
-from agent.turn import Inbound, Runtime, Sender, run_turn
+from agent.channel import Inbound, Sender
+from agent.runtime import Runtime
+from agent.turn import run_turn
 from bench.common import scratch_database
 from db.pool import create_pool
 from tests.agent.scripted import Clock

@@ -5,11 +5,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from db.queries import Executor, Queries
 
 _q = Queries("scheduler")
+
+
+class EventKind(StrEnum):
+    """Every kind of event the scheduler queues (`payload.event` in `scheduler.sql`)."""
+
+    PROSPECT_ASSIGNED = "prospect_assigned"
+    UNREACHED_REMINDER = "unreached_reminder"
+    FOLLOW_UP = "follow_up"
+    MEETING_PREP = "meeting_prep"
+    MEETING_DEBRIEF = "meeting_debrief"
+    PENDING_APPLICATION = "pending_application"
+    STALE_DIGEST = "stale_digest"
+    TEAM_DIGEST = "team_digest"
+    CALENDAR_REMINDER = "calendar_reminder"
+
+
+class TaskKind(StrEnum):
+    """Every kind of task the scheduler queues for code (`payload.task` in `scheduler.sql`)."""
+
+    SETTLE_MEETING = "settle_meeting"
+
 
 TICK_LOCK = 0x5A1E5B07
 """One tick at a time across all schedulers on this database; the others skip theirs."""

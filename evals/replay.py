@@ -14,7 +14,7 @@ from pydantic_ai import Agent, DeferredToolRequests
 from pydantic_ai.models import Model
 
 from agent import scheduler
-from agent.turn import Runtime
+from agent.runtime import Runtime, inbox_kinds
 from agent.workers import TurnWorkers
 from db import inbox
 from db.inbox import Update
@@ -135,7 +135,7 @@ class _Delivery:
     def __init__(self, rt: Runtime, clock: FrozenClock, case: Case) -> None:
         self.rt = rt
         self.clock = clock
-        self.workers = TurnWorkers(rt, concurrency=1, wall=clock)
+        self.workers = TurnWorkers(rt, kinds=inbox_kinds(), concurrency=1, wall=clock)
         self.plan = scheduler.Plan(admin_ids=tuple(case.setup.admins))
         self.people = _people(case)
         self.update_id = 0

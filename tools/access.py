@@ -48,43 +48,55 @@ def tool_for(
     def decorate(func: ToolFunc[P, R]) -> ToolFunc[P, R | str]:
         @functools.wraps(func)
         async def guarded(ctx: RunContext[Deps], *args: P.args, **kwargs: P.kwargs) -> R | str:
-            name = func.__name__
-            if ctx.deps.actor.role not in allowed:
-                detail = f"not allowed for role {ctx.deps.actor.role}"
-                await _audit(
-                    ctx.deps, name, kwargs, allowed=False, outcome="refused", detail=detail
-                )
-                return f"Refused: {name} is not available to this user ({ctx.deps.actor.role})."
-            try:
-                async with ctx.deps.db.transaction():
-                    result = await func(ctx, *args, **kwargs)
-            except ModelRetry as e:
-                await _audit(
-                    ctx.deps, name, kwargs, allowed=True, outcome="retry", detail=e.message
-                )
-                raise
-            except ApprovalRequired:
-                await _audit(ctx.deps, name, kwargs, allowed=True, outcome="confirmation_asked")
-                raise
-            except Refused as e:
-                await _audit(
-                    ctx.deps, name, kwargs, allowed=False, outcome="refused", detail=str(e)
-                )
-                return f"Refused: {e}"
-            except NotDone as e:
-                await _audit(
-                    ctx.deps, name, kwargs, allowed=True, outcome="not_done", detail=str(e)
-                )
-                return f"Not done: {e}"
-            outcome = "confirmed" if ctx.tool_call_approved else "ok"
-            await _audit(ctx.deps, name, kwargs, allowed=True, outcome=outcome)
-            return result
+            return await door(
+                ctx.deps,
+                func.__name__,
+                allowed,
+                kwargs,
+                lambda: func(ctx, *args, **kwargs),
+                approved=ctx.tool_call_approved,
+            )
 
         toolset.add_function(guarded, name=func.__name__, prepare=offered_to(allowed))
         ROLES[func.__name__] = allowed
         return cast(ToolFunc[P, R | str], guarded)
 
     return decorate
+
+
+async def door(
+    deps: Deps,
+    name: str,
+    allowed: frozenset[Role],
+    args: dict[str, Any],
+    call: Callable[[], Awaitable[R]],
+    *,
+    approved: bool = False,
+) -> R | str:
+    """The one way in for tools and tasks alike: the role checked, the call inside a
+    savepoint, its outcome audited. A refusal or an impossibility comes back as the text the
+    caller passes on."""
+    if deps.actor.role not in allowed:
+        detail = f"not allowed for role {deps.actor.role}"
+        await _audit(deps, name, args, allowed=False, outcome="refused", detail=detail)
+        return f"Refused: {name} is not available to this user ({deps.actor.role})."
+    try:
+        async with deps.db.transaction():
+            result = await call()
+    except ModelRetry as e:
+        await _audit(deps, name, args, allowed=True, outcome="retry", detail=e.message)
+        raise
+    except ApprovalRequired:
+        await _audit(deps, name, args, allowed=True, outcome="confirmation_asked")
+        raise
+    except Refused as e:
+        await _audit(deps, name, args, allowed=False, outcome="refused", detail=str(e))
+        return f"Refused: {e}"
+    except NotDone as e:
+        await _audit(deps, name, args, allowed=True, outcome="not_done", detail=str(e))
+        return f"Not done: {e}"
+    await _audit(deps, name, args, allowed=True, outcome="confirmed" if approved else "ok")
+    return result
 
 
 async def audit_refusal(deps: Deps, tool: str, args: dict[str, Any], detail: str) -> None:

@@ -18,14 +18,13 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from agent.runtime import utc_now
+from agent.runtime import Runtime, inbox_kinds, utc_now
 from agent.signin import sign_in_routes
 from agent.telegram import intake
 from agent.telegram.limits import RateLimiter
 from agent.telegram.sender import OutboxSender
 from agent.telegram.transport import TelegramBot
 from agent.telegram.updates import KEPT
-from agent.turn import Runtime
 from agent.workers import TurnWorkers
 
 log = logging.getLogger(__name__)
@@ -73,6 +72,7 @@ async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
     )
     workers = TurnWorkers(
         rt,
+        kinds=inbox_kinds(),
         concurrency=channel.turn_workers,
         wall=channel.wall,
         typing=sender.typing,

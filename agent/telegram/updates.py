@@ -3,12 +3,10 @@ turn comes, whether the agent hears it or a fixed answer is enough."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from agent import language
-from agent.turn import Inbound, Sender
-from db.inbox import Update
+from agent.channel import Action, Inbound, Kinds, Reply, Sender
+from db.inbox import Claim, Update
 
 KEPT = ("message", "edited_message", "callback_query")
 """The update kinds the bot asks Telegram for and keeps."""
@@ -18,24 +16,6 @@ _CONTENT = (
     *("location", "venue", "contact", "poll", "dice"),
 )
 
-_TEXT = {
-    "not_text": {
-        "ru": "Я читаю только текст: фото, стикеры, голосовые, файлы и геопозицию я не вижу. "
-        "Напишите, пожалуйста, словами.",
-        "en": "I read only text: I cannot see photos, stickers, voice messages, files or "
-        "locations. Please write it in words.",
-    },
-    "group": {
-        "ru": "Я работаю только в личном чате. Откройте чат со мной и напишите там.",
-        "en": "I work in private chat only. Open a chat with me and write there.",
-    },
-    "set_aside": {
-        "ru": "Извините, это сообщение у меня не получилось обработать даже с нескольких попыток, "
-        "и я его отложил. Ничего не изменилось; попробуйте написать его иначе.",
-        "en": "Sorry, I could not process that message even after several attempts, so I set it "
-        "aside. Nothing was changed; please try writing it differently.",
-    },
-}
 _NOTES = {
     "edited": "[The user edited an earlier message; it now reads:]",
     "start": "[The user opened the chat with /start]",
@@ -43,23 +23,6 @@ _NOTES = {
     "help": "[The user sent /help: tell them briefly what you can do for them]",
     "caption": "[The user sent a {} with this caption; you cannot see the {} itself]",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A fixed answer, no turn: `dedupe_key` keeps it to once per chat when set."""
-
-    chat_id: int
-    key: str
-    language_code: str | None = None
-    dedupe_key: str | None = None
-
-    def text(self, chat_language: str | None) -> str:
-        lang = chat_language or language.from_code(self.language_code)
-        return _TEXT[self.key]["en" if lang == "en" else "ru"]
-
-
-Action = Inbound | Reply | None
 
 
 def to_inbox(update: dict[str, Any]) -> Update | None:
@@ -127,5 +90,8 @@ def _message(chat_id: int, sender: Sender, message: dict[str, Any], *, edited: b
     return Inbound(chat_id, sender, text=text)
 
 
-def set_aside(chat_id: int, inbox_id: int) -> Reply:
-    return Reply(chat_id, "set_aside", dedupe_key=f"set-aside:{inbox_id}")
+def interpret_item(item: Claim) -> Action:
+    return interpret(item.payload)
+
+
+KINDS: Kinds = {"message": interpret_item, "callback": interpret_item}

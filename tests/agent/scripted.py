@@ -21,7 +21,9 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
-from agent.turn import Inbound, Runtime, Sender, TurnResult, run_turn
+from agent.channel import Inbound, Sender
+from agent.runtime import Runtime
+from agent.turn import TurnResult, run_turn
 from db.pool import create_pool
 from tests.conftest import NOW
 from tools.deps import Rules

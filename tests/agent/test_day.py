@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from inline_snapshot import snapshot
 
+from agent.runtime import inbox_kinds
 from agent.scheduler import Plan, tick
 from agent.telegram import updates
 from agent.workers import TurnWorkers
@@ -37,7 +38,7 @@ class Day:
     def __init__(self, talk: Dialogue) -> None:
         self.talk = talk
         self.pool = talk.runtime.pool
-        self.workers = TurnWorkers(talk.runtime, wall=talk.clock)
+        self.workers = TurnWorkers(talk.runtime, kinds=inbox_kinds(), wall=talk.clock)
         self.update_ids = itertools.count(1)
         self.ids: dict[str, str] = {}
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from inline_snapshot import snapshot
 
 from agent.events import inbound_for
+from agent.runtime import inbox_kinds
 from agent.scheduler import Plan, tick
 from agent.telegram import updates
 from agent.turn import run_turn
@@ -82,7 +83,7 @@ async def confirmation_pending_and_an_event(talk):
     talk.script.call("unregister_me")
     await talk.say(501, "хочу отключиться")
     await tick(pool, Plan(), MORNING)
-    return TurnWorkers(talk.runtime, wall=talk.clock)
+    return TurnWorkers(talk.runtime, kinds=inbox_kinds(), wall=talk.clock)
 
 
 async def serve(talk, workers):

@@ -4,9 +4,11 @@ import pytest
 from pydantic import SecretStr
 
 from agent.assistant import build_agent
+from agent.channel import Inbound, Sender
 from agent.model import ModelNotConfigured, build_model
+from agent.runtime import Runtime
 from agent.settings import Settings
-from agent.turn import Inbound, Runtime, Sender, run_turn
+from agent.turn import run_turn
 from db.pool import create_pool
 from db.reps import get_rep_by_telegram_id
 from tests.agent.fake_openai import FakeOpenAI

@@ -9,6 +9,7 @@ import pytest
 from inline_snapshot import snapshot
 
 from agent.integrations import services_from
+from agent.runtime import inbox_kinds
 from agent.scheduler import Plan, tick
 from agent.settings import load_settings
 from agent.workers import TurnWorkers
@@ -65,7 +66,7 @@ async def test_an_owed_hubspot_log_is_retried_by_the_scheduler_until_it_is_made(
     await talk.press(OLGA, "confirm")
     booked_at = talk.clock.now
 
-    workers = TurnWorkers(talk.runtime, wall=talk.clock)
+    workers = TurnWorkers(talk.runtime, kinds=inbox_kinds(), wall=talk.clock)
     story = []
     for minutes, down in ((10, False), (30, True), (40, False), (60, False), (90, False)):
         talk.clock.now = booked_at + timedelta(minutes=minutes)
@@ -97,10 +98,17 @@ async def test_an_owed_hubspot_log_is_retried_by_the_scheduler_until_it_is_made(
         [
             (
                 "done",
-                "the HubSpot log (Injected fault 503 (HTTP 503)); it is recorded to be done later",
+                "Not done: the HubSpot log (Injected fault 503 (HTTP 503)); it is recorded to be done later",
             ),
             ("done", None),
         ]
+    )
+    audited = await pool.fetch(
+        "SELECT tool, actor_telegram_id, allowed, outcome FROM audit_log"
+        " WHERE tool = 'settle_meeting' ORDER BY id"
+    )
+    assert [tuple(a) for a in audited] == snapshot(
+        [("settle_meeting", 502, True, "not_done"), ("settle_meeting", 502, True, "ok")]
     )
     told = await pool.fetch("SELECT text FROM outbox WHERE chat_id = $1 ORDER BY id", OLGA)
     assert [t[0] for t in told][-1] == snapshot(

@@ -15,11 +15,10 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, UserProm
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
-from agent.runtime import utc_now
+from agent.runtime import Runtime, utc_now
 from agent.telegram.app import Channel, Webhook, serve
 from agent.telegram.limits import Limits, RateLimiter
 from agent.telegram.transport import make_bot
-from agent.turn import Runtime
 from db.pool import create_pool
 from tests.fakes.telegram import FakeTelegram
 from tools.deps import Rules

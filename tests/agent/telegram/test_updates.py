@@ -6,9 +6,9 @@ from typing import Any
 
 from inline_snapshot import snapshot
 
+from agent.channel import Inbound, Reply, Sender
 from agent.telegram import updates
-from agent.telegram.updates import Reply, interpret
-from agent.turn import Inbound, Sender
+from agent.telegram.updates import interpret
 from tests.fakes.telegram import (
     callback_update,
     command_update,

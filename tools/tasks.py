@@ -1,0 +1,60 @@
+"""Tasks: work the scheduler queues for code, not for the model. A task is done for the person
+whose chat it is queued in, through the same door as a tool: the role checked, a savepoint, the
+audit log. A booked meeting's owed HubSpot log is tried again; the rep hears only once it is
+made."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+from db import meetings, prospects
+from db.scheduler import TaskKind
+from tools import booking, notices
+from tools.access import NotDone, Refused, door
+from tools.actor import Role
+from tools.deps import Deps
+from tools.times import zone_of
+
+Task = Callable[[Deps, dict[str, Any]], Awaitable[None]]
+
+TASKS: dict[TaskKind, tuple[frozenset[Role], Task]] = {}
+"""Every task by kind, with the roles it may be done for."""
+
+
+def task_for(kind: TaskKind, *roles: Role) -> Callable[[Task], Task]:
+    def register(func: Task) -> Task:
+        TASKS[kind] = (frozenset(roles), func)
+        return func
+
+    return register
+
+
+async def run_task(deps: Deps, kind: str, data: dict[str, Any]) -> str | None:
+    """Why the task is not done (refused, or still owed), or None once it is."""
+    try:
+        roles, func = TASKS[TaskKind(kind)]
+    except ValueError:
+        return f"unknown task {kind!r}"
+    outcome = await door(deps, kind, roles, data, lambda: func(deps, data))
+    return outcome if isinstance(outcome, str) else None
+
+
+@task_for(TaskKind.SETTLE_MEETING, Role.ACTIVE, Role.ADMIN)
+async def settle_meeting(deps: Deps, data: dict[str, Any]) -> None:
+    meeting = await meetings.lock_meeting(deps.db, meeting_id=UUID(data["meeting_id"]))
+    if meeting is None or not meeting.owed or meeting.prospect_id is None:
+        return
+    rep = deps.actor.rep
+    if rep is None or rep.id != meeting.rep_id:
+        raise Refused("the meeting is another rep's")
+    prospect = await prospects.get_prospect(deps.db, prospect_id=meeting.prospect_id)
+    if prospect is None:
+        raise NotDone("the meeting's prospect is gone")
+    settled = await booking.settle(deps, meeting, rep, prospect)
+    if settled.owed:
+        raise NotDone("; ".join(settled.owed))
+    when = f"{meeting.starts_at.astimezone(zone_of(deps)):%d.%m %H:%M}"
+    message = notices.text("hubspot_logged", rep.language, title=meeting.title, when=when)
+    await notices.send(deps, rep.telegram_id, message)
