@@ -10,6 +10,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
+from db.scheduler import EventKind
+
 DATASETS = Path(__file__).parent / "datasets"
 BUTTONS = ("confirm", "cancel", "approve", "reject")
 
@@ -47,7 +49,7 @@ class Turn(_Strict):
     sender: int | Person | None = Field(default=None, alias="from")
     say: str | None = None
     press: str | None = None
-    event: str | None = None
+    event: EventKind | None = None
     to: int | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     tick: bool = False
@@ -107,6 +109,15 @@ class Expect(_Strict):
     meetings: list[dict[str, Any]] = Field(default_factory=list)
     events: list[dict[str, Any]] = Field(default_factory=list)
     """Scheduler events queued during the case: `{to: ID, event: KIND, status: done}`."""
+
+    @field_validator("events")
+    @classmethod
+    def _known_kinds(cls, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for event in events:
+            if "event" in event:
+                EventKind(event["event"])
+        return events
+
     sent: list[Sent] = Field(default_factory=list)
     refused: list[str] = Field(default_factory=list)
     language: Literal["ru", "en"] | None = None

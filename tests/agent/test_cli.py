@@ -8,6 +8,7 @@ import pytest
 from inline_snapshot import snapshot
 
 from db.embedded import EmbeddedPostgres
+from db.migrate import discover
 
 SALESBOT = str(Path(sys.executable).parent / "salesbot")
 
@@ -46,7 +47,8 @@ applied 005_scheduler
 applied 006_owed_retries
 applied 007_outbox_by_turn
 applied 008_digest_marks
-8 migration(s) applied
+applied 009_inbox_kinds_open
+9 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)
@@ -63,7 +65,7 @@ def test_migrate_with_database_url_uses_that_server(empty_dsn, tmp_path):
     env = {**os.environ, "DATABASE_URL": empty_dsn}
     done = salesbot("migrate", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "8 migration(s) applied" in done.stdout
+    assert f"{len(discover())} migration(s) applied" in done.stdout
     shown = salesbot("db", env=env, cwd=tmp_path)
     assert "DATABASE_URL (external server)" in shown.stdout
 

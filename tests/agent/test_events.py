@@ -3,16 +3,20 @@ the rep's words) and writes to the rep; the event is done once written."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from inline_snapshot import snapshot
 
-from agent.events import inbound_for
+from agent.channel import Unreadable
+from agent.events import ASK, inbound_for
 from agent.runtime import inbox_kinds
 from agent.scheduler import Plan, tick
 from agent.telegram import updates
 from agent.turn import run_turn
 from agent.workers import TurnWorkers
 from db import inbox
+from db.inbox import Claim
 from db.reps import approve_rep, create_rep, get_rep_by_telegram_id
+from db.scheduler import EventKind
 from tests.agent.scripted import sent
 
 MORNING = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -120,3 +124,24 @@ async def test_an_event_goes_ahead_once_the_confirmation_expired(talk):
     talk.script.say("Вам назначен Алексей Петров.")
     assert await serve(talk, workers) == ["prospect_assigned"]
     assert "expired" in talk.script.last_return()
+
+
+def test_every_event_kind_has_its_note_for_the_agent():
+    assert set(ASK) == set(EventKind)
+    assert all(note.strip() for note in ASK.values())
+
+
+def test_an_unknown_event_kind_is_unreadable_not_a_vague_turn():
+    item = Claim(7, 501, "event", {"event": "birthday", "data": {}}, 1, "w")
+    with pytest.raises(Unreadable, match="birthday"):
+        inbound_for(item)
+
+
+def test_an_event_becomes_a_note_with_its_data_not_the_users_words():
+    data = {"prospect": "Алексей"}
+    item = Claim(7, 501, "event", {"event": "follow_up", "data": data}, 1, "w")
+    inbound = inbound_for(item)
+    assert (inbound.chat_id, inbound.sender.telegram_id, inbound.text) == (501, 501, None)
+    assert inbound.note == snapshot(
+        '[Scheduler event «follow_up»; not the user\'s words. The rep contacted this prospect a while ago and has not reported an answer. Ask whether the prospect replied; offer a short, honest follow-up draft in the prospect\'s language (no invented scarcity or pressure). Data: {"prospect": "Алексей"}]'
+    )

@@ -67,6 +67,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "owed_retries",
             "outbox_by_turn",
             "digest_marks",
+            "inbox_kinds_open",
         ]
     )
     assert again == []
@@ -80,6 +81,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (6, "owed_retries"),
             (7, "outbox_by_turn"),
             (8, "digest_marks"),
+            (9, "inbox_kinds_open"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -347,18 +349,10 @@ applied 005_scheduler
 applied 006_owed_retries
 applied 007_outbox_by_turn
 applied 008_digest_marks
-8 migration(s) applied
+applied 009_inbox_kinds_open
+9 migration(s) applied
 """,
             "database is up to date\n",
         ]
     )
-    assert await applied(empty_dsn) == [
-        (1, "schema"),
-        (2, "seed_prospects"),
-        (3, "delivery"),
-        (4, "integrations"),
-        (5, "scheduler"),
-        (6, "owed_retries"),
-        (7, "outbox_by_turn"),
-        (8, "digest_marks"),
-    ]
+    assert await applied(empty_dsn) == [(m.version, m.name) for m in discover()]

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from pydantic import ValidationError
 
+from db.scheduler import EventKind
 from evals import cases
 
 CASES = cases.load()
@@ -29,3 +31,22 @@ def test_every_case_is_in_russian_and_in_english():
 
 def test_the_suite_is_large_enough():
     assert len(CASES) >= 80
+
+
+def test_every_event_kind_is_played_by_some_case():
+    played = {t.event for c in CASES for t in c.turns if t.event is not None}
+    expected = {e.get("event") for c in CASES for e in c.expect.events}
+    assert set(EventKind) <= played | expected
+
+
+def test_a_case_naming_an_unknown_event_kind_does_not_load():
+    case = {
+        "name": "x-en",
+        "clock": "2026-11-20T10:00:00+08:00",
+        "turns": [{"event": "birthday", "to": 1}],
+    }
+    with pytest.raises(ValidationError, match="birthday"):
+        cases.Case.model_validate(case)
+    expect = {"events": [{"to": 1, "event": "birthday"}]}
+    with pytest.raises(ValidationError, match="birthday"):
+        cases.Case.model_validate(case | {"turns": [{"tick": True}], "expect": expect})

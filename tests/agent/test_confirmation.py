@@ -1,5 +1,12 @@
-from inline_snapshot import snapshot
+from datetime import timedelta
 
+from inline_snapshot import snapshot
+from pydantic_ai import DeferredToolRequests, ToolDenied
+from pydantic_ai.messages import ToolCallPart
+
+from agent import confirmation
+from agent.channel import Inbound, Sender
+from db.chats import ChatState
 from db.reps import approve_rep, create_rep, get_rep_by_telegram_id
 from tests.agent.scripted import ADMIN, sent
 from tests.conftest import NOW
@@ -142,3 +149,83 @@ async def test_a_confirmation_whose_history_was_lost_does_not_block_the_chat(tal
     assert not result.failed
     assert await status(talk) == "active"
     assert talk.script.prompts[-1] == "да"
+
+
+# The protocol itself, one answer at a time.
+
+PAUSED = ChatState(
+    chat_id=IVAN,
+    language="ru",
+    history="[]",
+    pending_approval={"approvals": ["call-1"]},
+    pending_expires_at=NOW + timedelta(minutes=15),
+)
+
+
+def answer(inbound: Inbound, *, at=NOW, paused: bool = True) -> tuple[str | None, object]:
+    resumed = confirmation.resume(PAUSED, inbound, at, paused=paused)
+    if resumed.answers is None:
+        return resumed.prompt, None
+    verdict = resumed.answers.approvals["call-1"]
+    return resumed.prompt, verdict.message if isinstance(verdict, ToolDenied) else verdict
+
+
+def said(text: str) -> Inbound:
+    return Inbound(IVAN, Sender(IVAN), text=text)
+
+
+def pressed(data: str) -> Inbound:
+    return Inbound(IVAN, Sender(IVAN), press=data)
+
+
+def test_a_press_or_a_typed_yes_confirms_and_is_not_a_new_prompt():
+    assert answer(pressed("confirm")) == (None, True)
+    assert answer(said("Да, конечно!")) == (None, True)
+
+
+def test_a_press_or_a_typed_no_cancels():
+    assert answer(pressed("cancel")) == (None, confirmation.CANCELLED)
+    assert answer(said("нет")) == (None, confirmation.CANCELLED)
+
+
+def test_something_else_leaves_the_call_undone_and_is_heard():
+    assert answer(said("а сколько стоит вилла?")) == ("а сколько стоит вилла?", confirmation.OTHER)
+
+
+def test_a_press_on_an_expired_confirmation_does_nothing_and_says_so():
+    late = NOW + timedelta(minutes=15)
+    assert answer(pressed("confirm"), at=late) == snapshot(
+        (
+            "[The user pressed «confirm», but nothing is waiting for confirmation any more]",
+            "The confirmation expired unanswered; nothing was done. If the user still wants it, call the tool again.",
+        )
+    )
+
+
+def test_without_the_paused_run_in_history_nothing_waits():
+    assert answer(pressed("confirm"), paused=False) == (
+        "[The user pressed «confirm», but nothing is waiting for confirmation any more]",
+        None,
+    )
+
+
+def test_a_note_goes_before_what_was_said():
+    inbound = Inbound(IVAN, Sender(IVAN), text="привет", note="[The user edited a message]")
+    assert answer(inbound, paused=False) == ("[The user edited a message]\nпривет", None)
+
+
+def test_an_applicants_card_button_is_told_as_a_press_on_that_application():
+    assert confirmation.pressed("approve:42") == snapshot(
+        "[The user pressed the button «approve» on the application of rep id 42]"
+    )
+
+
+def test_a_paused_run_asks_its_questions_with_buttons_in_the_users_language():
+    calls = [ToolCallPart("suspend_rep", {"rep": "Olga"}, tool_call_id="c1")]
+    output = DeferredToolRequests(approvals=calls, metadata={"c1": {"question": "Suspend Olga?"}})
+    asked = confirmation.ask(output, "en")
+    assert (asked.pending, asked.text) == ({"approvals": ["c1"]}, "Suspend Olga?")
+    assert asked.buttons == snapshot(
+        [[{"text": "✅ Confirm", "data": "confirm"}, {"text": "✖️ Cancel", "data": "cancel"}]]
+    )
+    assert confirmation.ask("Готово.", "ru") == confirmation.Asked(None, "Готово.")
