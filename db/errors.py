@@ -7,7 +7,9 @@ class RepositoryError(Exception):
     """Base of every error the `db` package raises on purpose."""
 
 
-class NotFound(RepositoryError):
+class RecordNotFound(RepositoryError):
+    """No row of this kind has this id (or it is not visible to the one asking)."""
+
     def __init__(self, kind: str, ref: object) -> None:
         super().__init__(f"no {kind} {ref}")
         self.kind = kind

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from db.errors import InvalidTransition, NotFound, RepNotActive
+from db.errors import InvalidTransition, RecordNotFound, RepNotActive
 from db.models import OPEN_PROSPECT_STATUSES, Prospect, ProspectStatus, Rep
 from db.queries import Executor, Queries
 from db.reps import get_rep
@@ -95,7 +95,7 @@ async def assign_prospect_to_rep(
     prospect = await _existing(db, prospect_id)
     rep = await get_rep(db, rep_id=rep_id)
     if rep is None:
-        raise NotFound("rep", rep_id)
+        raise RecordNotFound("rep", rep_id)
     if prospect.status not in OPEN_PROSPECT_STATUSES:
         raise InvalidTransition("prospect", prospect.name, prospect.status, "assigned")
     raise RepNotActive(rep.name, rep.status)
@@ -162,14 +162,14 @@ async def record_contact(
     """The rep reached the prospect: the contact time moves and unreached becomes contacted."""
     row = await _q.fetchrow(db, "record_contact", id=prospect_id, rep_id=rep_id, note=note, now=now)
     if row is None:
-        raise NotFound("prospect", prospect_id)
+        raise RecordNotFound("prospect", prospect_id)
     return Prospect.from_row(row)
 
 
 async def _existing(db: Executor, prospect_id: str) -> Prospect:
     prospect = await get_prospect(db, prospect_id=prospect_id)
     if prospect is None:
-        raise NotFound("prospect", prospect_id)
+        raise RecordNotFound("prospect", prospect_id)
     return prospect
 
 
@@ -180,7 +180,7 @@ async def set_hubspot_contact(
         db, "set_hubspot_contact", id=prospect_id, contact_id=contact_id, now=now
     )
     if row is None:
-        raise NotFound("prospect", prospect_id)
+        raise RecordNotFound("prospect", prospect_id)
     return Prospect.from_row(row)
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition, NotFound
+from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition, RecordNotFound
 from db.models import Rep, RepStatus
 from db.queries import Executor, Queries, savepoint
 
@@ -157,7 +157,7 @@ async def update_rep(
     except asyncpg.UniqueViolationError as e:
         raise EmailTaken(email or "") from e
     if row is None:
-        raise NotFound("rep", rep_id)
+        raise RecordNotFound("rep", rep_id)
     return Rep.from_row(row)
 
 
@@ -167,7 +167,7 @@ async def set_calendar_account(
     """Links the rep's Google Calendar account; None disconnects it."""
     row = await _q.fetchrow(db, "set_calendar_account", id=rep_id, account=account, now=now)
     if row is None:
-        raise NotFound("rep", rep_id)
+        raise RecordNotFound("rep", rep_id)
     return Rep.from_row(row)
 
 
@@ -191,7 +191,7 @@ async def _set_status(
 async def _refuse(db: Executor, rep_id: UUID, target: RepStatus) -> NoReturn:
     current = await get_rep(db, rep_id=rep_id)
     if current is None:
-        raise NotFound("rep", rep_id)
+        raise RecordNotFound("rep", rep_id)
     raise InvalidTransition("rep", current.name, current.status, target)
 
 
@@ -199,5 +199,5 @@ async def snooze(db: Executor, *, rep_id: UUID, until: datetime | None, now: dat
     """Holds the rep's reminders until `until` (None: reminders resume)."""
     row = await _q.fetchrow(db, "snooze", id=rep_id, until=until, now=now)
     if row is None:
-        raise NotFound("rep", rep_id)
+        raise RecordNotFound("rep", rep_id)
     return Rep.from_row(row)

@@ -12,7 +12,7 @@ from pydantic_ai.tools import ToolDefinition
 from pydantic_core import to_jsonable_python
 
 from db import audit
-from tools.actor import Role
+from tools.actor import Refused, Role
 from tools.deps import Deps
 
 P = ParamSpec("P")
@@ -26,10 +26,6 @@ ROLES: dict[str, frozenset[Role]] = {}
 
 def offered(role: Role) -> set[str]:
     return {name for name, roles in ROLES.items() if role in roles}
-
-
-class Refused(Exception):
-    """The actor may not do this; the message is for the model to pass on."""
 
 
 def offered_to(roles: frozenset[Role]) -> Callable[..., Awaitable[ToolDefinition | None]]:

@@ -24,6 +24,10 @@ UNREGISTERED = (Role.UNKNOWN, Role.REJECTED, Role.REMOVED)
 REGISTERED = (Role.PENDING, Role.ACTIVE, Role.SUSPENDED)
 
 
+class Refused(Exception):
+    """The actor may not do this; the message is for the model to pass on."""
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     telegram_id: int
@@ -36,6 +40,12 @@ class Actor:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    def active_rep(self) -> Rep:
+        """The speaker's own rep, for what only an active rep may do."""
+        if self.rep is None or self.rep.status is not RepStatus.ACTIVE:
+            raise Refused(f"only an active rep can do this, and this user is {self.role}")
+        return self.rep
 
 
 async def resolve_actor(

@@ -37,7 +37,7 @@ async def connect_calendar(ctx: RunContext[Deps]) -> dict[str, Any]:
     company's setup this connects at once, or sends the user a sign-in button in a separate
     message (then tell them to press it)."""
     deps = ctx.deps
-    rep = _rep(deps)
+    rep = deps.actor.active_rep()
     mode = mode_of(deps)
     if mode is Mode.OAUTH:
         await _send_sign_in_link(deps, rep)
@@ -69,7 +69,7 @@ async def find_free_slots(
         duration_minutes: how long the meeting would be
     """
     deps = ctx.deps
-    rep = _rep(deps)
+    rep = deps.actor.active_rep()
     zone = zone_of(deps)
     if not 10 <= duration_minutes <= 240:
         raise ModelRetry("duration_minutes must be between 10 and 240")
@@ -87,12 +87,6 @@ async def find_free_slots(
         "free": ranges,
     }
     return result | ({"note": SANDBOX_NOTE} if deps.services.calendar.sandbox else {})
-
-
-def _rep(deps: Deps) -> Rep:
-    rep = deps.actor.rep
-    assert rep is not None, "offered to active reps only"
-    return rep
 
 
 async def _primary(deps: Deps, rep: Rep, access: Any) -> str:

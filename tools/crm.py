@@ -40,8 +40,7 @@ async def log_hubspot(
         next_step: what happens next and when, if said
     """
     deps = ctx.deps
-    rep = deps.actor.rep
-    assert rep is not None
+    rep = deps.actor.active_rep()
     target = await one_prospect(deps, prospect, rep_id=rep.id)
     body = note_body(summary, outcome, next_step, rep.language)
     confirm(ctx, _question(target, body))

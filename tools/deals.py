@@ -46,8 +46,7 @@ async def meeting_brief(ctx: RunContext[Deps], prospect: str) -> dict[str, Any]:
         prospect: the prospect's id, @telegram, email or name
     """
     deps = ctx.deps
-    rep = deps.actor.rep
-    assert rep is not None
+    rep = deps.actor.active_rep()
     target = await one_prospect(deps, prospect, rep_id=rep.id)
     signals = await deal_signals(deps, target)
     recent = await deals.recent_activity(deps.db, prospect_id=target.id, now=deps.now())

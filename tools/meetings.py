@@ -37,8 +37,7 @@ async def create_zoom(
         duration_minutes: how long
     """
     deps = ctx.deps
-    rep = deps.actor.rep
-    assert rep is not None
+    rep = deps.actor.active_rep()
     begins, _ = _times(deps, start, duration_minutes)
     zoom = deps.services.zoom
     request = NewZoomMeeting(
@@ -77,8 +76,7 @@ async def book_calendar(
         zoom: false for a meeting without a Zoom link (in person, by phone)
     """
     deps = ctx.deps
-    rep = deps.actor.rep
-    assert rep is not None
+    rep = deps.actor.active_rep()
     target = await one_prospect(deps, prospect, rep_id=rep.id)
     begins, ends = _times(deps, start, duration_minutes)
     booking = Booking(

@@ -107,8 +107,7 @@ async def list_my_prospects(
     Args:
         status: unreached, contacted, in_conversation, converted or archived; omit for all
     """
-    rep = ctx.deps.actor.rep
-    assert rep is not None
+    rep = ctx.deps.actor.active_rep()
     own = await prospects.get_prospects_for_rep(
         ctx.deps.db, rep_id=rep.id, status=ProspectStatus(status) if status else None
     )

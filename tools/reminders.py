@@ -28,8 +28,7 @@ async def snooze_reminders(ctx: RunContext[Deps], until: datetime) -> dict[str, 
             local time
     """
     deps = ctx.deps
-    rep = deps.actor.rep
-    assert rep is not None
+    rep = deps.actor.active_rep()
     zone = zone_of(deps)
     moment = in_zone(until, zone)
     if moment <= deps.now():

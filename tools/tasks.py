@@ -12,8 +12,8 @@ from uuid import UUID
 from db import meetings, prospects
 from db.scheduler import TaskKind
 from tools import booking, notices
-from tools.access import NotDone, Refused, door
-from tools.actor import Role
+from tools.access import NotDone, door
+from tools.actor import Refused, Role
 from tools.deps import Deps
 from tools.times import zone_of
 

@@ -12,7 +12,7 @@ import pytest
 from dirty_equals import IsDatetime, IsStr
 
 from db import prospects, reps
-from db.errors import InvalidTransition, NotFound, RepNotActive
+from db.errors import InvalidTransition, RecordNotFound, RepNotActive
 from db.models import Prospect, ProspectStatus, Rep, RepStatus
 from tests.conftest import NOW
 
@@ -373,7 +373,7 @@ async def test_assign_a_closed_prospect_is_refused(conn, status):
 async def test_assign_unknown_prospect_raises_not_found(conn):
     rep = await make_rep(conn, 100)
 
-    with pytest.raises(NotFound) as exc:
+    with pytest.raises(RecordNotFound) as exc:
         await prospects.assign_prospect_to_rep(conn, prospect_id="p_nope", rep_id=rep.id, now=NOW)
 
     assert (exc.value.kind, exc.value.ref) == ("prospect", "p_nope")
@@ -382,7 +382,7 @@ async def test_assign_unknown_prospect_raises_not_found(conn):
 async def test_assign_to_unknown_rep_raises_not_found(conn):
     missing = uuid4()
 
-    with pytest.raises(NotFound) as exc:
+    with pytest.raises(RecordNotFound) as exc:
         await prospects.assign_prospect_to_rep(
             conn, prospect_id="test_prospect_001", rep_id=missing, now=NOW
         )
@@ -644,7 +644,7 @@ def test_the_move_lists_cover_every_pair():
 
 
 async def test_update_status_of_unknown_prospect_raises_not_found(conn):
-    with pytest.raises(NotFound) as exc:
+    with pytest.raises(RecordNotFound) as exc:
         await prospects.update_prospect_status(
             conn, prospect_id="p_nope", status=P.CONTACTED, now=NOW
         )
@@ -711,7 +711,7 @@ async def test_a_second_contact_moves_only_the_contact_time(conn):
 
 
 async def test_record_contact_of_unknown_prospect_raises_not_found(conn):
-    with pytest.raises(NotFound) as exc:
+    with pytest.raises(RecordNotFound) as exc:
         await prospects.record_contact(conn, prospect_id="p_nope", now=NOW)
 
     assert (exc.value.kind, exc.value.ref) == ("prospect", "p_nope")

@@ -13,7 +13,7 @@ import pytest
 from dirty_equals import IsUUID
 
 from db import reps
-from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition, NotFound
+from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition, RecordNotFound
 from db.models import Rep, RepStatus
 from tests.conftest import NOW
 
@@ -470,7 +470,7 @@ async def test_transition_of_an_unknown_rep_raises_not_found(conn, action):
     transition, _ = ACTIONS[action]
     missing = uuid4()
 
-    with pytest.raises(NotFound) as exc:
+    with pytest.raises(RecordNotFound) as exc:
         await transition(conn, missing, NOW)
 
     assert (exc.value.kind, exc.value.ref) == ("rep", missing)
@@ -556,7 +556,7 @@ async def test_update_rep_to_a_removed_reps_email_is_allowed(conn):
 async def test_update_unknown_rep_raises_not_found(conn):
     missing = uuid4()
 
-    with pytest.raises(NotFound) as exc:
+    with pytest.raises(RecordNotFound) as exc:
         await reps.update_rep(conn, rep_id=missing, name="X", now=NOW)
 
     assert (exc.value.kind, exc.value.ref) == ("rep", missing)
@@ -604,7 +604,7 @@ async def test_reconnecting_the_calendar_moves_the_connection_time(conn):
 async def test_set_calendar_account_of_unknown_rep_raises_not_found(conn):
     missing = uuid4()
 
-    with pytest.raises(NotFound) as exc:
+    with pytest.raises(RecordNotFound) as exc:
         await reps.set_calendar_account(conn, rep_id=missing, account="a@gmail.com", now=NOW)
 
     assert (exc.value.kind, exc.value.ref) == ("rep", missing)

@@ -20,9 +20,9 @@ from googleapiclient.errors import HttpError
 from tools.clients.errors import (
     AuthFailed,
     IntegrationError,
-    NotFound,
     RateLimited,
     Rejected,
+    RemoteNotFound,
     Unavailable,
 )
 from tools.clients.models import CalendarAccess, CalendarEvent, Interval, NewEvent
@@ -168,7 +168,7 @@ def _http_error(error: HttpError) -> IntegrationError:
     if status == 409:
         return _Exists(SERVICE, message)
     if status in (404, 410):
-        return NotFound(SERVICE, message)
+        return RemoteNotFound(SERVICE, message)
     if status >= 500 or status == 408:
         return Unavailable(SERVICE, f"{message} (HTTP {status})")
     return Rejected(SERVICE, message)
@@ -196,7 +196,7 @@ def _google_error(content: bytes, default: str) -> tuple[str | None, str]:
 def _freebusy_error(error: dict[str, Any]) -> IntegrationError:
     reason = str(error.get("reason", "unknown"))
     if reason == "notFound":
-        return NotFound(SERVICE, "the calendar was not found")
+        return RemoteNotFound(SERVICE, "the calendar was not found")
     if reason in ("backendError", "internalError"):
         return Unavailable(SERVICE, f"free/busy failed ({reason})")
     return Rejected(SERVICE, f"free/busy failed ({reason})")

@@ -13,7 +13,7 @@ class IntegrationError(Exception):
         self.message = message
 
 
-class NotFound(IntegrationError):
+class RemoteNotFound(IntegrationError):
     """The thing asked for does not exist there (a user, a contact, an event)."""
 
 

@@ -19,9 +19,9 @@ import httpx
 from tools.clients.errors import (
     AuthFailed,
     IntegrationError,
-    NotFound,
     RateLimited,
     Rejected,
+    RemoteNotFound,
     Unavailable,
 )
 
@@ -92,7 +92,7 @@ def error_for(
     if status in (401, 403):
         return AuthFailed(service, message)
     if status == 404:
-        return NotFound(service, message)
+        return RemoteNotFound(service, message)
     if status == 429:
         wait = retry_after(response, now)
         return RateLimited(service, message, default_retry_after if wait is None else wait)

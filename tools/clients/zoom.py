@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from tools.clients.errors import AuthFailed, NotFound, Unavailable
+from tools.clients.errors import AuthFailed, RemoteNotFound, Unavailable
 from tools.clients.http import body_of, check, json_of, message_of, send
 from tools.clients.models import NewZoomMeeting, ZoomMeeting
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
@@ -66,12 +66,14 @@ class ZoomClient:
         if (data := await retrying(self.policy, lambda: self._create(rep, body))) is not None:
             return _meeting(data, rep)
         if not shared:
-            raise NotFound(SERVICE, f"{rep} is not in the account, and no shared user is set")
+            raise RemoteNotFound(SERVICE, f"{rep} is not in the account, and no shared user is set")
         topic = _with_suffix(meeting.topic, f" ({meeting.host_name})")
         body = _meeting_body(meeting, topic)
         if (data := await retrying(self.policy, lambda: self._create(shared, body))) is not None:
             return _meeting(data, shared)
-        raise NotFound(SERVICE, f"neither {rep} nor the shared user {shared} is in the account")
+        raise RemoteNotFound(
+            SERVICE, f"neither {rep} nor the shared user {shared} is in the account"
+        )
 
     async def delete_meeting(self, meeting_id: int) -> None:
         async def attempt() -> None:

@@ -11,7 +11,7 @@ from inline_snapshot import snapshot
 
 from tests.fakes.google import Call, FakeGoogle
 from tools.clients.calendar import GoogleCalendar
-from tools.clients.errors import AuthFailed, NotFound, RateLimited, Rejected, Unavailable
+from tools.clients.errors import AuthFailed, RateLimited, Rejected, RemoteNotFound, Unavailable
 from tools.clients.google_auth import SCOPES
 from tools.clients.models import Attendee, CalendarAccess, Interval, NewEvent
 from tools.clients.retry import RetryPolicy
@@ -199,9 +199,9 @@ async def test_delete_event_notifies_and_a_second_delete_is_not_found(fake, cale
     await calendar.delete_event(access, EVENT.event_id)
     assert fake.live_events(REP) == []
     assert fake.calendar_calls()[-1].query == {"sendUpdates": "all"}
-    with pytest.raises(NotFound, match="Resource has been deleted"):
+    with pytest.raises(RemoteNotFound, match="Resource has been deleted"):
         await calendar.delete_event(access, EVENT.event_id)
-    with pytest.raises(NotFound):
+    with pytest.raises(RemoteNotFound):
         await calendar.delete_event(access, "neverexisted")
 
 

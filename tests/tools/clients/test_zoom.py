@@ -10,7 +10,7 @@ import pytest
 from inline_snapshot import snapshot
 
 from tests.fakes.zoom import FakeZoom
-from tools.clients.errors import AuthFailed, NotFound, RateLimited, Rejected, Unavailable
+from tools.clients.errors import AuthFailed, RateLimited, Rejected, RemoteNotFound, Unavailable
 from tools.clients.models import NewZoomMeeting
 from tools.clients.retry import RetryPolicy
 from tools.clients.zoom import ZoomClient
@@ -158,10 +158,12 @@ async def test_long_topics_and_agendas_are_cut_to_zooms_limits_keeping_the_name(
 async def test_no_user_at_all_is_not_found(fake, http, clock, zoom):
     bob = NewZoomMeeting("Call", NOW, 30, "UTC", "bob@truerealestate.bali", "Bob")
     fake.users = {ANNA}
-    with pytest.raises(NotFound, match=r"neither bob@truerealestate\.bali nor the shared user"):
+    with pytest.raises(
+        RemoteNotFound, match=r"neither bob@truerealestate\.bali nor the shared user"
+    ):
         await zoom.create_meeting(bob)
     no_shared = make(fake, http, clock, shared_user="")
-    with pytest.raises(NotFound, match="no shared user is set"):
+    with pytest.raises(RemoteNotFound, match="no shared user is set"):
         await no_shared.create_meeting(bob)
     assert [c.path for c in fake.calls if c.status == 404] == snapshot(
         [
@@ -209,7 +211,7 @@ async def test_delete_removes_the_meeting_and_a_missing_one_is_not_found(fake, z
     meeting = await zoom.create_meeting(VIEWING)
     await zoom.delete_meeting(meeting.id)
     assert fake.meetings == {}
-    with pytest.raises(NotFound, match="Meeting does not exist"):
+    with pytest.raises(RemoteNotFound, match="Meeting does not exist"):
         await zoom.delete_meeting(meeting.id)
     assert fake.log()[-2:] == [
         f"DELETE /v2/meetings/{meeting.id} 204",

@@ -1,0 +1,119 @@
+"""The door every tool and task goes through: the role checked before the call, the call inside
+a savepoint that a refusal or an impossibility rolls back, and one audit row for each outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import pytest
+from inline_snapshot import snapshot
+from pydantic_ai import ApprovalRequired, ModelRetry
+
+from db.reps import create_rep
+from tests.conftest import NOW
+from tools.access import NotDone, door
+from tools.actor import Actor, Refused, Role
+from tools.deps import Deps
+
+REPS_ONLY = frozenset({Role.ACTIVE})
+
+
+def deps_for(conn: asyncpg.Connection, role: Role) -> Deps:
+    return Deps(db=conn, actor=Actor(telegram_id=77, role=role), clock=lambda: NOW)
+
+
+def registering(
+    conn: asyncpg.Connection, then: Exception | None = None
+) -> Callable[[], Awaitable[str]]:
+    """A call that writes a rep and then fails with `then`, or returns."""
+
+    async def call() -> str:
+        await create_rep(
+            conn, telegram_id=900, name="Nika", email="nika@truerealestate.bali", now=NOW
+        )
+        if then is not None:
+            raise then
+        return "written"
+
+    return call
+
+
+async def trail(conn: asyncpg.Connection) -> list[tuple]:
+    rows = await conn.fetch(
+        "SELECT tool, args, allowed, outcome, detail, actor_role, actor_telegram_id"
+        " FROM audit_log ORDER BY id"
+    )
+    return [tuple(r) for r in rows]
+
+
+async def reps(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM reps"))
+
+
+async def test_a_call_for_another_role_never_runs_and_is_audited_as_refused(conn):
+    said = await door(deps_for(conn, Role.PENDING), "book", REPS_ONLY, {"at": 1}, registering(conn))
+    assert said == snapshot("Refused: book is not available to this user (pending).")
+    assert await reps(conn) == 0
+    assert await trail(conn) == snapshot(
+        [("book", {"at": 1}, False, "refused", "not allowed for role pending", "pending", 77)]
+    )
+
+
+async def test_an_allowed_call_keeps_its_writes_and_is_audited_ok_or_confirmed(conn):
+    deps = deps_for(conn, Role.ACTIVE)
+    assert await door(deps, "book", REPS_ONLY, {}, registering(conn)) == "written"
+    assert await door(deps, "log", REPS_ONLY, {}, lambda: _value(), approved=True) == 42
+    assert await reps(conn) == 1
+    assert [row[3] for row in await trail(conn)] == ["ok", "confirmed"]
+
+
+async def _value() -> int:
+    return 42
+
+
+async def test_a_refusal_inside_the_call_rolls_its_writes_back(conn):
+    call = registering(conn, Refused("the meeting is another rep's"))
+    said = await door(deps_for(conn, Role.ACTIVE), "settle", REPS_ONLY, {}, call)
+    assert said == snapshot("Refused: the meeting is another rep's")
+    assert await reps(conn) == 0
+    assert await trail(conn) == snapshot(
+        [("settle", {}, False, "refused", "the meeting is another rep's", "active", 77)]
+    )
+
+
+async def test_an_impossible_call_rolls_back_and_says_why(conn):
+    call = registering(conn, NotDone("the rep is already removed"))
+    said = await door(deps_for(conn, Role.ACTIVE), "approve", REPS_ONLY, {}, call)
+    assert said == snapshot("Not done: the rep is already removed")
+    assert await reps(conn) == 0
+    assert await trail(conn) == snapshot(
+        [("approve", {}, True, "not_done", "the rep is already removed", "active", 77)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("raised", "outcome", "detail"),
+    [
+        (ModelRetry("no prospect called Petr"), "retry", "no prospect called Petr"),
+        (ApprovalRequired(metadata={"question": "Sure?"}), "confirmation_asked", None),
+    ],
+)
+async def test_a_retry_or_a_question_goes_back_to_the_model_with_nothing_kept(
+    conn, raised: Exception, outcome: str, detail: str | None
+):
+    with pytest.raises(type(raised)):
+        await door(deps_for(conn, Role.ACTIVE), "book", REPS_ONLY, {}, registering(conn, raised))
+    assert await reps(conn) == 0
+    assert await trail(conn) == [("book", {}, True, outcome, detail, "active", 77)]
+
+
+async def test_only_an_active_rep_has_an_active_rep(conn):
+    rep = await create_rep(
+        conn, telegram_id=5, name="Ivan", email="ivan@truerealestate.bali", now=NOW
+    )
+    pending = Actor(telegram_id=5, role=Role.PENDING, rep=rep)
+    with pytest.raises(Refused, match="only an active rep can do this, and this user is pending"):
+        pending.active_rep()
+    with pytest.raises(Refused, match="this user is admin"):
+        Actor(telegram_id=6, role=Role.ADMIN).active_rep()
