@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, RunContext
 
 from db import deals
@@ -17,6 +18,25 @@ from tools.signals import SIGNALS, DealSignals, deal_signals
 from tools.times import zone_of
 
 deal_tools = FunctionToolset[Deps]()
+
+
+class ProspectFacts(BaseModel):
+    name: str
+    status: str
+    context: str | None = Field(description="what they are looking for")
+
+
+class Activity(BaseModel):
+    at: str = Field(description="when, the user's time")
+    kind: str
+    text: str | None
+
+
+class Brief(BaseModel):
+    prospect: ProspectFacts
+    notes: str | None
+    signals: dict[str, Any] = Field(description="the deal's signals, computed from the records")
+    recent: list[Activity] = Field(description="what was recorded with them lately, latest first")
 
 
 @tool_for(deal_tools, Role.ACTIVE, Role.ADMIN)
@@ -38,7 +58,7 @@ async def analyze_deal(ctx: RunContext[Deps], prospect: str) -> str:
 
 
 @tool_for(deal_tools, Role.ACTIVE)
-async def meeting_brief(ctx: RunContext[Deps], prospect: str) -> dict[str, Any]:
+async def meeting_brief(ctx: RunContext[Deps], prospect: str) -> Brief:
     """The facts to prepare a meeting from: the prospect, the deal's signals (computed, not
     guessed) and what was recorded with them lately, latest first. Cite these in a prep plan.
 
@@ -50,14 +70,12 @@ async def meeting_brief(ctx: RunContext[Deps], prospect: str) -> dict[str, Any]:
     target = await one_prospect(deps, prospect, rep_id=rep.id)
     signals = await deal_signals(deps, target)
     recent = await deals.recent_activity(deps.db, prospect_id=target.id, now=deps.now())
-    return {
-        "prospect": {"name": target.name, "status": target.status.value, "context": target.context},
-        "notes": target.notes,
-        "signals": _plain(deps, signals),
-        "recent": [
-            {"at": _local(deps, n.created_at), "kind": n.kind, "text": n.body} for n in recent
-        ],
-    }
+    return Brief(
+        prospect=ProspectFacts(name=target.name, status=target.status, context=target.context),
+        notes=target.notes,
+        signals=_plain(deps, signals),
+        recent=[Activity(at=_local(deps, n.created_at), kind=n.kind, text=n.body) for n in recent],
+    )
 
 
 def _plain(deps: Deps, signals: DealSignals) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
+from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import prospects
@@ -21,17 +22,33 @@ prospect_tools = FunctionToolset[Deps]()
 Status = Literal["unreached", "contacted", "in_conversation", "converted", "archived"]
 
 
-def prospect_card(p: Prospect) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "name": p.name,
-        "telegram": p.telegram_id,
-        "email": p.email,
-        "status": p.status,
-        "context": p.context,
-        "notes": p.notes,
-        "assigned": p.assigned_rep_id is not None,
-    }
+class ProspectCard(BaseModel):
+    id: str = Field(description="the prospect's id, the surest way to name them in a later call")
+    name: str
+    telegram: str | None = Field(description="their Telegram @username, if known")
+    email: str | None
+    status: ProspectStatus
+    context: str | None = Field(description="what they are looking for")
+    notes: str | None
+    assigned: bool = Field(description="whether a rep has them")
+
+
+class Assignment(ProspectCard):
+    rep: str = Field(description="the rep who now has the prospect")
+    rep_told: bool = Field(description="the rep was sent a message about it")
+
+
+def prospect_card(p: Prospect) -> ProspectCard:
+    return ProspectCard(
+        id=p.id,
+        name=p.name,
+        telegram=p.telegram_id,
+        email=p.email,
+        status=p.status,
+        context=p.context,
+        notes=p.notes,
+        assigned=p.assigned_rep_id is not None,
+    )
 
 
 @tool_for(prospect_tools, Role.ADMIN)
@@ -42,7 +59,7 @@ async def add_prospect(
     email: str | None = None,
     context: str | None = None,
     notes: str | None = None,
-) -> dict[str, Any]:
+) -> ProspectCard:
     """Add a prospect (a potential client) as unreached and unassigned.
 
     Args:
@@ -70,7 +87,7 @@ async def add_prospect(
 @tool_for(prospect_tools, Role.ADMIN)
 async def assign_prospect(
     ctx: RunContext[Deps], prospect: str, rep: str | None = None
-) -> dict[str, Any]:
+) -> Assignment:
     """Give a prospect to a rep, who is told. Without `rep`, the active rep with the fewest
     open prospects gets it.
 
@@ -95,13 +112,14 @@ async def assign_prospect(
         chosen.telegram_id,
         notices.text("prospect_assigned", chosen.language, name=target.name, context=context),
     )
-    return {**prospect_card(assigned), "rep": chosen.name, "rep_told": True}
+    card = prospect_card(assigned).model_dump()
+    return Assignment(**card, rep=chosen.name, rep_told=True)
 
 
 @tool_for(prospect_tools, Role.ACTIVE)
 async def list_my_prospects(
     ctx: RunContext[Deps], status: Status | None = None
-) -> list[dict[str, Any]]:
+) -> list[ProspectCard]:
     """The user's own prospects, optionally only those with one status.
 
     Args:
@@ -117,7 +135,7 @@ async def list_my_prospects(
 @tool_for(prospect_tools, Role.ACTIVE, Role.ADMIN)
 async def update_prospect_status(
     ctx: RunContext[Deps], prospect: str, status: Status, note: str | None = None
-) -> dict[str, Any]:
+) -> ProspectCard:
     """Record where a prospect stands, e.g. after the rep wrote to them or heard back.
 
     Args:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import prospects, reps
@@ -18,8 +19,24 @@ from tools.emails import corporate_email
 registration = FunctionToolset[Deps]()
 
 
+class Application(BaseModel):
+    status: RepStatus = Field(description="pending until an admin approves or rejects it")
+    name: str
+    email: str
+    admins_notified: int = Field(description="how many admins were sent the application")
+
+
+class EmailChange(BaseModel):
+    email: str = Field(description="the email now on file")
+    previous: str
+
+
+class Left(BaseModel):
+    status: RepStatus
+
+
 @tool_for(registration, *UNREGISTERED)
-async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> dict[str, Any]:
+async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> Application:
     """Send the user's application to join the sales team; admins then approve or reject it.
 
     Call it only when the user wants to register and has told you both their full name and
@@ -49,7 +66,7 @@ async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> dict[str
             f"{email} is already registered to someone else; ask the user for their own email."
         ) from None
     admins = await notices.application_to_admins(deps, rep)
-    return {"status": "pending", "name": rep.name, "email": rep.email, "admins_notified": admins}
+    return Application(status=rep.status, name=rep.name, email=rep.email, admins_notified=admins)
 
 
 @tool_for(registration, *Role)
@@ -75,7 +92,7 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
 
 
 @tool_for(registration, *REGISTERED)
-async def update_my_email(ctx: RunContext[Deps], email: str) -> dict[str, str]:
+async def update_my_email(ctx: RunContext[Deps], email: str) -> EmailChange:
     """Change the user's own corporate email.
 
     Args:
@@ -88,11 +105,11 @@ async def update_my_email(ctx: RunContext[Deps], email: str) -> dict[str, str]:
         updated = await reps.update_rep(deps.db, rep_id=rep.id, email=email, now=deps.now())
     except EmailTaken:
         raise ModelRetry(f"{email} belongs to another rep; ask the user for their own.") from None
-    return {"email": updated.email, "previous": rep.email}
+    return EmailChange(email=updated.email, previous=rep.email)
 
 
 @tool_for(registration, *REGISTERED)
-async def unregister_me(ctx: RunContext[Deps]) -> dict[str, str]:
+async def unregister_me(ctx: RunContext[Deps]) -> Left:
     """Cancel the user's own registration or application (they can come back later). The user
     is asked to confirm with buttons before anything happens."""
     deps = ctx.deps
@@ -105,7 +122,7 @@ async def unregister_me(ctx: RunContext[Deps]) -> dict[str, str]:
         },
     )
     removed = await reps.remove_rep(deps.db, rep_id=rep.id, reason="unregistered", now=deps.now())
-    return {"status": removed.status}
+    return Left(status=removed.status)
 
 
 def _own(deps: Deps) -> Rep:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
+from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import reps
@@ -18,8 +18,12 @@ reminder_tools = FunctionToolset[Deps]()
 LONGEST = timedelta(days=30)
 
 
+class Snoozed(BaseModel):
+    reminders_held_until: str = Field(description="when reminders come again, the user's time")
+
+
 @tool_for(reminder_tools, Role.ACTIVE)
-async def snooze_reminders(ctx: RunContext[Deps], until: datetime) -> dict[str, Any]:
+async def snooze_reminders(ctx: RunContext[Deps], until: datetime) -> Snoozed:
     """Hold the user's reminders (unreached prospects, follow-ups, calendar) until a time, e.g.
     "напомни завтра" → tomorrow 09:00. Meeting prep and debriefs still come.
 
@@ -36,4 +40,4 @@ async def snooze_reminders(ctx: RunContext[Deps], until: datetime) -> dict[str, 
     if moment - deps.now() > LONGEST:
         raise ModelRetry("reminders can be held for at most 30 days; ask for an earlier date")
     await reps.snooze(deps.db, rep_id=rep.id, until=moment, now=deps.now())
-    return {"reminders_held_until": f"{moment:%A %Y-%m-%d %H:%M} ({zone})"}
+    return Snoozed(reminders_held_until=f"{moment:%A %Y-%m-%d %H:%M} ({zone})")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Literal
 
+from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, RunContext
 
 from db import reps
@@ -17,23 +19,42 @@ from tools.refs import one_rep
 
 team = FunctionToolset[Deps]()
 
+Change = Callable[..., Awaitable[Rep]]
 
-def rep_card(rep: Rep) -> dict[str, Any]:
-    return {
-        "id": str(rep.id),
-        "name": rep.name,
-        "email": rep.email,
-        "status": rep.status,
-        "telegram": f"@{rep.telegram_username}" if rep.telegram_username else rep.telegram_id,
-        "registered": rep.registered_at.date().isoformat(),
-    }
+
+class RepCard(BaseModel):
+    id: str = Field(description="the rep's id, the surest way to name them in a later call")
+    name: str
+    email: str
+    status: RepStatus
+    telegram: str | int = Field(description="their @username, or their Telegram id without one")
+    registered: str = Field(description="the day they applied, YYYY-MM-DD")
+
+
+class StatusChange(RepCard):
+    rep_told: bool = Field(description="the rep was sent a message about the change")
+
+
+def rep_card(rep: Rep) -> RepCard:
+    return RepCard(
+        id=str(rep.id),
+        name=rep.name,
+        email=rep.email,
+        status=rep.status,
+        telegram=f"@{rep.telegram_username}" if rep.telegram_username else rep.telegram_id,
+        registered=rep.registered_at.date().isoformat(),
+    )
+
+
+def _told(rep: Rep) -> StatusChange:
+    return StatusChange(**rep_card(rep).model_dump(), rep_told=True)
 
 
 @tool_for(team, Role.ADMIN)
 async def list_reps(
     ctx: RunContext[Deps],
     status: Literal["pending", "active", "suspended", "rejected", "removed", "all"] = "pending",
-) -> list[dict[str, Any]]:
+) -> list[RepCard]:
     """The team's reps with one status ("who's pending?" is the default), oldest first.
 
     Args:
@@ -44,7 +65,7 @@ async def list_reps(
 
 
 @tool_for(team, Role.ADMIN)
-async def approve_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
+async def approve_rep(ctx: RunContext[Deps], rep: str) -> StatusChange:
     """Approve a pending application (or reinstate a suspended rep); the rep is told.
 
     Args:
@@ -63,11 +84,11 @@ async def approve_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
     except InvalidTransition as e:
         raise NotDone(f"{target.name} is {e.current} and cannot be approved") from None
     await notices.status_to_rep(deps, approved, "approved")
-    return {**rep_card(approved), "rep_told": True}
+    return _told(approved)
 
 
 @tool_for(team, Role.ADMIN)
-async def reject_rep(ctx: RunContext[Deps], rep: str, reason: str | None = None) -> dict[str, Any]:
+async def reject_rep(ctx: RunContext[Deps], rep: str, reason: str | None = None) -> StatusChange:
     """Reject a pending application; the applicant is told (with the reason, if given).
 
     Args:
@@ -83,11 +104,11 @@ async def reject_rep(ctx: RunContext[Deps], rep: str, reason: str | None = None)
             f"{target.name} is {e.current}; only pending applications are rejected"
         ) from None
     await notices.status_to_rep(deps, rejected, "rejected", reason)
-    return {**rep_card(rejected), "rep_told": True}
+    return _told(rejected)
 
 
 @tool_for(team, Role.ADMIN)
-async def suspend_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
+async def suspend_rep(ctx: RunContext[Deps], rep: str) -> StatusChange:
     """Suspend an active rep (they keep their data; approve_rep reinstates them). The admin is
     asked to confirm with buttons first.
 
@@ -106,7 +127,7 @@ async def suspend_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
 
 
 @tool_for(team, Role.ADMIN)
-async def remove_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
+async def remove_rep(ctx: RunContext[Deps], rep: str) -> StatusChange:
     """Remove a rep from the team. The admin is asked to confirm with buttons first.
 
     Args:
@@ -124,14 +145,14 @@ async def remove_rep(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
 
 
 async def _confirmed_change(
-    ctx: RunContext[Deps], target: Rep, question: dict[str, str], change: Any, notice: str
-) -> dict[str, Any]:
+    ctx: RunContext[Deps], target: Rep, question: dict[str, str], change: Change, notice: str
+) -> StatusChange:
     """Asks the admin first; once confirmed, changes the status and tells the rep."""
     confirm(ctx, question)
     deps = ctx.deps
     try:
-        changed: Rep = await change(deps.db, rep_id=target.id, now=deps.now())
+        changed = await change(deps.db, rep_id=target.id, now=deps.now())
     except InvalidTransition as e:
         raise NotDone(f"{target.name} is now {e.current}") from None
     await notices.status_to_rep(deps, changed, notice)
-    return {**rep_card(changed), "rep_told": True}
+    return _told(changed)

@@ -19,6 +19,7 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
+from pydantic_core import to_jsonable_python
 
 from agent.assistant import build_agent
 from agent.channel import Inbound, Sender
@@ -71,7 +72,11 @@ class Script:
         return ModelResponse(parts=[ToolCallPart(name, args) for name, args in step])
 
     def last_return(self) -> Any:
-        return self.returns[-1].content
+        return self.returned(-1)
+
+    def returned(self, index: int) -> Any:
+        """A tool's result as the model reads it: plain JSON."""
+        return to_jsonable_python(self.returns[index].content)
 
 
 @dataclass

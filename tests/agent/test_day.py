@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from inline_snapshot import snapshot
+from pydantic_core import to_jsonable_python
 
 from agent.runtime import inbox_kinds
 from agent.scheduler import Plan, tick
@@ -255,7 +256,9 @@ Telegram: id 501
         }
     )
     assert await day.pool.fetchval("SELECT count(*) FROM inbox WHERE status <> 'done'") == 0
-    (brief,) = [r.content for r in model.returns if r.tool_name == "meeting_brief"]
+    (brief,) = [
+        to_jsonable_python(r.content) for r in model.returns if r.tool_name == "meeting_brief"
+    ]
     assert brief == snapshot(
         {
             "prospect": {

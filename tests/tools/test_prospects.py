@@ -42,7 +42,7 @@ async def test_an_admin_adds_a_prospect_and_it_goes_to_the_least_loaded_rep(talk
         "give Alexey to Ivan; add Anna Berg @anna_b anna@example.com, villa in Canggu $400k, and assign her",
     )
 
-    added = talk.script.returns[1].content
+    added = talk.script.returned(1)
     assert (added["telegram"], added["email"], added["status"]) == (
         "@anna_b",
         "anna@example.com",
@@ -91,9 +91,9 @@ async def test_a_rep_sees_and_updates_only_their_own_prospects(talk):
         "Записал."
     )
     await talk.say(IVAN, "написал Алексею и Марии")
-    mine, theirs = talk.script.returns[-2:]
-    assert mine.content["status"] == "contacted"
-    assert "No prospect matches 'Мария Козлова' among this rep's prospects" in theirs.content
+    mine, theirs = talk.script.returned(-2), talk.script.returned(-1)
+    assert mine["status"] == "contacted"
+    assert "No prospect matches 'Мария Козлова' among this rep's prospects" in theirs
     async with talk.runtime.pool.acquire() as conn:
         alexey = await get_prospect(conn, prospect_id="test_prospect_001")
         maria = await get_prospect(conn, prospect_id="test_prospect_002")
