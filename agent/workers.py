@@ -54,8 +54,7 @@ class TurnWorkers(ClaimLoop[Claim]):
         )
 
     async def extend(self, items: list[Claim], until: datetime) -> None:
-        ids = [c.id for c in items]
-        await inbox.extend(self.rt.pool, worker=self.worker, ids=ids, until=until)
+        await inbox.extend(self.rt.pool, held=items, until=until)
 
     async def give_back(self, item: Claim) -> None:
         await inbox.release(self.rt.pool, claim=item, not_before=self.wall())

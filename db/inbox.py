@@ -3,10 +3,12 @@ with a lease so that chats are served at once and each one in order."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from db import claims
 from db.queries import Executor, Queries
 
 _q = Queries("inbox")
@@ -24,7 +26,8 @@ class Update:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One worker's hold on one item; `attempt` tells this claim from an older one."""
+    """One worker's hold on one item (a `claims.Claimed`); `attempt` tells this claim from an
+    older one."""
 
     id: int
     chat_id: int
@@ -58,8 +61,8 @@ async def claim(
     ]
 
 
-async def extend(db: Executor, *, worker: str, ids: list[int], until: datetime) -> None:
-    await _q.execute(db, "extend", worker=worker, ids=ids, until=until)
+async def extend(db: Executor, *, held: Sequence[Claim], until: datetime) -> set[int]:
+    return await claims.extend(_q, db, held=held, until=until)
 
 
 async def finish(
@@ -69,9 +72,7 @@ async def finish(
     done = await _q.fetchval(
         db,
         "finish",
-        id=claim.id,
-        worker=claim.worker,
-        attempt=claim.attempt,
+        **claims.fence(claim),
         status="failed" if failed else "done",
         error=error,
         now=now,
@@ -81,18 +82,8 @@ async def finish(
 
 async def release(
     db: Executor, *, claim: Claim, not_before: datetime, error: str | None = None
-) -> None:
-    """Gives the item back: a failed attempt counts; a release without an error does not."""
-    await _q.execute(
-        db,
-        "release",
-        id=claim.id,
-        worker=claim.worker,
-        attempt=claim.attempt,
-        not_before=not_before,
-        error=error,
-        refund=0 if error else 1,
-    )
+) -> bool:
+    return await claims.release(_q, db, claim=claim, not_before=not_before, error=error)
 
 
 async def get_item(db: Executor, *, inbox_id: int) -> Any:

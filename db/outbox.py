@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from db import claims
 from db.queries import Executor, Queries
 
 _q = Queries("outbox")
@@ -38,6 +40,22 @@ class OutboxMessage:
             row["parts_sent"],
             row["attempts"],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxClaim:
+    """One sender's hold on one message (a `claims.Claimed`): its claim is its attempt."""
+
+    message: OutboxMessage
+    worker: str
+
+    @property
+    def id(self) -> int:
+        return self.message.id
+
+    @property
+    def attempt(self) -> int:
+        return self.message.attempts
 
 
 async def enqueue(
@@ -93,9 +111,10 @@ async def enqueue_callback_answer(
 
 async def claim(
     db: Executor, *, worker: str, limit: int, now: datetime, until: datetime
-) -> list[OutboxMessage]:
+) -> list[OutboxClaim]:
     rows = await _q.fetch(db, "claim", worker=worker, limit=limit, now=now, until=until)
-    return sorted((OutboxMessage.from_row(r) for r in rows), key=lambda m: m.id)
+    messages = sorted((OutboxMessage.from_row(r) for r in rows), key=lambda m: m.id)
+    return [OutboxClaim(m, worker) for m in messages]
 
 
 async def next_due(db: Executor) -> datetime | None:
@@ -104,56 +123,47 @@ async def next_due(db: Executor) -> datetime | None:
 
 
 async def part_sent(
-    db: Executor, *, message_id: int, worker: str, parts_sent: int, telegram_message_id: int
-) -> None:
-    await _q.execute(
+    db: Executor, *, claim: OutboxClaim, parts_sent: int, telegram_message_id: int
+) -> bool:
+    """Records the parts of a long message sent so far; False when the claim was lost."""
+    recorded = await _q.fetchval(
         db,
         "part_sent",
-        id=message_id,
-        worker=worker,
+        **claims.fence(claim),
         parts_sent=parts_sent,
         telegram_message_id=telegram_message_id,
     )
+    return recorded is not None
 
 
 async def settle(
     db: Executor,
     *,
-    message_id: int,
-    worker: str,
+    claim: OutboxClaim,
     status: str,
     now: datetime,
     error: str | None = None,
     telegram_message_id: int | None = None,
-) -> None:
-    """Sent, blocked (the user blocked the bot) or failed (Telegram will never take it)."""
-    await _q.execute(
+) -> bool:
+    """Sent, blocked (the user blocked the bot) or failed (Telegram will never take it); False
+    when the claim was lost, and the message is its new holder's to settle."""
+    settled = await _q.fetchval(
         db,
         "settle",
-        id=message_id,
-        worker=worker,
+        **claims.fence(claim),
         status=status,
         now=now,
         error=error,
         telegram_message_id=telegram_message_id,
     )
+    return settled is not None
 
 
-async def retry_later(
-    db: Executor, *, message_id: int, worker: str, not_before: datetime, error: str | None
-) -> None:
-    """Gives the message back to be sent from `not_before`; without an error it is not counted
-    as an attempt (a shutdown, or Telegram asking to wait)."""
-    await _q.execute(
-        db,
-        "retry_later",
-        id=message_id,
-        worker=worker,
-        not_before=not_before,
-        error=error,
-        refund=0 if error else 1,
-    )
+async def release(
+    db: Executor, *, claim: OutboxClaim, not_before: datetime, error: str | None = None
+) -> bool:
+    return await claims.release(_q, db, claim=claim, not_before=not_before, error=error)
 
 
-async def extend(db: Executor, *, worker: str, ids: list[int], until: datetime) -> None:
-    await _q.execute(db, "extend", worker=worker, ids=ids, until=until)
+async def extend(db: Executor, *, held: Sequence[OutboxClaim], until: datetime) -> set[int]:
+    return await claims.extend(_q, db, held=held, until=until)

@@ -1,6 +1,8 @@
 """The outbox sender: every reply leaves for Telegram from here, in order per chat, within
 Telegram's limits. A message is marked sent only once Telegram has accepted it; a long one is
-sent in parts and remembers how many went, so a restart never repeats a part."""
+sent in parts and remembers how many went, so a restart never repeats a part. A sender whose
+claim on a message was lost (its lease ran out and another took the message) stops at once and
+leaves the message to the new holder, who goes on from the parts recorded as sent."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from agent.dispatch import ClaimLoop
 from agent.telegram.formatting import split_text, to_html
 from agent.telegram.limits import RateLimiter
 from db import outbox
-from db.outbox import Buttons, OutboxMessage
+from db.outbox import Buttons, OutboxClaim
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ GIVE_UP_AFTER = 8
 network error: those are retried for as long as it takes)."""
 
 
-class OutboxSender(ClaimLoop[OutboxMessage]):
+class OutboxSender(ClaimLoop[OutboxClaim]):
     def __init__(
         self,
         pool: asyncpg.Pool,
@@ -50,15 +52,14 @@ class OutboxSender(ClaimLoop[OutboxMessage]):
         # httpx's pool slows down with the square of its open requests: keep few in flight
         self._calls = asyncio.Semaphore(connections)
 
-    async def claim(self, limit: int, now: datetime, until: datetime) -> list[OutboxMessage]:
+    async def claim(self, limit: int, now: datetime, until: datetime) -> list[OutboxClaim]:
         return await outbox.claim(self.pool, worker=self.worker, limit=limit, now=now, until=until)
 
-    async def extend(self, items: list[OutboxMessage], until: datetime) -> None:
-        ids = [m.id for m in items]
-        await outbox.extend(self.pool, worker=self.worker, ids=ids, until=until)
+    async def extend(self, items: list[OutboxClaim], until: datetime) -> None:
+        await outbox.extend(self.pool, held=items, until=until)
 
-    async def give_back(self, item: OutboxMessage) -> None:
-        await self._retry(item, at=self.wall(), error=None)
+    async def give_back(self, item: OutboxClaim) -> None:
+        await self._release(item, at=self.wall(), error=None)
 
     async def idle_wait(self) -> float:
         due = await outbox.next_due(self.pool)
@@ -72,46 +73,52 @@ class OutboxSender(ClaimLoop[OutboxMessage]):
             async with self._calls:
                 await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
-    async def handle(self, item: OutboxMessage) -> None:
+    async def handle(self, item: OutboxClaim) -> None:
+        if not await self._deliver(item):
+            log.warning(
+                "%s lost its claim on outbox message %s (attempt %s): left to its new holder",
+                self.worker,
+                item.id,
+                item.attempt,
+            )
+
+    async def _deliver(self, item: OutboxClaim) -> bool:
+        """Sends the message or settles its fate; False when the claim was lost on the way."""
+        message = item.message
         try:
-            if item.kind == "callback_answer":
-                await self._answer_press(item)
-            else:
-                await self._send(item)
+            if message.kind == "callback_answer":
+                return await self._answer_press(item)
+            return await self._send(item)
         except RetryAfter as e:
             wait = _retry_after(e)
-            self.limiter.hold(item.chat_id, wait)
-            await self._retry(item, at=self.wall() + timedelta(seconds=wait), error=None)
+            self.limiter.hold(message.chat_id, wait)
+            return await self._release(item, at=self.wall() + timedelta(seconds=wait), error=None)
         except Forbidden as e:
-            await self._settle(item, "blocked", error=e.message)
+            return await self._settle(item, "blocked", error=e.message)
         except (BadRequest, ChatMigrated) as e:
-            await self._settle(item, "failed", error=e.message)
+            return await self._settle(item, "failed", error=e.message)
         except NetworkError as e:
-            await self._retry(item, at=self.wall() + _backoff(item.attempts), error=repr(e))
+            return await self._release(item, at=self.wall() + _backoff(item.attempt), error=repr(e))
         except Exception as e:
             log.exception("sending outbox message %s failed", item.id)
-            if item.attempts >= GIVE_UP_AFTER:
-                await self._settle(item, "failed", error=repr(e))
-            else:
-                await self._retry(item, at=self.wall() + _backoff(item.attempts), error=repr(e))
+            if item.attempt >= GIVE_UP_AFTER:
+                return await self._settle(item, "failed", error=repr(e))
+            return await self._release(item, at=self.wall() + _backoff(item.attempt), error=repr(e))
 
-    async def _send(self, item: OutboxMessage) -> None:
-        parts = split_text(item.text) or ["…"]
+    async def _send(self, item: OutboxClaim) -> bool:
+        message = item.message
+        parts = split_text(message.text) or ["…"]
         message_id = None
-        for index in range(item.parts_sent, len(parts)):
+        for index in range(message.parts_sent, len(parts)):
             last = index == len(parts) - 1
-            markup = _keyboard(item.buttons) if last else None
-            await self.limiter.wait(item.chat_id)
-            message_id = await self._send_part(item.chat_id, parts[index], markup)
-            if not last:
-                await outbox.part_sent(
-                    self.pool,
-                    message_id=item.id,
-                    worker=self.worker,
-                    parts_sent=index + 1,
-                    telegram_message_id=message_id,
-                )
-        await self._settle(item, "sent", telegram_message_id=message_id)
+            markup = _keyboard(message.buttons) if last else None
+            await self.limiter.wait(message.chat_id)
+            message_id = await self._send_part(message.chat_id, parts[index], markup)
+            if not last and not await outbox.part_sent(
+                self.pool, claim=item, parts_sent=index + 1, telegram_message_id=message_id
+            ):
+                return False
+        return await self._settle(item, "sent", telegram_message_id=message_id)
 
     async def _send_part(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int:
         async with self._calls:
@@ -126,43 +133,42 @@ class OutboxSender(ClaimLoop[OutboxMessage]):
                 sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
         return sent.message_id
 
-    async def _answer_press(self, item: OutboxMessage) -> None:
-        payload = item.payload or {}
+    async def _answer_press(self, item: OutboxClaim) -> bool:
+        message = item.message
+        payload = message.payload or {}
         try:
             async with self._calls:
                 await self.bot.answer_callback_query(payload["callback_query_id"])
                 if payload.get("message_id"):
                     await self.bot.edit_message_reply_markup(
-                        item.chat_id, payload["message_id"], reply_markup=None
+                        message.chat_id, payload["message_id"], reply_markup=None
                     )
         except BadRequest as e:  # the press is too old, or the keyboard was already gone
             log.info("answering a button press: %s", e.message)
-        await self._settle(item, "sent")
+        return await self._settle(item, "sent")
 
     async def _settle(
         self,
-        item: OutboxMessage,
+        item: OutboxClaim,
         status: str,
         *,
         error: str | None = None,
         telegram_message_id: int | None = None,
-    ) -> None:
+    ) -> bool:
         if status != "sent":
-            log.warning("outbox message %s to chat %s %s: %s", item.id, item.chat_id, status, error)
-        await outbox.settle(
+            chat_id = item.message.chat_id
+            log.warning("outbox message %s to chat %s %s: %s", item.id, chat_id, status, error)
+        return await outbox.settle(
             self.pool,
-            message_id=item.id,
-            worker=self.worker,
+            claim=item,
             status=status,
             now=self.wall(),
             error=error,
             telegram_message_id=telegram_message_id,
         )
 
-    async def _retry(self, item: OutboxMessage, *, at: datetime, error: str | None) -> None:
-        await outbox.retry_later(
-            self.pool, message_id=item.id, worker=self.worker, not_before=at, error=error
-        )
+    async def _release(self, item: OutboxClaim, *, at: datetime, error: str | None) -> bool:
+        return await outbox.release(self.pool, claim=item, not_before=at, error=error)
 
 
 def _keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:

@@ -36,8 +36,12 @@ UPDATE inbox
 RETURNING id, chat_id, kind, payload, attempts;
 
 -- name: extend
-UPDATE inbox SET locked_until = :until
- WHERE id = ANY(:ids::bigint[]) AND locked_by = :worker AND status = 'pending';
+-- Only claims that still hold keep their lease (db/claims.py); returns the rows they hold.
+UPDATE inbox i SET locked_until = :until
+  FROM unnest(:ids::bigint[], :workers::text[], :attempts::int[]) AS c (id, worker, attempt)
+ WHERE i.id = c.id AND i.locked_by = c.worker AND i.attempts = c.attempt
+   AND i.status = 'pending'
+RETURNING i.id;
 
 -- name: finish
 -- Only the holder of the current claim finishes an item, so a turn whose lease ran out and was
@@ -53,7 +57,8 @@ RETURNING id;
 UPDATE inbox
    SET locked_by = NULL, locked_until = NULL, not_before = :not_before, last_error = :error,
        attempts = attempts - :refund
- WHERE id = :id AND locked_by = :worker AND attempts = :attempt AND status = 'pending';
+ WHERE id = :id AND locked_by = :worker AND attempts = :attempt AND status = 'pending'
+RETURNING id;
 
 -- name: get
 SELECT * FROM inbox WHERE id = :id;

@@ -43,22 +43,32 @@ RETURNING *;
 SELECT min(not_before) FROM outbox WHERE status = 'pending';
 
 -- name: part_sent
+-- Every write of a claimed message is fenced on its claim (db/claims.py): a sender whose claim
+-- was lost learns it here and stops, leaving the parts it recorded to the new holder.
 UPDATE outbox SET parts_sent = :parts_sent, telegram_message_id = :telegram_message_id
- WHERE id = :id AND locked_by = :worker;
+ WHERE id = :id AND locked_by = :worker AND attempts = :attempt AND status = 'pending'
+RETURNING id;
 
 -- name: settle
 -- The message's fate: sent, or never sendable (blocked by the user, refused by Telegram).
 UPDATE outbox
    SET status = :status, sent_at = :now, locked_by = NULL, locked_until = NULL,
        last_error = :error, telegram_message_id = coalesce(:telegram_message_id, telegram_message_id)
- WHERE id = :id AND locked_by = :worker;
+ WHERE id = :id AND locked_by = :worker AND attempts = :attempt AND status = 'pending'
+RETURNING id;
 
--- name: retry_later
+-- name: release
+-- Gives a message back: after a failure, to be tried again from :not_before; when Telegram asks
+-- to wait, or on shutdown, without counting the attempt.
 UPDATE outbox
    SET locked_by = NULL, locked_until = NULL, not_before = :not_before, last_error = :error,
        attempts = attempts - :refund
- WHERE id = :id AND locked_by = :worker AND status = 'pending';
+ WHERE id = :id AND locked_by = :worker AND attempts = :attempt AND status = 'pending'
+RETURNING id;
 
 -- name: extend
-UPDATE outbox SET locked_until = :until
- WHERE id = ANY(:ids::bigint[]) AND locked_by = :worker AND status = 'pending';
+UPDATE outbox o SET locked_until = :until
+  FROM unnest(:ids::bigint[], :workers::text[], :attempts::int[]) AS c (id, worker, attempt)
+ WHERE o.id = c.id AND o.locked_by = c.worker AND o.attempts = c.attempt
+   AND o.status = 'pending'
+RETURNING o.id;

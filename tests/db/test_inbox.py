@@ -71,7 +71,7 @@ async def test_a_lease_kept_alive_is_not_taken(conn: asyncpg.Connection) -> None
     await inbox.add_updates(conn, updates=[update(1, 10)], now=NOW)
     (held,) = await claim(conn, "w1")
     later = NOW + LEASE + timedelta(seconds=5)
-    await inbox.extend(conn, worker="w1", ids=[held.id], until=later + LEASE)
+    assert await inbox.extend(conn, held=[held], until=later + LEASE) == {held.id}
     assert await claim(conn, "w2", at=later) == []
 
 

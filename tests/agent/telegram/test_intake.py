@@ -1,0 +1,114 @@
+"""Updates in, before Telegram hears they arrived: kept once by update_id, a press answered once;
+polling acknowledges only what the inbox holds; the webhook checks Telegram's secret and says
+when to deliver again; the health page asks the database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from agent.telegram import intake
+from agent.telegram.transport import make_bot
+from db import inbox
+from db.pool import create_pool
+from tests.conftest import NOW
+from tests.fakes.telegram import FakeTelegram, callback_update, text_update
+
+CHAT = 501
+SECRET = "s3cret"
+
+
+@pytest.fixture
+async def pool(db_dsn: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(db_dsn, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+def numbered(update: dict[str, Any], update_id: int) -> dict[str, Any]:
+    return {**update, "update_id": update_id}
+
+
+async def kept(pool: asyncpg.Pool) -> list[tuple[int, str]]:
+    rows = await inbox.items_of_chat(pool, chat_id=CHAT)
+    return [(r["update_id"], r["kind"]) for r in rows]
+
+
+async def answers(pool: asyncpg.Pool) -> list[Any]:
+    rows = await pool.fetch("SELECT payload FROM outbox WHERE kind = 'callback_answer'")
+    return [r["payload"] for r in rows]
+
+
+async def test_updates_are_kept_once_and_a_press_is_answered_once(pool: asyncpg.Pool) -> None:
+    press = numbered(callback_update(CHAT, "yes", message_id=77, callback_id="cb-1"), 2)
+    first = [numbered(text_update(CHAT, "hi"), 1), press]
+    assert await intake.store(pool, first, NOW) == 2
+    assert await intake.store(pool, [press, numbered(text_update(CHAT, "again"), 3)], NOW) == 1
+    assert await kept(pool) == [(1, "message"), (2, "callback"), (3, "message")]
+    assert await answers(pool) == [{"callback_query_id": "cb-1", "message_id": 77}]
+
+
+async def test_an_update_the_bot_has_nothing_to_do_with_is_not_kept(pool: asyncpg.Pool) -> None:
+    poll_answer = {"update_id": 5, "poll_answer": {"poll_id": "p", "option_ids": [0]}}
+    assert await intake.store(pool, [poll_answer], NOW) == 0
+    assert await inbox.pending_count(pool) == 0
+
+
+async def test_polling_acknowledges_only_what_the_inbox_holds(pool: asyncpg.Pool) -> None:
+    async with FakeTelegram() as tg, make_bot(tg.token, base_url=tg.base_url) as bot:
+        tg.webhook_url = "https://old.example/hook"
+        tg.push(text_update(CHAT, "one"), update_id=10)
+        tg.push(text_update(CHAT, "two"), update_id=11)
+        stop = asyncio.Event()
+        polling = asyncio.create_task(
+            intake.poll(bot, pool, wall=lambda: NOW, stop=stop, long_poll=1)
+        )
+        for _ in range(400):
+            if tg.confirmed_offset == 12:
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(polling, 10)
+        assert tg.webhook_url is None  # polling took over from a webhook
+        assert await kept(pool) == [(10, "message"), (11, "message")]
+        assert tg.confirmed_offset == 12
+        assert tg.violations == []
+
+
+@pytest.fixture
+async def web(pool: asyncpg.Pool) -> AsyncIterator[TestClient[Any, Any]]:
+    app = intake.web_app(pool, wall=lambda: NOW, webhook=("/hook", SECRET))
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+async def post(web: TestClient[Any, Any], body: Any, secret: str = SECRET) -> int:
+    headers = {intake.SECRET_HEADER: secret}
+    async with web.post("/hook", json=body, headers=headers) as response:
+        return response.status
+
+
+async def test_the_webhook_keeps_an_update_once(web, pool: asyncpg.Pool) -> None:
+    update = numbered(text_update(CHAT, "hi"), 20)
+    assert [await post(web, update), await post(web, update)] == [200, 200]
+    assert await kept(pool) == [(20, "message")]
+
+
+async def test_the_webhook_refuses_a_wrong_secret_and_what_is_not_an_update(
+    web, pool: asyncpg.Pool
+) -> None:
+    update = numbered(text_update(CHAT, "hi"), 21)
+    assert await post(web, update, secret="guess") == 401
+    assert await post(web, ["not", "an", "update"]) == 400
+    assert await post(web, {"message": {}}) == 400
+    assert await kept(pool) == []
+
+
+async def test_the_health_page_asks_the_database(web) -> None:
+    async with web.get("/healthz") as response:
+        assert (response.status, await response.json()) == (200, {"ok": True})
