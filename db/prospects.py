@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from db import matches
 from db.errors import InvalidTransition, RecordNotFound, RepNotActive
 from db.models import OPEN_PROSPECT_STATUSES, Prospect, ProspectStatus, Rep
 from db.queries import Executor, Queries
@@ -65,8 +66,7 @@ async def list_prospects(
 async def find_prospects(db: Executor, *, ref: str, rep_id: UUID | None = None) -> list[Prospect]:
     """Prospects matching an id, @telegram, email or name (of one rep's when `rep_id` is given)."""
     rows = await _q.fetch(db, "find", ref=ref, rep_id=rep_id)
-    exact = [r for r in rows if r["exact"]]
-    return [Prospect.from_row(r) for r in (exact[:1] if len(exact) == 1 else rows)]
+    return [Prospect.from_row(r) for r in matches.best(rows)]
 
 
 async def get_unreached_prospects(db: Executor) -> list[Prospect]:

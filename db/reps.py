@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from db import matches
 from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition, RecordNotFound
 from db.models import Rep, RepStatus
 from db.queries import Executor, Queries, savepoint
@@ -82,10 +83,9 @@ async def find_reps(
 ) -> list[Rep]:
     """Reps matching an id, Telegram id, @username, email or name, the exact matches first.
 
-    An exact match on an identifier stands alone: a name search may find several."""
+    An exact match on an identifier stands alone; a name search may find several."""
     rows = await _q.fetch(db, "find", ref=ref, statuses=statuses)
-    exact = [r for r in rows if r["exact"]]
-    return [Rep.from_row(r) for r in (exact[:1] if len(exact) == 1 else rows)]
+    return [Rep.from_row(r) for r in matches.best(rows)]
 
 
 async def approve_rep(

@@ -14,6 +14,7 @@ from pydantic_core import to_jsonable_python
 from db import audit
 from tools.actor import Refused, Role
 from tools.deps import Deps
+from tools.names import storable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,6 +45,9 @@ def tool_for(
     def decorate(func: ToolFunc[P, R]) -> ToolFunc[P, R | str]:
         @functools.wraps(func)
         async def guarded(ctx: RunContext[Deps], *args: P.args, **kwargs: P.kwargs) -> R | str:
+            for key, value in kwargs.items():
+                if isinstance(value, str):
+                    kwargs[key] = storable(value)
             return await door(
                 ctx.deps,
                 func.__name__,

@@ -6,11 +6,19 @@ import re
 
 from pydantic_ai import ModelRetry
 
+EMAIL_MAX = 255
+"""The schema's `CHECK (length(email) BETWEEN 3 AND 255)`."""
+
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 def valid_email(email: str) -> str:
     email = email.strip().strip("<>").lower()
+    if len(email) > EMAIL_MAX:
+        raise ModelRetry(
+            f"That email has {len(email)} characters; an address has at most {EMAIL_MAX}. Ask the "
+            "user to type it again."
+        )
     if not _EMAIL.match(email):
         raise ModelRetry(f"{email!r} is not an email address; ask the user to type it again.")
     return email

@@ -15,6 +15,7 @@ from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.deps import Deps
 from tools.emails import valid_email
+from tools.names import person_name
 from tools.refs import one_prospect, one_rep
 
 prospect_tools = FunctionToolset[Deps]()
@@ -74,7 +75,7 @@ async def add_prospect(
         raise ModelRetry(f"{telegram!r} is not a Telegram username; ask for it again or omit it.")
     added = await prospects.create_prospect(
         deps.db,
-        name=name.strip(),
+        name=person_name(name, whose="prospect's"),
         now=deps.now(),
         telegram_id=f"@{telegram.lstrip('@')}" if telegram else None,
         email=valid_email(email) if email else None,

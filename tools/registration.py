@@ -15,6 +15,7 @@ from tools.access import NotDone, confirm, tool_for
 from tools.actor import REGISTERED, UNREGISTERED, Role
 from tools.deps import Deps
 from tools.emails import corporate_email
+from tools.names import person_name
 
 registration = FunctionToolset[Deps]()
 
@@ -48,14 +49,15 @@ async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> Applicat
     """
     deps = ctx.deps
     email = corporate_email(email, deps.rules.corporate_email_domain)
-    if len(name.strip()) < 2 or len(name) > 255:
+    name = person_name(name, whose="user's")
+    if len(name) < 2:
         raise ModelRetry("Ask the user for their full name (first and last).")
     try:
         rep = await reps.create_rep(
             deps.db,
             telegram_id=deps.actor.telegram_id,
             telegram_username=deps.actor.username,
-            name=name.strip(),
+            name=name,
             email=email,
             language=deps.actor.language or "ru",
             timezone=deps.rules.default_timezone,

@@ -88,17 +88,18 @@ SELECT r.*
  LIMIT 1;
 
 -- name: find
--- Exact matches on id, @telegram or email first; then names containing every word.
+-- Exact matches on id, @telegram or email first; then names with every word said as a word,
+-- or else as a word's beginning.
 WITH q AS (SELECT lower(btrim(:ref)) AS ref, lower(ltrim(btrim(:ref), '@')) AS handle)
 SELECT p.*,
        (lower(p.id) = q.ref OR lower(ltrim(p.telegram_id, '@')) = q.handle
-        OR lower(p.email) = q.ref) AS exact
+        OR lower(p.email) = q.ref) AS exact,
+       name_match(p.name, q.ref) AS named
   FROM prospects p, q
  WHERE (lower(p.id) = q.ref OR lower(ltrim(p.telegram_id, '@')) = q.handle
-        OR lower(p.email) = q.ref OR lower(p.name) = q.ref
-        OR lower(p.name) LIKE ALL (SELECT '%' || w || '%' FROM regexp_split_to_table(q.ref, '\s+') w))
+        OR lower(p.email) = q.ref OR name_match(p.name, q.ref) > 0)
    AND (:rep_id::uuid IS NULL OR p.assigned_rep_id = :rep_id)
- ORDER BY exact DESC, lower(p.name) = q.ref DESC, p.created_at
+ ORDER BY exact DESC, named DESC, name_key(p.name) = name_key(q.ref) DESC, p.created_at
  LIMIT 20;
 
 -- name: set_hubspot_contact

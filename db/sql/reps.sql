@@ -30,7 +30,7 @@ SELECT * FROM reps WHERE telegram_id = :telegram_id;
 -- name: get_by_email
 -- The live registration first, then the most recent past one.
 SELECT * FROM reps
- WHERE lower(email) = lower(:email)
+ WHERE mailbox(email) = mailbox(:email)
  ORDER BY status IN ('pending', 'active', 'suspended') DESC, updated_at DESC
  LIMIT 1;
 
@@ -73,17 +73,18 @@ UPDATE reps
 RETURNING *;
 
 -- name: find
--- Exact matches on id, Telegram id, @username or email first; then names containing every word.
+-- Exact matches on id, Telegram id, @username or email (as a mailbox) first; then names
+-- with every word said as a word, or else as a word's beginning.
 WITH q AS (SELECT lower(btrim(:ref)) AS ref, lower(ltrim(btrim(:ref), '@')) AS handle)
 SELECT r.*,
        (r.id::text = q.ref OR r.telegram_id::text = q.ref OR lower(r.telegram_username) = q.handle
-        OR lower(r.email) = q.ref) AS exact
+        OR mailbox(r.email) = mailbox(q.ref)) AS exact,
+       name_match(r.name, q.ref) AS named
   FROM reps r, q
  WHERE (r.id::text = q.ref OR r.telegram_id::text = q.ref OR lower(r.telegram_username) = q.handle
-        OR lower(r.email) = q.ref OR lower(r.name) = q.ref
-        OR lower(r.name) LIKE ALL (SELECT '%' || w || '%' FROM regexp_split_to_table(q.ref, '\s+') w))
+        OR mailbox(r.email) = mailbox(q.ref) OR name_match(r.name, q.ref) > 0)
    AND (:statuses::text[] IS NULL OR r.status = ANY(:statuses::text[]))
- ORDER BY exact DESC, lower(r.name) = q.ref DESC, r.registered_at
+ ORDER BY exact DESC, named DESC, name_key(r.name) = name_key(q.ref) DESC, r.registered_at
  LIMIT 20;
 
 -- name: snooze

@@ -68,6 +68,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "outbox_by_turn",
             "digest_marks",
             "inbox_kinds_open",
+            "names_and_mailboxes",
         ]
     )
     assert again == []
@@ -82,6 +83,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (7, "outbox_by_turn"),
             (8, "digest_marks"),
             (9, "inbox_kinds_open"),
+            (10, "names_and_mailboxes"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -350,7 +352,8 @@ applied 006_owed_retries
 applied 007_outbox_by_turn
 applied 008_digest_marks
 applied 009_inbox_kinds_open
-9 migration(s) applied
+applied 010_names_and_mailboxes
+10 migration(s) applied
 """,
             "database is up to date\n",
         ]

@@ -735,3 +735,32 @@ async def test_a_prospect_remembers_its_latest_activity_whichever_statement_logs
         conn, prospect_id="test_prospect_001", rep_id=None, now=NOW + timedelta(hours=1)
     )
     assert await latest() == NOW + timedelta(hours=1)
+
+
+# --- finding a prospect by what someone said --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "found"),
+    [
+        ("Алексей Петров", ["test_prospect_001"]),
+        ("алекс", ["test_prospect_001"]),
+        ("Петр", ["petr"]),
+        ("Пет", ["petr", "test_prospect_001"]),
+        ("Пётр", ["petr"]),
+        ("лексей", []),
+        ("@test_buyer_alex", ["test_prospect_001"]),
+        ("TEST_PROSPECT_002", ["test_prospect_002"]),
+        ("%", []),
+        ("М%", []),
+        ("_", []),
+        ("", []),
+    ],
+)
+async def test_a_prospect_is_found_by_whole_words_then_word_beginnings_with_no_wildcards(
+    conn, said, found
+):
+    petr = await prospects.create_prospect(conn, name="Пётр Ким", now=NOW)
+    ids = {petr.id: "petr"}
+    got = await prospects.find_prospects(conn, ref=said)
+    assert [ids.get(p.id, p.id) for p in got] == found

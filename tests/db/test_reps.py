@@ -188,6 +188,25 @@ async def test_live_email_of_another_rep_is_taken(conn, holder_status):
     assert await rep_count(conn) == 1
 
 
+@pytest.mark.parametrize(
+    ("held", "asked"),
+    [
+        ("anna@example.com", "anna+team@example.com"),
+        ("anna+old@example.com", "Anna@Example.com"),
+        ("anna+a@example.com", "ANNA+b@example.com"),
+        ("anna@example.com", "  anna@example.com "),
+    ],
+)
+async def test_a_mailbox_is_one_registration_whatever_its_case_or_plus_tag(conn, held, asked):
+    await make_rep(conn, 3101, status=RepStatus.PENDING, email=held)
+    with pytest.raises(EmailTaken):
+        await reps.create_rep(conn, telegram_id=3102, name="Twin", email=asked, now=NOW + HOUR)
+    other = await make_rep(conn, 3103, status=RepStatus.PENDING, email="anna.b@example.com")
+    with pytest.raises(EmailTaken):
+        await reps.update_rep(conn, rep_id=other.id, email=asked, now=NOW + HOUR)
+    assert (await reps.get_rep_by_email(conn, email=asked)).telegram_id == 3101
+
+
 @pytest.mark.parametrize("holder_status", [RepStatus.REJECTED, RepStatus.REMOVED])
 async def test_email_of_a_rejected_or_removed_rep_can_be_reused(conn, holder_status):
     old = await make_rep(conn, 3101, status=holder_status, email="Anna@Example.com")
@@ -608,3 +627,62 @@ async def test_set_calendar_account_of_unknown_rep_raises_not_found(conn):
         await reps.set_calendar_account(conn, rep_id=missing, account="a@gmail.com", now=NOW)
 
     assert (exc.value.kind, exc.value.ref) == ("rep", missing)
+
+
+# --- finding a rep by what someone said -------------------------------------------------------
+
+
+@pytest.fixture
+async def team(conn: asyncpg.Connection) -> dict[str, Rep]:
+    people = {
+        "ivan": ("Иван Петров", "ivan@example.com"),
+        "ivanna": ("Иванна Сидоренко", "ivanna@example.com"),
+        "semyon": ("Семён Ли", "semyon+sales@example.com"),
+        "anna": ("Анна-Мария Кох", "am@example.com"),
+        "percent": ("Ann_a 100%", "weird@example.com"),
+    }
+    return {
+        key: await make_rep(conn, 5100 + i, name=name, email=email)
+        for i, (key, (name, email)) in enumerate(people.items())
+    }
+
+
+@pytest.mark.parametrize(
+    ("said", "found"),
+    [
+        ("Иван Петров", ["ivan"]),
+        ("петров иван", ["ivan"]),
+        ("Пет", ["ivan"]),
+        ("Ива", ["ivan", "ivanna"]),
+        ("Иван", ["ivan"]),
+        ("иванна", ["ivanna"]),
+        ("ван", []),
+        ("етров", []),
+        ("Семен", ["semyon"]),
+        ("Мария", ["anna"]),
+        ("Анна-Мария", ["anna"]),
+        ("semyon@example.com", ["semyon"]),
+        ("SEMYON+other@example.com", ["semyon"]),
+        ("%", []),
+        ("_", []),
+        ("Ann_a", ["percent"]),
+        ("A%", []),
+        ("", []),
+        ("   ", []),
+        ("Иван Сидоренко", ["ivanna"]),
+        ("Иван Ли", []),
+    ],
+)
+async def test_a_name_matches_by_whole_words_and_word_beginnings_never_inside_a_word(
+    conn, team, said, found
+):
+    names = {rep.id: key for key, rep in team.items()}
+    assert [names[r.id] for r in await reps.find_reps(conn, ref=said)] == found
+
+
+async def test_several_whole_word_matches_are_all_offered_for_a_question(conn, team):
+    await make_rep(conn, 5200, name="Иван Сидоренко", email="is@example.com")
+    found = await reps.find_reps(conn, ref="иван")
+    assert [r.name for r in found] == ["Иван Петров", "Иван Сидоренко"]
+    found = await reps.find_reps(conn, ref="Сидоренко")
+    assert [r.name for r in found] == ["Иванна Сидоренко", "Иван Сидоренко"]

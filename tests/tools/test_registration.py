@@ -1,0 +1,40 @@
+"""What a registration stores is what the database takes: a name or an email it would refuse is a
+question for the user, never a failed turn."""
+
+from __future__ import annotations
+
+import pytest
+
+from db.reps import get_rep_by_telegram_id
+from tools.names import NAME_MAX
+
+IVAN = 501
+EMAIL = "ivan@truerealestate.bali"
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "told"),
+    [
+        ("я" * (NAME_MAX + 1), EMAIL, "256 characters; at most 255 fit"),
+        ("   ", EMAIL, "name is blank"),
+        ("Ivan Petrov", "i" * 240 + "@truerealestate.bali", "at most 255"),
+    ],
+)
+async def test_a_name_or_email_the_schema_refuses_is_asked_again(talk, name, email, told):
+    talk.script.call("register_rep", name=name, email=email).say("?")
+    result = await talk.say(IVAN, "register me")
+    assert told in talk.script.last_return()
+    assert not result.failed
+    async with talk.runtime.pool.acquire() as conn:
+        assert await get_rep_by_telegram_id(conn, telegram_id=IVAN) is None
+
+
+async def test_the_longest_name_that_fits_is_kept_on_one_line(talk):
+    name = "Иван\nПетров " + "я" * (NAME_MAX - len("Иван Петров "))
+    talk.script.call("register_rep", name=name, email=EMAIL).say("ok")
+    await talk.say(IVAN, "register me")
+    async with talk.runtime.pool.acquire() as conn:
+        rep = await get_rep_by_telegram_id(conn, telegram_id=IVAN)
+    assert rep is not None
+    assert rep.name == name.replace("\n", " ")
+    assert len(rep.name) == NAME_MAX
