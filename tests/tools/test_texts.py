@@ -2,6 +2,7 @@
 language is one new file."""
 
 import json
+import re
 import shutil
 import string
 from pathlib import Path
@@ -91,3 +92,15 @@ def test_a_third_language_is_one_new_file(tmp_path):
     assert catalogue.text("confirm.yes", "de") == "✅ Bestätigen"
     assert catalogue.text("notice.reason", "de", reason="spät") == "[de] \nReason: spät"
     assert catalogue.text("confirm.yes", "en") == "✅ Confirm"
+
+
+def test_every_key_the_code_names_is_in_the_catalogue():
+    root = FOLDER.parents[1]
+    sources = [
+        p.read_text(encoding="utf-8") for d in ("agent", "tools") for p in (root / d).rglob("*.py")
+    ]
+    named = {
+        key for source in sources for key in re.findall(r'texts\.text\(\s*"([\w./]+)"', source)
+    }
+    assert named
+    assert sorted(key for key in named if not texts.has(key)) == []
