@@ -9,6 +9,7 @@ from pydantic_ai import Agent, DeferredToolRequests, RunContext
 
 import prompts
 from tools.deps import Deps
+from tools.times import zone_name
 from tools.toolsets import all_tools
 
 Output = str | DeferredToolRequests
@@ -42,7 +43,8 @@ async def _about_the_user(ctx: RunContext[Deps]) -> str:
     if rep is not None:
         lines.append(f"- registration: {rep.name}, {rep.email}, {rep.status}")
         lines.append(f"- calendar connected: {'yes' if rep.calendar_connected_at else 'no'}")
-    lines.append(f"- local time: {_format(local)} ({timezone})")
+    named = zone_name(timezone, actor.language)
+    lines.append(f"- local time: {_format(local)} ({timezone}; name it to the user as {named!r})")
     return "\n".join(lines)
 
 

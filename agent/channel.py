@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agent import language
 from db.inbox import Claim
+from tools import texts
 
 if TYPE_CHECKING:
     from agent.runtime import Runtime
@@ -37,26 +37,6 @@ class Inbound:
     claim: Claim | None = None
 
 
-_TEXT = {
-    "not_text": {
-        "ru": "Я читаю только текст: фото, стикеры, голосовые, файлы и геопозицию я не вижу. "
-        "Напишите, пожалуйста, словами.",
-        "en": "I read only text: I cannot see photos, stickers, voice messages, files or "
-        "locations. Please write it in words.",
-    },
-    "group": {
-        "ru": "Я работаю только в личном чате. Откройте чат со мной и напишите там.",
-        "en": "I work in private chat only. Open a chat with me and write there.",
-    },
-    "set_aside": {
-        "ru": "Извините, это сообщение у меня не получилось обработать даже с нескольких попыток, "
-        "и я его отложил. Ничего не изменилось; попробуйте написать его иначе.",
-        "en": "Sorry, I could not process that message even after several attempts, so I set it "
-        "aside. Nothing was changed; please try writing it differently.",
-    },
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A fixed answer, no turn: `dedupe_key` keeps it to once per chat when set."""
@@ -67,8 +47,7 @@ class Reply:
     dedupe_key: str | None = None
 
     def text(self, chat_language: str | None) -> str:
-        lang = chat_language or language.from_code(self.language_code)
-        return _TEXT[self.key]["en" if lang == "en" else "ru"]
+        return texts.text(f"reply.{self.key}", chat_language or self.language_code)
 
 
 def set_aside(chat_id: int, inbox_id: int) -> Reply:

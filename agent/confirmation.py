@@ -14,12 +14,9 @@ from agent import language
 from agent.channel import Inbound
 from db.chats import ChatState
 from db.outbox import Buttons
+from tools import texts
 
 CONFIRM, CANCEL = "confirm", "cancel"
-_BUTTONS = {
-    "ru": [[{"text": "✅ Подтвердить", "data": CONFIRM}, {"text": "✖️ Отмена", "data": CANCEL}]],
-    "en": [[{"text": "✅ Confirm", "data": CONFIRM}, {"text": "✖️ Cancel", "data": CANCEL}]],
-}
 
 EXPIRED = (
     "The confirmation expired unanswered; nothing was done. If the user still wants it, call "
@@ -88,5 +85,9 @@ def ask(output: str | DeferredToolRequests, spoken: str | None) -> Asked:
         return Asked(None, output)
     ids = [call.tool_call_id for call in output.approvals]
     questions = [output.metadata.get(i, {}).get("question", "") for i in ids]
-    lang = "en" if spoken == "en" else "ru"
-    return Asked({"approvals": ids}, "\n".join(q for q in questions if q), _BUTTONS[lang])
+    return Asked({"approvals": ids}, "\n".join(q for q in questions if q), buttons(spoken))
+
+
+def buttons(language: str | None) -> Buttons:
+    yes, no = texts.text("confirm.yes", language), texts.text("confirm.no", language)
+    return [[{"text": yes, "data": CONFIRM}, {"text": no, "data": CANCEL}]]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tools import texts
+
 _YES = {
     "да",
     "ага",
@@ -60,9 +62,7 @@ def detect(text: str | None, fallback: str | None = None) -> str | None:
 
 def from_code(code: str | None) -> str | None:
     """The language to answer in, from Telegram's `language_code`, before the user writes."""
-    if not code:
-        return None
-    return "ru" if code.split("-")[0].lower() == "ru" else "en"
+    return texts.language_of(code) if code else None
 
 
 def yes_or_no(text: str | None) -> bool | None:

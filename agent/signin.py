@@ -13,7 +13,7 @@ from agent.integrations import CALLBACK_PATH
 from agent.runtime import Runtime
 from db import integrations, outbox, reps
 from db.models import Rep, RepStatus
-from tools import notices
+from tools import texts
 from tools.calendar_access import store_grant
 from tools.clients import google_auth
 from tools.clients.errors import AuthFailed, IntegrationError
@@ -22,21 +22,6 @@ from tools.services import CalendarSignIn
 from tools.vault import BadState
 
 log = logging.getLogger(__name__)
-
-_PAGES = {
-    "connected": "Календарь подключён: {account}. Можно вернуться в Telegram.<br>"
-    "Your calendar is connected: {account}. You can go back to Telegram.",
-    "denied": "Доступ не разрешён, ничего не изменилось. Попросите бота прислать ссылку снова."
-    "<br>Access was not allowed; nothing changed. Ask the bot for a new link.",
-    "bad_link": "Эта ссылка недействительна или устарела ({why}). Попросите бота прислать новую."
-    "<br>This link is not valid or has expired ({why}). Ask the bot for a new one.",
-    "not_active": "Подключать календарь могут только активные сотрудники.<br>"
-    "Only active reps can connect a calendar.",
-    "refused": "Google не принял код ({why}). Попросите бота прислать новую ссылку.<br>"
-    "Google did not accept the code ({why}). Ask the bot for a new link.",
-    "unavailable": "Google сейчас не отвечает. Попробуйте ещё раз через минуту.<br>"
-    "Google is not answering right now. Please try again in a minute.",
-}
 
 
 def sign_in_routes(rt: Runtime) -> list[web.RouteDef]:
@@ -106,11 +91,13 @@ async def _connect(
             request={"scopes": list(grant.scopes)},
             now=now,
         )
-        text = notices.text("calendar_connected", rep.language, account=account)
+        text = texts.text("notice.calendar_connected", rep.language, account=account)
         await outbox.enqueue(conn, chat_id=rep.telegram_id, text=text, now=now)
 
 
 def _page(key: str, status: int, **values: str) -> web.Response:
-    body = _PAGES[key].format(**{k: html.escape(v) for k, v in values.items()})
+    """In every language, since the page cannot know which one the rep reads."""
+    escaped = {k: html.escape(v) for k, v in values.items()}
+    body = "<br>".join(texts.text(f"signin.{key}", code, **escaped) for code in texts.languages())
     page = f"<!doctype html><meta charset=utf-8><title>salesbot</title><p>{body}</p>"
     return web.Response(text=page, status=status, content_type="text/html")

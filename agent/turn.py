@@ -23,23 +23,13 @@ from db.chats import ChatState
 from db.inbox import Claim
 from db.outbox import OutboxMessage
 from db.queries import Connection
+from tools import texts
 from tools.access import audit_invalid, audit_refusal, offered
 from tools.actor import Actor, resolve_actor
 from tools.deps import Deps
 from tools.toolsets import tool_names
 
 log = logging.getLogger(__name__)
-
-_FAILED = {
-    "ru": "Извините, у меня не получилось обработать сообщение: {reason}. Ничего не изменилось, "
-    "попробуйте ещё раз чуть позже.",
-    "en": "Sorry, I could not process that message: {reason}. Nothing was changed; please try "
-    "again in a moment.",
-}
-_REASONS = {
-    "model": {"ru": "языковая модель недоступна", "en": "the language model is unavailable"},
-    "internal": {"ru": "внутренняя ошибка", "en": "an internal error"},
-}
 
 
 class ClaimLost(Exception):
@@ -161,8 +151,8 @@ async def _apologise(rt: Runtime, inbound: Inbound, error: Exception) -> TurnRes
     async with rt.pool.acquire() as conn, conn.transaction():
         chat, turn_id = await _begin(conn, rt, inbound, now)
         spoken = _spoken(inbound, chat)
-        lang = "en" if spoken == "en" else "ru"
-        text = _FAILED[lang].format(reason=_REASONS[_kind(error)][lang])
+        reason = texts.text(f"failure.{_kind(error)}", spoken)
+        text = texts.text("failure.message", spoken, reason=reason)
         await outbox.enqueue(conn, chat_id=inbound.chat_id, text=text, turn_id=turn_id, now=now)
         await turns.finish_turn(
             conn,

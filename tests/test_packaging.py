@@ -25,7 +25,7 @@ def test_the_shipped_packages_import_from_this_checkout(tmp_path):
     }
 
 
-def test_the_wheel_ships_the_four_packages_with_their_sql(tmp_path):
+def test_the_wheel_ships_the_four_packages_with_their_sql_and_texts(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
         cwd=REPO,
@@ -37,4 +37,7 @@ def test_the_wheel_ships_the_four_packages_with_their_sql(tmp_path):
     assert {n.split("/")[0] for n in names if not n.startswith("salesbot-")} == set(SHIPPED)
     assert {n for n in names if n.endswith(".sql")} == {
         str(p.relative_to(REPO)) for p in (REPO / "db").rglob("*.sql")
+    }
+    assert {n for n in names if n.endswith(".toml")} == {
+        str(p.relative_to(REPO)) for p in (REPO / "tools" / "texts").glob("*.toml")
     }

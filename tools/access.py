@@ -12,6 +12,7 @@ from pydantic_ai.tools import ToolDefinition
 from pydantic_core import to_jsonable_python
 
 from db import audit
+from tools import texts
 from tools.actor import Refused, Role
 from tools.deps import Deps
 from tools.names import storable
@@ -136,8 +137,9 @@ class NotDone(Exception):
     """Allowed, but impossible as asked (approving a removed rep); the message says why."""
 
 
-def confirm(ctx: RunContext[Deps], question: dict[str, str]) -> None:
-    """Pauses the run for the user's Yes / No unless they already said yes to this call."""
+def confirm(ctx: RunContext[Deps], question: str, **values: object) -> None:
+    """Pauses the run for the user's Yes / No unless they already said yes to this call; the
+    question is the text `question.<question>` in the user's language."""
     if not ctx.tool_call_approved:
-        language = "en" if ctx.deps.actor.language == "en" else "ru"
-        raise ApprovalRequired(metadata={"question": question[language]})
+        asked = texts.text(f"question.{question}", ctx.deps.actor.language, **values)
+        raise ApprovalRequired(metadata={"question": asked})

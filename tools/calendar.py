@@ -11,7 +11,7 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import meetings, reps
 from db.models import Rep
-from tools import notices
+from tools import notices, texts
 from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.calendar_access import Mode, mode_of, using_calendar
@@ -129,6 +129,6 @@ async def _send_sign_in_link(deps: Deps, rep: Rep) -> None:
         sign_in.client, redirect_uri=sign_in.redirect_uri, state=state, login_hint=rep.email
     )
     lang = rep.language
-    button = [[{"text": notices.text("calendar_button", lang), "url": url}]]
-    message = notices.text("calendar_link", lang, minutes=str(LINK_MINUTES))
+    button = [[{"text": texts.text("notice.calendar_button", lang), "url": url}]]
+    message = texts.text("notice.calendar_link", lang, minutes=LINK_MINUTES)
     await notices.send(deps, rep.telegram_id, message, buttons=button)

@@ -4,6 +4,7 @@ and answers with a structured analysis citing them; and that analysis as a Teleg
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -15,6 +16,7 @@ from pydantic_ai.usage import RunUsage
 
 import prompts
 from db.models import Prospect
+from tools import texts
 from tools.access import NotDone
 from tools.signals import SIGNALS, DealSignals
 
@@ -116,7 +118,7 @@ def brief(signals: DealSignals, prospect: Prospect, language: str) -> str:
     lines += [f"- {name}: {_value(getattr(signals, name))}" for name in SIGNALS]
     if signals.amount is not None and signals.currency:
         lines.append(f"(amount is in {signals.currency})")
-    lines += ["", f"Write every text field in {'English' if language == 'en' else 'Russian'}."]
+    lines += ["", f"Write every text field in {texts.text('language.name', language)}."]
     return "\n".join(lines)
 
 
@@ -130,74 +132,6 @@ def _value(value: object) -> str:
     return str(value)
 
 
-_TEXT = {
-    "ru": {
-        "title": "АНАЛИЗ СДЕЛКИ",
-        "deal": "📋 Сделка: {}",
-        "client": "👤 Клиент: {}",
-        "stage": "🏷 Этап: {}",
-        "budget": "💰 Бюджет: {}",
-        "probability": "📊 Вероятность закрытия: {}%",
-        "pipeline": "⏱ В работе: {} дн.",
-        "in_stage": ", на этапе: {} дн.",
-        "touches": "💬 Касаний: {}",
-        "meetings": "📞 Встреч: проведено {}, впереди {}",
-        "idle": "{} Дней без активности: {}",
-        "never": "⚠️ Активности ещё не было",
-        "next": "📌 Следующий шаг: {}",
-        "due": " (до {})",
-        "overdue": " — просрочен",
-        "no_next": "📌 Следующий шаг не назначен",
-        "assessment": "📝 ОЦЕНКА:",
-        "strengths": "✅ ЧТО ХОРОШО:",
-        "concerns": "⚠️ ЧТО ВЫЗЫВАЕТ БЕСПОКОЙСТВО:",
-        "red_flags": "🚨 КРИТИЧНО:",
-        "actions": "💡 РЕКОМЕНДАЦИИ:",
-        "now": "🔥 СРОЧНО",
-        "this_week": "⏰ НА ЭТОЙ НЕДЕЛЕ",
-        "later": "📅 ЗАПЛАНИРОВАТЬ",
-        "why": "Почему: {}",
-        "phrases": "💬 ЧТО СКАЗАТЬ КЛИЕНТУ:",
-        "plan": "🎯 ПЛАН ДЕЙСТВИЙ (2-3 дня):",
-        "hubspot": "📂 Данные: HubSpot",
-        "records": "📂 Данные: наши записи",
-        "fallback": "📂 Данные: наши записи (HubSpot не ответил: {})",
-        "footer": "🤖 Анализ от {}",
-    },
-    "en": {
-        "title": "DEAL ANALYSIS",
-        "deal": "📋 Deal: {}",
-        "client": "👤 Client: {}",
-        "stage": "🏷 Stage: {}",
-        "budget": "💰 Budget: {}",
-        "probability": "📊 Chance to close: {}%",
-        "pipeline": "⏱ In the pipeline: {} d",
-        "in_stage": ", in this stage: {} d",
-        "touches": "💬 Touches: {}",
-        "meetings": "📞 Meetings: {} held, {} upcoming",
-        "idle": "{} Days without activity: {}",
-        "never": "⚠️ No activity yet",
-        "next": "📌 Next step: {}",
-        "due": " (due {})",
-        "overdue": " — overdue",
-        "no_next": "📌 No next step set",
-        "assessment": "📝 ASSESSMENT:",
-        "strengths": "✅ GOING WELL:",
-        "concerns": "⚠️ CONCERNS:",
-        "red_flags": "🚨 CRITICAL:",
-        "actions": "💡 RECOMMENDATIONS:",
-        "now": "🔥 NOW",
-        "this_week": "⏰ THIS WEEK",
-        "later": "📅 PLAN",
-        "why": "Why: {}",
-        "phrases": "💬 WHAT TO SAY TO THE CLIENT:",
-        "plan": "🎯 ACTION PLAN (2-3 days):",
-        "hubspot": "📂 Data: HubSpot",
-        "records": "📂 Data: our records",
-        "fallback": "📂 Data: our records (HubSpot did not answer: {})",
-        "footer": "🤖 Analysis of {}",
-    },
-}
 _PRIORITY = {"high": "🔴", "medium": "🟡", "low": "🟢"}
 _URGENCIES: tuple[Urgency, ...] = ("now", "this_week", "later")
 IDLE_DAYS = 3
@@ -212,56 +146,68 @@ def render(
     at: datetime,
 ) -> str:
     """The analysis as a Telegram message (plain text), dated `at` (the reader's local time)."""
-    t = _TEXT["en" if language == "en" else "ru"]
+    t = _texts(language)
     blocks = [
-        f"{_PRIORITY[analysis.priority]} {t['title']}",
+        f"{_PRIORITY[analysis.priority]} {t('title')}",
         "\n".join(_header(t, analysis, signals, prospect_name)),
         "\n".join(_metrics(t, signals, at)),
-        f"{t['assessment']}\n{analysis.assessment.strip()}",
-        _listed(t["strengths"], "•", analysis.strengths),
-        _listed(t["concerns"], "•", analysis.concerns),
-        _listed(t["red_flags"], "⛔️", analysis.red_flags),
+        f"{t('assessment')}\n{analysis.assessment.strip()}",
+        _listed(t("strengths"), "•", analysis.strengths),
+        _listed(t("concerns"), "•", analysis.concerns),
+        _listed(t("red_flags"), "⛔️", analysis.red_flags),
         _actions(t, analysis.actions),
-        _listed(t["phrases"], "•", _quoted(analysis.suggested_phrases)),
-        _listed(t["plan"], "✓", analysis.next_steps),
-        f"{_source(t, signals)}\n{t['footer'].format(at.strftime('%d.%m.%Y %H:%M'))}",
+        _listed(t("phrases"), "•", _quoted(analysis.suggested_phrases)),
+        _listed(t("plan"), "✓", analysis.next_steps),
+        f"{_source(t, signals)}\n{t('footer', at=at.strftime('%d.%m.%Y %H:%M'))}",
     ]
     return "\n\n".join(b for b in blocks if b)
 
 
+Texts = Callable[..., str]
+
+
+def _texts(language: str) -> Texts:
+    """The coach's texts in `language`, by their short names."""
+
+    def t(key: str, **values: object) -> str:
+        return texts.text(f"coach.{key}", language, **values)
+
+    return t
+
+
 def _header(
-    t: dict[str, str], analysis: DealAnalysis, signals: DealSignals, prospect_name: str
+    t: Texts, analysis: DealAnalysis, signals: DealSignals, prospect_name: str
 ) -> list[str]:
-    lines = [t["deal"].format(signals.deal_name)] if signals.deal_name else []
-    lines += [t["client"].format(prospect_name), t["stage"].format(signals.stage)]
+    lines = [t("deal", deal=signals.deal_name)] if signals.deal_name else []
+    lines += [t("client", name=prospect_name), t("stage", stage=signals.stage)]
     if signals.amount is not None:
-        lines.append(t["budget"].format(_money(signals.amount, signals.currency)))
-    lines.append(t["probability"].format(analysis.conversion_probability))
+        lines.append(t("budget", amount=_money(signals.amount, signals.currency)))
+    lines.append(t("probability", percent=analysis.conversion_probability))
     return lines
 
 
-def _metrics(t: dict[str, str], s: DealSignals, at: datetime) -> list[str]:
-    pipeline = t["pipeline"].format(s.days_in_pipeline)
+def _metrics(t: Texts, s: DealSignals, at: datetime) -> list[str]:
+    pipeline = t("pipeline", days=s.days_in_pipeline)
     if s.days_in_stage is not None:
-        pipeline += t["in_stage"].format(s.days_in_stage)
+        pipeline += t("in_stage", days=s.days_in_stage)
     lines = [
         pipeline,
-        t["touches"].format(s.touches),
-        t["meetings"].format(s.meetings_held, s.meetings_upcoming),
+        t("touches", count=s.touches),
+        t("meetings", held=s.meetings_held, upcoming=s.meetings_upcoming),
     ]
     idle = s.days_since_last_activity
     if idle is None:
-        lines.append(t["never"])
+        lines.append(t("never"))
     else:
-        lines.append(t["idle"].format("⚠️" if idle >= IDLE_DAYS else "🕐", idle))
+        lines.append(t("idle", mark="⚠️" if idle >= IDLE_DAYS else "🕐", days=idle))
     if s.next_step:
         due = s.next_step_due
-        when = t["due"].format(due.astimezone(at.tzinfo).strftime("%d.%m")) if due else ""
+        when = t("due", date=due.astimezone(at.tzinfo).strftime("%d.%m")) if due else ""
         lines.append(
-            t["next"].format(s.next_step) + when + (t["overdue"] if s.next_step_overdue else "")
+            t("next", step=s.next_step) + when + (t("overdue") if s.next_step_overdue else "")
         )
     else:
-        lines.append(t["no_next"])
+        lines.append(t("no_next"))
     return lines
 
 
@@ -275,24 +221,24 @@ def _quoted(phrases: list[str]) -> list[str]:
     return [f'"{p}"' for p in bare if p]
 
 
-def _actions(t: dict[str, str], actions: list[Action]) -> str:
-    groups, number = [t["actions"]], 0
+def _actions(t: Texts, actions: list[Action]) -> str:
+    groups, number = [t("actions")], 0
     for urgency in _URGENCIES:
-        lines = [t[urgency]]
+        lines = [t(urgency)]
         for action in (a for a in actions if a.urgency == urgency):
             number += 1
             lines.append(f"{number}. {action.text.strip()}")
             if action.why.strip():
-                lines.append("   " + t["why"].format(action.why.strip()))
+                lines.append("   " + t("why", reason=action.why.strip()))
         if len(lines) > 1:
             groups.append("\n".join(lines))
     return "\n\n".join(groups) if number else ""
 
 
-def _source(t: dict[str, str], signals: DealSignals) -> str:
+def _source(t: Texts, signals: DealSignals) -> str:
     if signals.hubspot_error:
-        return t["fallback"].format(signals.hubspot_error)
-    return t[signals.source]
+        return t("fallback", error=signals.hubspot_error)
+    return t(signals.source)
 
 
 def _money(amount: Decimal, currency: str | None) -> str:

@@ -9,6 +9,7 @@ from pydantic_ai import FunctionToolset, RunContext
 
 from db import meetings, prospects
 from db.models import Prospect, Rep
+from tools import texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.clients.errors import IntegrationError
@@ -43,7 +44,7 @@ async def log_hubspot(
     rep = deps.actor.active_rep()
     target = await one_prospect(deps, prospect, rep_id=rep.id)
     body = note_body(summary, outcome, next_step, rep.language)
-    confirm(ctx, _question(target, body))
+    confirm(ctx, "note", name=target.name, body=body)
     try:
         contact = await contact_of(deps, rep, target)
         note_id = await _add_note(deps, rep, target, contact, body)
@@ -100,16 +101,12 @@ async def contact_of(deps: Deps, rep: Rep, prospect: Prospect) -> Contact:
     return contact
 
 
-_LABELS = {"ru": ("Итог", "Следующий шаг"), "en": ("Outcome", "Next step")}
-
-
 def note_body(summary: str, outcome: str | None, next_step: str | None, language: str) -> str:
-    said, then = _LABELS["en" if language == "en" else "ru"]
     lines = [summary.strip()]
     if outcome:
-        lines.append(f"{said}: {outcome.strip()}")
+        lines.append(texts.text("note.outcome", language, outcome=outcome.strip()))
     if next_step:
-        lines.append(f"{then}: {next_step.strip()}")
+        lines.append(texts.text("note.next_step", language, step=next_step.strip()))
     return "\n".join(lines)
 
 
@@ -132,10 +129,3 @@ async def _add_note(deps: Deps, rep: Rep, prospect: Prospect, contact: Contact, 
         )
 
     return await perform(deps.journal, step, add, str, deps.now())
-
-
-def _question(prospect: Prospect, body: str) -> dict[str, str]:
-    return {
-        "ru": f"Записать в HubSpot заметку о клиенте {prospect.name}?\n\n{body}",
-        "en": f"Log this note to HubSpot for {prospect.name}?\n\n{body}",
-    }

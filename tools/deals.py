@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, RunContext
 
 from db import deals
+from tools import texts
 from tools.access import tool_for
 from tools.actor import Role
 from tools.coaching import coach, render
@@ -52,7 +53,7 @@ async def analyze_deal(ctx: RunContext[Deps], prospect: str) -> str:
     own = None if deps.actor.is_admin else deps.actor.rep
     target = await one_prospect(deps, prospect, rep_id=own.id if own else None)
     signals = await deal_signals(deps, target)
-    language = "en" if deps.actor.language == "en" else "ru"
+    language = texts.language_of(deps.actor.language)
     analysis = await coach(ctx.model, signals, target, language, usage=ctx.usage)
     return render(analysis, signals, target.name, language, at=deps.now().astimezone(zone_of(deps)))
 

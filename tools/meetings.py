@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
+from tools import texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.booking import Booked, Booking, book
@@ -15,7 +16,7 @@ from tools.clients.models import NewZoomMeeting, ZoomMeeting
 from tools.deps import Deps
 from tools.refs import one_prospect
 from tools.services import Step, as_json, perform
-from tools.times import doubt, in_zone, zone_of
+from tools.times import doubt, in_zone, zone_name, zone_of
 
 meeting_tools = FunctionToolset[Deps]()
 
@@ -88,7 +89,7 @@ async def book_calendar(
         str(zone_of(deps)),
         zoom,
     )
-    confirm(ctx, _question(deps, booking))
+    confirm(ctx, "meeting", **_asked(deps, booking))
     return _card(deps, await book(deps, booking))
 
 
@@ -106,21 +107,17 @@ def _shown(deps: Deps, moment: datetime) -> str:
     return f"{moment.astimezone(zone_of(deps)):%A %Y-%m-%d %H:%M} ({zone_of(deps)})"
 
 
-def _question(deps: Deps, b: Booking) -> dict[str, str]:
-    when = (
-        f"{b.start.astimezone(zone_of(deps)):%d.%m %H:%M}–{b.end.astimezone(zone_of(deps)):%H:%M}"
-    )
-    email = b.prospect.email
-    zoom = {"ru": " с Zoom" if b.zoom else "", "en": " with Zoom" if b.zoom else ""}
-    invite = {
-        "ru": f"Приглашение получит: {email}" if email else "У клиента нет email: без приглашения",
-        "en": f"The invitation goes to: {email}" if email else "No email: no invitation is sent",
-    }
+def _asked(deps: Deps, b: Booking) -> dict[str, str]:
+    """The values of the booking's question, in the user's language."""
+    language, zone, email = deps.actor.language, zone_of(deps), b.prospect.email
     return {
-        "ru": f"Назначить встречу с {b.prospect.name} {when} ({b.timezone}){zoom['ru']}?\n"
-        + invite["ru"],
-        "en": f"Book a meeting with {b.prospect.name} on {when} ({b.timezone}){zoom['en']}?\n"
-        + invite["en"],
+        "name": b.prospect.name,
+        "when": f"{b.start.astimezone(zone):%d.%m %H:%M}–{b.end.astimezone(zone):%H:%M}",
+        "zone": zone_name(b.timezone, language),
+        "zoom": texts.text("question.meeting_zoom", language) if b.zoom else "",
+        "invite": texts.text("question.invite", language, email=email)
+        if email
+        else texts.text("question.no_invite", language),
     }
 
 

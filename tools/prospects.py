@@ -10,7 +10,7 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 from db import prospects
 from db.errors import InvalidTransition, RepNotActive
 from db.models import Prospect, ProspectStatus
-from tools import notices
+from tools import notices, texts
 from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.deps import Deps
@@ -111,7 +111,7 @@ async def assign_prospect(
     await notices.send(
         deps,
         chosen.telegram_id,
-        notices.text("prospect_assigned", chosen.language, name=target.name, context=context),
+        texts.text("notice.prospect_assigned", chosen.language, name=target.name, context=context),
     )
     card = prospect_card(assigned).model_dump()
     return Assignment(**card, rep=chosen.name, rep_told=True)

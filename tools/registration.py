@@ -10,7 +10,7 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 from db import prospects, reps
 from db.errors import EmailTaken
 from db.models import Rep, RepStatus
-from tools import notices
+from tools import notices, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import REGISTERED, UNREGISTERED, Role
 from tools.deps import Deps
@@ -59,7 +59,7 @@ async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> Applicat
             telegram_username=deps.actor.username,
             name=name,
             email=email,
-            language=deps.actor.language or "ru",
+            language=texts.language_of(deps.actor.language),
             timezone=deps.rules.default_timezone,
             now=deps.now(),
         )
@@ -116,13 +116,7 @@ async def unregister_me(ctx: RunContext[Deps]) -> Left:
     is asked to confirm with buttons before anything happens."""
     deps = ctx.deps
     rep = _own(deps)
-    confirm(
-        ctx,
-        {
-            "ru": "Вы уверены, что хотите отключиться от системы? Это отменит вашу регистрацию.",
-            "en": "Are you sure you want to leave? This cancels your registration.",
-        },
-    )
+    confirm(ctx, "unregister")
     removed = await reps.remove_rep(deps.db, rep_id=rep.id, reason="unregistered", now=deps.now())
     return Left(status=removed.status)
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from db import meetings, prospects
 from db.scheduler import TaskKind
-from tools import booking, notices
+from tools import booking, notices, texts
 from tools.access import NotDone, door
 from tools.actor import Refused, Role
 from tools.deps import Deps
@@ -56,5 +56,5 @@ async def settle_meeting(deps: Deps, data: dict[str, Any]) -> None:
     if settled.owed:
         raise NotDone("; ".join(settled.owed))
     when = f"{meeting.starts_at.astimezone(zone_of(deps)):%d.%m %H:%M}"
-    message = notices.text("hubspot_logged", rep.language, title=meeting.title, when=when)
+    message = texts.text("notice.hubspot_logged", rep.language, title=meeting.title, when=when)
     await notices.send(deps, rep.telegram_id, message)

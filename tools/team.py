@@ -119,11 +119,7 @@ async def suspend_rep(ctx: RunContext[Deps], rep: str) -> StatusChange:
     target = await one_rep(deps, rep)
     if target.status is not RepStatus.ACTIVE:
         raise NotDone(f"{target.name} is {target.status}; only active reps can be suspended")
-    question = {
-        "ru": f"Приостановить доступ {target.name} ({target.email})?",
-        "en": f"Suspend {target.name} ({target.email})?",
-    }
-    return await _confirmed_change(ctx, target, question, reps.suspend_rep, "suspended")
+    return await _confirmed_change(ctx, target, "suspend", reps.suspend_rep, "suspended")
 
 
 @tool_for(team, Role.ADMIN)
@@ -137,18 +133,14 @@ async def remove_rep(ctx: RunContext[Deps], rep: str) -> StatusChange:
     target = await one_rep(deps, rep)
     if target.status in (RepStatus.REMOVED, RepStatus.REJECTED):
         raise NotDone(f"{target.name} is already {target.status}")
-    question = {
-        "ru": f"Удалить {target.name} ({target.email}) из команды?",
-        "en": f"Remove {target.name} ({target.email}) from the team?",
-    }
-    return await _confirmed_change(ctx, target, question, reps.remove_rep, "removed")
+    return await _confirmed_change(ctx, target, "remove", reps.remove_rep, "removed")
 
 
 async def _confirmed_change(
-    ctx: RunContext[Deps], target: Rep, question: dict[str, str], change: Change, notice: str
+    ctx: RunContext[Deps], target: Rep, question: str, change: Change, notice: str
 ) -> StatusChange:
     """Asks the admin first; once confirmed, changes the status and tells the rep."""
-    confirm(ctx, question)
+    confirm(ctx, question, name=target.name, email=target.email)
     deps = ctx.deps
     try:
         changed = await change(deps.db, rep_id=target.id, now=deps.now())

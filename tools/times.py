@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tools import texts
 from tools.clients.models import Interval
 from tools.deps import Deps
 
@@ -14,6 +15,13 @@ SLOT = timedelta(minutes=30)
 def zone_of(deps: Deps) -> ZoneInfo:
     rep = deps.actor.rep
     return ZoneInfo(rep.timezone if rep else deps.rules.default_timezone)
+
+
+def zone_name(zone: ZoneInfo | str, language: str | None) -> str:
+    """A zone as people name it ("время Бали", "Bali time"), or its IANA name if none is known:
+    the one way a zone is shown to a person."""
+    key = f"zone.{zone}"
+    return texts.text(key, language) if texts.has(key) else str(zone)
 
 
 def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:

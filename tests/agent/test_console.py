@@ -84,7 +84,9 @@ async def test_a_rep_books_a_meeting_in_the_sandbox_from_the_terminal(talk):
     )
     assert screen.getvalue().split("You are Telegram id 501.\n")[1] == snapshot("""\
 bot: Календарь подключён (песочница).
-bot: Назначить встречу с Алексей Петров 26.11 15:00–15:30 (Asia/Makassar) с Zoom?
+bot: Назначить встречу?
+Клиент: Алексей Петров
+Когда: 26.11 15:00–15:30 (время Бали), в Zoom
 Приглашение получит: alex.petrov@gmail.com
     [✅ Подтвердить] (/press confirm)  [✖️ Отмена] (/press cancel)
 bot: Встреча назначена (в режиме песочницы).

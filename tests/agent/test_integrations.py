@@ -110,7 +110,9 @@ async def test_a_rep_books_alexey_with_zoom_and_logs_the_call_in_russian(wired):
     talk.script.call("book_calendar", prospect="Алексей Петров", start="2026-11-26T15:00:00")
     asked = await talk.say(IVAN, "Назначь встречу с Алексеем Петровым в четверг в 15:00 с Zoom")
     assert sent(asked)[0][1] == snapshot("""\
-Назначить встречу с Алексей Петров 26.11 15:00–15:30 (Asia/Makassar) с Zoom?
+Назначить встречу?
+Клиент: Алексей Петров
+Когда: 26.11 15:00–15:30 (время Бали), в Zoom
 Приглашение получит: alex.petrov@gmail.com\
 """)
     talk.script.say("Готово! Встреча в четверг в 15:00, приглашение отправлено Алексею.")
@@ -184,7 +186,9 @@ async def test_an_english_rep_books_on_their_own_zoom_and_logs_the_outcome(wired
     talk.script.call("book_calendar", prospect="@test_buyer_alex", start="2026-11-26T15:00:00")
     asked = await talk.say(OLGA, "Book Alexey Petrov at 15:00 with Zoom")
     assert sent(asked)[0][1] == snapshot("""\
-Book a meeting with Алексей Петров on 26.11 15:00–15:30 (Asia/Makassar) with Zoom?
+Book this meeting?
+Client: Алексей Петров
+When: 26.11 15:00–15:30 (Bali time), on Zoom
 The invitation goes to: alex.petrov@gmail.com\
 """)
     talk.script.say("Booked for Thursday 15:00.")

@@ -265,7 +265,7 @@ Eight days in negotiation and four without activity; the next step is overdue.
   ✓ Send the draft today
 
 📂 Data: our records
-🤖 Analysis of 20.11.2026 18:00\
+🤖 Analysis as of 20.11.2026 18:00\
 """)
 
 
@@ -316,5 +316,5 @@ Eight days in negotiation and four without activity; the next step is overdue.
   ✓ Send the draft today
 
 📂 Data: our records (HubSpot did not answer: Authentication credentials not found.)
-🤖 Analysis of 20.11.2026 18:00\
+🤖 Analysis as of 20.11.2026 18:00\
 """)

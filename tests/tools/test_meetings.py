@@ -63,7 +63,9 @@ async def test_a_rep_finds_time_and_books_alexey_in_the_sandbox(talk):
             (
                 501,
                 """\
-Назначить встречу с Алексей Петров 26.11 15:00–15:30 (Asia/Makassar) с Zoom?
+Назначить встречу?
+Клиент: Алексей Петров
+Когда: 26.11 15:00–15:30 (время Бали), в Zoom
 Приглашение получит: alex.petrov@gmail.com\
 """,
                 [
@@ -173,7 +175,9 @@ async def test_a_time_with_an_offset_is_taken_as_given(talk):
     )
     result = await talk.say(OLGA, "book Alex at 07:00 UTC on Thursday, no zoom")
     assert sent(result)[0][1] == snapshot("""\
-Book a meeting with Алексей Петров on 26.11 15:00–15:30 (Asia/Makassar)?
+Book this meeting?
+Client: Алексей Петров
+When: 26.11 15:00–15:30 (Bali time)
 The invitation goes to: alex.petrov@gmail.com\
 """)
 
