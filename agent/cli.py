@@ -186,7 +186,7 @@ def scheduler_command() -> None:
 
     from agent import scheduler
     from agent.database import database
-    from agent.runtime import utc_now
+    from agent.runtime import plan_from, utc_now
     from agent.telegram.app import stop_on_signals
     from db.migrate import migrate
     from db.pool import create_pool
@@ -203,7 +203,7 @@ def scheduler_command() -> None:
                 stop = asyncio.Event()
                 stop_on_signals(stop)
                 every = settings.scheduler_tick_seconds
-                plan = scheduler.plan_from(settings)
+                plan = plan_from(settings)
                 await scheduler.run(pool, plan, clock=utc_now, every=every, stop=stop)
             finally:
                 await pool.close()

@@ -50,7 +50,8 @@ applied 006_owed_retries
 applied 007_outbox_by_turn
 applied 008_digest_marks
 applied 009_inbox_kinds_open
-9 migration(s) applied
+applied 010_rep_timezone_from_settings
+10 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

@@ -2,6 +2,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from inline_snapshot import snapshot
@@ -68,6 +69,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "outbox_by_turn",
             "digest_marks",
             "inbox_kinds_open",
+            "rep_timezone_from_settings",
         ]
     )
     assert again == []
@@ -82,6 +84,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (7, "outbox_by_turn"),
             (8, "digest_marks"),
             (9, "inbox_kinds_open"),
+            (10, "rep_timezone_from_settings"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -323,7 +326,8 @@ async def test_a_failing_migration_leaves_nothing_half_done(empty_dsn):
 
 
 async def test_two_processes_migrating_at_once_apply_each_migration_once(empty_dsn, tmp_path):
-    env = {**os.environ, "DATABASE_URL": empty_dsn}
+    root = str(Path(__file__).parents[2])  # this checkout's code, wherever it was installed from
+    env = {**os.environ, "DATABASE_URL": empty_dsn, "PYTHONPATH": root}
     command = [sys.executable, "-m", "agent.cli", "migrate"]
     procs = [
         await asyncio.create_subprocess_exec(
@@ -350,9 +354,22 @@ applied 006_owed_retries
 applied 007_outbox_by_turn
 applied 008_digest_marks
 applied 009_inbox_kinds_open
-9 migration(s) applied
+applied 010_rep_timezone_from_settings
+10 migration(s) applied
 """,
             "database is up to date\n",
         ]
     )
     assert await applied(empty_dsn) == [(m.version, m.name) for m in discover()]
+
+
+async def test_a_reps_timezone_has_no_default_in_the_schema(db_dsn):
+    conn = await connect(db_dsn)
+    try:
+        default = await conn.fetchval(
+            "SELECT column_default FROM information_schema.columns"
+            " WHERE table_name = 'reps' AND column_name = 'timezone'"
+        )
+    finally:
+        await conn.close()
+    assert default is None
