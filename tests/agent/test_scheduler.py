@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from inline_snapshot import snapshot
@@ -317,4 +318,5 @@ async def test_two_scheduler_processes_at_once_queue_each_event_once(pool, db_ds
 
 def scheduler_process(env, cwd):
     command = [sys.executable, "-m", "agent.cli", "scheduler"]
+    env = {**env, "PYTHONPATH": str(Path(__file__).parents[2])}  # this checkout's code
     return subprocess.Popen(command, env=env, cwd=cwd, stderr=subprocess.PIPE)
