@@ -8,7 +8,7 @@ from datetime import timedelta
 from pydantic_ai.models import Model
 
 from agent import scheduler
-from agent.runtime import runtime
+from agent.runtime import plan_from, runtime
 from agent.settings import Settings
 from agent.telegram.app import Channel, Webhook, serve, stop_on_signals, webhook_secret
 from agent.telegram.transport import make_bot
@@ -56,7 +56,7 @@ async def run_bot(
         ticking = asyncio.create_task(
             scheduler.run(
                 rt.pool,
-                scheduler.plan_from(settings),
+                plan_from(settings),
                 clock=rt.clock,
                 every=settings.scheduler_tick_seconds,
                 stop=stop,

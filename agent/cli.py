@@ -1,52 +1,84 @@
-"""The `salesbot` command."""
+"""The `salesbot` command. Each command imports what it needs when it runs: `salesbot --help`
+and `salesbot migrate` never load the agent, the model client or the Telegram library."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-import uvloop
-from rich.console import Console
-from rich.table import Table
-from telegram.error import InvalidToken, NetworkError
 
-from agent import scheduler
-from agent.bot import run_bot
-from agent.console import converse, lines_from_terminal
-from agent.database import database, embedded_server
-from agent.model import ModelNotConfigured, build_model
-from agent.runtime import runtime, utc_now
-from agent.settings import Settings, SettingsError, load_settings
-from agent.telegram.app import stop_on_signals
-from db.embedded import EmbeddedDatabaseError
-from db.migrate import MigrationError, applied_migrations, migrate
-from db.pool import connect, create_pool
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+    from rich.console import Console
 
+    from agent.settings import Settings
+
+# Plain help: Typer's boxed help loads rich and a Markdown parser, a tenth of a second on every
+# `--help`; each command's first sentence is short enough for the list of commands.
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, help="salesbot: a sales team's assistant."
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    help="salesbot: a sales team's assistant.",
 )
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)
+
+
+def _console(*, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True) if stderr else Console()
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    """What a command that opens the database reports as a message, not a traceback."""
+    from db.embedded import EmbeddedDatabaseError
+    from db.migrate import MigrationError
+
+    return (EmbeddedDatabaseError, MigrationError, OSError)
 
 
 def _fail(message: str) -> NoReturn:
-    errors.print(f"[red]{message}[/red]", highlight=False)
+    _console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
     raise typer.Exit(2)
 
 
 def _settings() -> Settings:
+    from agent.settings import SettingsError, load_settings
+
     try:
         return load_settings()
     except SettingsError as e:
         _fail(str(e))
 
 
+def _model(settings: Settings) -> Model:
+    from agent.model import ModelNotConfigured, build_model
+
+    try:
+        return build_model(settings)
+    except ModelNotConfigured as e:
+        _fail(str(e))
+
+
+def _log_to_stderr() -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 @app.command("migrate")
 def migrate_command() -> None:
-    """Apply database migrations (starts the embedded database when DATABASE_URL is unset)."""
+    """Apply database migrations. Starts the embedded database when DATABASE_URL is unset."""
+    import asyncio
+
+    from agent.database import database
+    from db.migrate import migrate
+    from db.pool import connect
+
     settings = _settings()
 
     async def run(dsn: str) -> list[str]:
@@ -59,18 +91,25 @@ def migrate_command() -> None:
     try:
         with database(settings) as dsn:
             applied = asyncio.run(run(dsn))
-    except (EmbeddedDatabaseError, MigrationError, OSError) as e:
+    except _database_errors() as e:
         _fail(str(e))
-    for name in applied:
-        console.print(f"applied {name}")
-    console.print(
-        "database is up to date" if not applied else f"{len(applied)} migration(s) applied"
-    )
+    for name in applied:  # plain lines: rich would add a twentieth of the command's time
+        typer.echo(f"applied {name}")
+    typer.echo("database is up to date" if not applied else f"{len(applied)} migration(s) applied")
 
 
 @app.command("db")
 def db_command() -> None:
-    """Show where the database is, whether it runs, and which migrations it has."""
+    """Show where the database is. Also whether it runs and which migrations it has."""
+    import asyncio
+
+    from rich.table import Table
+
+    from agent.database import database, embedded_server
+    from db.embedded import EmbeddedDatabaseError
+    from db.migrate import applied_migrations
+    from db.pool import connect
+
     settings = _settings()
     table = Table(show_header=False, box=None)
     if settings.database_url:
@@ -94,10 +133,10 @@ def db_command() -> None:
     try:
         with database(settings) as dsn:
             names = asyncio.run(applied(dsn))
-    except (EmbeddedDatabaseError, OSError) as e:
+    except _database_errors() as e:
         _fail(str(e))
     table.add_row("migrations", ", ".join(names) or "none applied (run `salesbot migrate`)")
-    console.print(table)
+    _console().print(table)
 
 
 @app.command("run")
@@ -115,40 +154,45 @@ def run_command(
         "same database, for another core, next to the one that polls.",
     ),
 ) -> None:
-    """Run the bot in Telegram (starts the embedded database when DATABASE_URL is unset)."""
+    """Run the bot in Telegram. Starts the embedded database when DATABASE_URL is unset."""
     settings = _settings()
     if settings.telegram_bot_token is None:
         _fail(
             "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in "
             ".env or the environment. To try the bot without Telegram, run `salesbot chat`."
         )
-    try:
-        model = build_model(settings)
-    except ModelNotConfigured as e:
-        _fail(str(e))
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    model = _model(settings)
+    import uvloop
+    from telegram.error import InvalidToken, NetworkError
+
+    from agent.bot import run_bot
+
+    _log_to_stderr()
     try:
         uvloop.run(run_bot(settings, model, webhook_url=webhook, receive=not work_only))
     except InvalidToken:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.")
     except NetworkError as e:
         _fail(f"Cannot reach Telegram at {settings.telegram_api_url}: {e}")
-    except (EmbeddedDatabaseError, MigrationError, OSError) as e:
+    except _database_errors() as e:
         _fail(str(e))
 
 
 @app.command("scheduler")
 def scheduler_command() -> None:
-    """Run only the scheduler: it queues due work (assignments, reminders, meeting prep and
+    """Run only the scheduler. It queues due work (assignments, reminders, meeting prep and
     debriefs) for the bot processes to deliver. `salesbot run` runs one too; any number may."""
+    import asyncio
+
+    from agent import scheduler
+    from agent.database import database
+    from agent.runtime import plan_from, utc_now
+    from agent.telegram.app import stop_on_signals
+    from db.migrate import migrate
+    from db.pool import create_pool
+
     settings = _settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _log_to_stderr()
 
     async def run() -> None:
         with database(settings) as dsn:
@@ -159,14 +203,14 @@ def scheduler_command() -> None:
                 stop = asyncio.Event()
                 stop_on_signals(stop)
                 every = settings.scheduler_tick_seconds
-                plan = scheduler.plan_from(settings)
+                plan = plan_from(settings)
                 await scheduler.run(pool, plan, clock=utc_now, every=every, stop=stop)
             finally:
                 await pool.close()
 
     try:
         asyncio.run(run())
-    except (EmbeddedDatabaseError, MigrationError, OSError) as e:
+    except _database_errors() as e:
         _fail(str(e))
 
 
@@ -176,23 +220,25 @@ def chat_command(
         None, "--as", help="Telegram id to speak as (default: the first admin, else 1)."
     ),
 ) -> None:
-    """Talk to the agent in the terminal, as any Telegram id, without Telegram."""
+    """Talk to the agent in the terminal, without Telegram. Speak as any Telegram id."""
     settings = _settings()
-    try:
-        model = build_model(settings)
-    except ModelNotConfigured as e:
-        _fail(str(e))
+    model = _model(settings)
+    import asyncio
+
+    from agent.console import converse, lines_from_terminal
+    from agent.runtime import runtime
+
     speaker = as_id if as_id is not None else (settings.admin_telegram_ids or (1,))[0]
 
     async def run() -> None:
         async with runtime(settings, model) as rt:
             await converse(
-                rt, lines_from_terminal(lambda: f"[{speaker}] > "), console, as_id=speaker
+                rt, lines_from_terminal(lambda: f"[{speaker}] > "), _console(), as_id=speaker
             )
 
     try:
         asyncio.run(run())
-    except (EmbeddedDatabaseError, MigrationError, OSError) as e:
+    except _database_errors() as e:
         _fail(str(e))
     except KeyboardInterrupt:
         pass
@@ -218,18 +264,25 @@ def eval_command(
     show: bool = typer.Option(False, "--show", help="Print each case's transcript."),
     concurrency: int = typer.Option(0, "--concurrency", min=0, help="Cases at once."),
 ) -> None:
-    """Replay the dialogue datasets through the whole stack and score the state they leave."""
+    """Replay the dialogue datasets and score the state they leave. Each case runs through the
+    whole stack."""
     settings = _settings()
     try:
         from evals.main import EvalOptions, evaluate
     except ImportError:
         _fail("The eval suite runs from a checkout of the repository (evals/ is not installed).")
+    import asyncio
+
+    from agent.model import ModelNotConfigured
+
     options = EvalOptions(paths or [], model, trials, min_pass, report, show, concurrency)
     try:
-        code = asyncio.run(evaluate(options, settings, console))
+        code = asyncio.run(evaluate(options, settings, _console()))
     except ModelNotConfigured as e:
         _fail(str(e))
-    except (EmbeddedDatabaseError, MigrationError, OSError, ValueError) as e:
+    except _database_errors() as e:
+        _fail(str(e))
+    except ValueError as e:
         _fail(str(e))
     raise typer.Exit(code)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from pydantic_ai import Agent, DeferredToolRequests
@@ -16,6 +16,7 @@ from agent.assistant import build_agent
 from agent.channel import Kinds
 from agent.database import database
 from agent.integrations import services_from
+from agent.scheduler import Plan
 from agent.settings import Settings
 from db.migrate import migrate
 from db.pool import create_pool
@@ -56,12 +57,33 @@ def inbox_kinds() -> Kinds:
 
 
 def rules_from(settings: Settings) -> Rules:
+    """The rules the tools follow; with `plan_from`, the one place settings become them."""
     return Rules(
         corporate_email_domain=settings.corporate_email_domain,
         default_timezone=settings.default_timezone,
         admin_ids=settings.admin_telegram_ids,
+        confirmation_ttl=timedelta(minutes=settings.confirmation_minutes),
         work_start=settings.work_hours_start,
         work_end=settings.work_hours_end,
+    )
+
+
+def plan_from(settings: Settings) -> Plan:
+    """When the scheduler finds each kind of work due."""
+    return Plan(
+        admin_ids=settings.admin_telegram_ids,
+        timezone=settings.default_timezone,
+        quiet_start=settings.quiet_hours_start,
+        quiet_end=settings.quiet_hours_end,
+        outreach=settings.outreach_enabled,
+        unreached_every=timedelta(hours=settings.unreached_reminder_hours),
+        follow_up_after=timedelta(hours=settings.follow_up_hours),
+        prep_before=timedelta(minutes=settings.meeting_prep_minutes),
+        pending_after=timedelta(hours=settings.pending_alert_hours),
+        calendar_after=timedelta(hours=settings.calendar_reminder_hours),
+        digest_at=settings.digest_time,
+        stale_after=timedelta(days=settings.stale_deal_days),
+        owed_every=timedelta(minutes=settings.owed_retry_minutes),
     )
 
 

@@ -13,7 +13,6 @@ from datetime import datetime, time, timedelta
 
 import asyncpg
 
-from agent.settings import Settings
 from db import scheduler as due
 from db.scheduler import Quiet
 
@@ -22,43 +21,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """When each kind of work falls due; from settings."""
+    """When each kind of work falls due; built from the settings, which hold every default."""
 
-    admin_ids: tuple[int, ...] = ()
-    timezone: str = "Asia/Makassar"
-    quiet_start: time = time(21, 0)
-    quiet_end: time = time(9, 0)
-    outreach: bool = True
-    unreached_every: timedelta = timedelta(hours=24)
-    follow_up_after: timedelta = timedelta(hours=2)
-    prep_before: timedelta = timedelta(hours=1)
-    pending_after: timedelta = timedelta(days=1)
-    calendar_after: timedelta = timedelta(days=1)
-    digest_at: time = time(9, 30)
-    stale_after: timedelta = timedelta(days=5)
-    owed_every: timedelta = timedelta(minutes=30)
+    admin_ids: tuple[int, ...]
+    timezone: str
+    quiet_start: time
+    quiet_end: time
+    outreach: bool
+    unreached_every: timedelta
+    follow_up_after: timedelta
+    prep_before: timedelta
+    pending_after: timedelta
+    calendar_after: timedelta
+    digest_at: time
+    stale_after: timedelta
+    owed_every: timedelta
 
     @property
     def quiet(self) -> Quiet:
         return Quiet(self.quiet_start, self.quiet_end, self.timezone)
-
-
-def plan_from(settings: Settings) -> Plan:
-    return Plan(
-        admin_ids=settings.admin_telegram_ids,
-        timezone=settings.default_timezone,
-        quiet_start=settings.quiet_hours_start,
-        quiet_end=settings.quiet_hours_end,
-        outreach=settings.outreach_enabled,
-        unreached_every=timedelta(hours=settings.unreached_reminder_hours),
-        follow_up_after=timedelta(hours=settings.follow_up_hours),
-        prep_before=timedelta(minutes=settings.meeting_prep_minutes),
-        pending_after=timedelta(hours=settings.pending_alert_hours),
-        calendar_after=timedelta(hours=settings.calendar_reminder_hours),
-        digest_at=settings.digest_time,
-        stale_after=timedelta(days=settings.stale_deal_days),
-        owed_every=timedelta(minutes=settings.owed_retry_minutes),
-    )
 
 
 async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] | None:

@@ -1,4 +1,5 @@
-"""Settings from the environment and `.env`, built once by the CLI."""
+"""Settings from the environment and `.env`, built once by the CLI. Every default the app has is
+here: the rules tools follow and the scheduler's plan are built from these."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class SettingsError(Exception):
@@ -35,6 +41,7 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(default=30, ge=1, le=3600)
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     corporate_email_domain: str = "truerealestate.bali"
+    confirmation_minutes: float = Field(default=15, gt=0)
     outreach_enabled: bool = True
     scheduler_tick_seconds: float = Field(default=60, gt=0, le=3600)
     unreached_reminder_hours: float = Field(default=24, gt=0)
@@ -190,6 +197,28 @@ def _all_or_none(service: str, values: dict[str, Any]) -> None:
     missing = [name for name, value in values.items() if not value]
     if missing and len(missing) < len(values):
         raise ValueError(f"{service} is half configured: also set {', '.join(missing)}")
+
+
+class _DefaultsOnly(Settings):
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # the values given, neither the environment nor `.env`
+
+
+def default_settings(**values: Any) -> Settings:
+    """A fresh machine's settings with `values` over them, whatever the environment says: for
+    tests and eval cases, which must not change with the machine they run on."""
+    try:
+        return _DefaultsOnly(**values)
+    except ValidationError as e:
+        raise SettingsError(_describe(e)) from None
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -14,15 +14,14 @@ from bpe_openai import get_encoding
 from agent.assistant import build_agent
 from agent.channel import Inbound, Sender
 from agent.model import build_model
-from agent.runtime import Runtime
-from agent.settings import Settings
+from agent.runtime import Runtime, rules_from
+from agent.settings import Settings, default_settings
 from agent.turn import run_turn
 from bench.common import scratch_database
 from db.pool import create_pool
 from db.reps import approve_rep, create_rep
 from tests.agent.fake_openai import FakeOpenAI
 from tests.agent.scripted import Clock
-from tools.deps import Rules
 
 ADMIN, REP, STRANGER = 1000, 501, 777
 
@@ -42,6 +41,7 @@ async def main() -> None:
                 name="Иван Иванов",
                 email="ivan@truerealestate.bali",
                 now=clock(),
+                timezone="Asia/Makassar",
             )
             await approve_rep(conn, rep_id=rep.id, now=clock())
         rt = Runtime(
@@ -49,7 +49,7 @@ async def main() -> None:
             agent=build_agent(),
             model=build_model(settings),
             clock=clock,
-            rules=Rules(admin_ids=(ADMIN,)),
+            rules=rules_from(default_settings(admin_telegram_ids=(ADMIN,))),
         )
         print(f"{'actor':10} {'tools':>5} {'instructions':>13} {'tool schemas':>13} {'total':>6}")
         for label, telegram_id in (("stranger", STRANGER), ("rep", REP), ("admin", ADMIN)):

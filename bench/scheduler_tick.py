@@ -16,13 +16,15 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from agent.scheduler import Plan, tick
+from agent.runtime import plan_from
+from agent.scheduler import tick
+from agent.settings import default_settings
 from bench.common import scratch_database
 from db.pool import create_pool
 from db.queries import Queries
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 11:00 in Bali, outside quiet hours
-PLAN = Plan(admin_ids=(1000,))
+PLAN = plan_from(default_settings(admin_telegram_ids=(1000,)))
 
 
 async def fill(pool, prospects: int, reps: int, meetings: int) -> None:
@@ -30,16 +32,17 @@ async def fill(pool, prospects: int, reps: int, meetings: int) -> None:
     await pool.execute(
         """
         INSERT INTO reps (telegram_id, name, email, status, approved_at, registered_at,
-                          calendar_connected_at)
+                          calendar_connected_at, timezone)
         SELECT 10000 + i, 'Rep ' || i, 'rep' || i || '@truerealestate.bali',
                CASE WHEN i % 50 = 0 THEN 'pending' ELSE 'active' END,
                $1::timestamptz - $2::interval * 3, $1::timestamptz - $2::interval * 3,
-               CASE WHEN i % 10 = 0 THEN NULL ELSE $1::timestamptz END
+               CASE WHEN i % 10 = 0 THEN NULL ELSE $1::timestamptz END, $4
           FROM generate_series(1, $3::int) AS i
         """,
         NOW,
         day,
         reps,
+        PLAN.timezone,
     )
     # Most prospects are worked on; a few hundred wait, are unreached for long, or went silent.
     await pool.execute(

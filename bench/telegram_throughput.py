@@ -33,14 +33,14 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
-from agent.runtime import Runtime, utc_now
+from agent.runtime import Runtime, rules_from, utc_now
+from agent.settings import default_settings
 from agent.telegram.app import Channel, serve
 from agent.telegram.limits import Limits, RateLimiter
 from agent.telegram.transport import make_bot
 from bench.common import scratch_database
 from db.pool import connect, create_pool
 from tests.fakes.telegram import FakeTelegram, text_update
-from tools.deps import Rules
 
 UNLIMITED = Limits(per_chat=1e6, chat_burst=1000, overall=1e6, overall_burst=1000)
 
@@ -55,7 +55,7 @@ async def bot(dsn: str, base_url: str, token: str, workers: int, receive: bool) 
         pool=pool,
         agent=build_agent(),
         model=FunctionModel(instant),
-        rules=Rules(admin_ids=(1000,)),
+        rules=rules_from(default_settings(admin_telegram_ids=(1000,))),
         clock=utc_now,
     )
     channel = Channel(

@@ -16,12 +16,12 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
 from agent.channel import Inbound, Sender
-from agent.runtime import Runtime
+from agent.runtime import Runtime, rules_from
+from agent.settings import default_settings
 from agent.turn import run_turn
 from bench.common import scratch_database
 from db.pool import create_pool
 from tests.agent.scripted import Clock
-from tools.deps import Rules
 
 
 def instant(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
@@ -40,7 +40,7 @@ async def main(turns: int, chats: int) -> None:
             agent=build_agent(),
             model=FunctionModel(instant),
             clock=Clock(),
-            rules=Rules(admin_ids=(1000,)),
+            rules=rules_from(default_settings(admin_telegram_ids=(1000,))),
         )
         timings = []
         for n in range(turns):

@@ -31,9 +31,9 @@ async def create_rep(
     name: str,
     email: str,
     now: datetime,
+    timezone: str,
     telegram_username: str | None = None,
     language: str = "ru",
-    timezone: str = "Asia/Makassar",
 ) -> Rep:
     """A pending application; a rejected or removed rep applies again on their old row."""
     try:

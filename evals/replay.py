@@ -14,7 +14,8 @@ from pydantic_ai import Agent, DeferredToolRequests
 from pydantic_ai.models import Model
 
 from agent import scheduler
-from agent.runtime import Runtime, inbox_kinds
+from agent.runtime import Runtime, inbox_kinds, plan_from, rules_from
+from agent.settings import Settings, default_settings
 from agent.workers import TurnWorkers
 from db import inbox
 from db.inbox import Update
@@ -23,7 +24,7 @@ from db.queries import Queries
 from evals.cases import Case, Person, Turn
 from evals.players import Player
 from evals.world import State, add_setup, state
-from tools.deps import Deps, Rules
+from tools.deps import Deps
 from tools.services import Services
 
 _q = Queries("world", package="evals")
@@ -105,12 +106,12 @@ async def replay(
             pool=pool,
             agent=agent,
             model=model or player.model(),  # type: ignore[union-attr]
-            rules=Rules(admin_ids=tuple(case.setup.admins)),
+            rules=rules_from(_settings(case)),
             clock=clock,
             services=Services(journal=pool),
         )
         async with pool.acquire() as conn:
-            await add_setup(conn, case.setup, clock())
+            await add_setup(conn, case.setup, clock(), timezone=rt.rules.default_timezone)
         delivery = _Delivery(rt, clock, case)
         for n, turn in enumerate(case.turns, 1):
             clock.now += turn.delta
@@ -131,12 +132,17 @@ async def replay(
     return run
 
 
+def _settings(case: Case) -> Settings:
+    """A fresh machine's settings, whatever this one's say: a case runs the same anywhere."""
+    return default_settings(admin_telegram_ids=tuple(case.setup.admins))
+
+
 class _Delivery:
     def __init__(self, rt: Runtime, clock: FrozenClock, case: Case) -> None:
         self.rt = rt
         self.clock = clock
         self.workers = TurnWorkers(rt, kinds=inbox_kinds(), concurrency=1, wall=clock)
-        self.plan = scheduler.Plan(admin_ids=tuple(case.setup.admins))
+        self.plan = plan_from(_settings(case))
         self.people = _people(case)
         self.update_id = 0
         self.last_message = 0

@@ -38,11 +38,12 @@ class State:
         }
 
 
-async def add_setup(db: Executor, setup: Setup, now: datetime) -> None:
+async def add_setup(db: Executor, setup: Setup, now: datetime, *, timezone: str) -> None:
+    """The case's rows; a rep without a timezone gets `timezone`, the settings' default."""
     seeded = {r["id"] for r in await db.fetch("SELECT id FROM prospects")}
     changed = [p for p in setup.prospects if p.get("id") in seeded]
     added = [p for p in setup.prospects if p.get("id") not in seeded]
-    await _q.execute(db, "add_reps", rows=_json(setup.reps), now=now)
+    await _q.execute(db, "add_reps", rows=_json(setup.reps), now=now, timezone=timezone)
     await _q.execute(db, "add_prospects", rows=_json(added), now=now)
     await _q.execute(db, "assign_seeded", rows=_json(changed), now=now)
     await _q.execute(db, "add_meetings", rows=_json(setup.meetings), now=now)

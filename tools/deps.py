@@ -14,12 +14,14 @@ from tools.services import Services
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    corporate_email_domain: str = "truerealestate.bali"
-    default_timezone: str = "Asia/Makassar"
-    admin_ids: tuple[int, ...] = ()
-    confirmation_ttl: timedelta = timedelta(minutes=15)
-    work_start: time = time(9, 0)
-    work_end: time = time(19, 0)
+    """What the tools follow; built from the settings, which hold every default."""
+
+    corporate_email_domain: str
+    default_timezone: str
+    admin_ids: tuple[int, ...]
+    confirmation_ttl: timedelta
+    work_start: time
+    work_end: time
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Deps:
     db: Connection
     actor: Actor
     clock: Callable[[], datetime]
-    rules: Rules = field(default_factory=Rules)
+    rules: Rules
     turn_id: int | None = None
     services: Services = field(default_factory=Services)
 

@@ -4,7 +4,7 @@ INSERT INTO reps (telegram_id, telegram_username, name, email, status, language,
                   calendar_account_name, calendar_connected_at, is_admin, snoozed_until,
                   registered_at, approved_at, status_changed_at, created_at, updated_at)
 SELECT r.telegram_id, r.username, r.name, r.email, coalesce(r.status, 'active'),
-       coalesce(r.language, 'ru'), coalesce(r.timezone, 'Asia/Makassar'),
+       coalesce(r.language, 'ru'), coalesce(r.timezone, :timezone),
        CASE WHEN r.calendar THEN r.email END, CASE WHEN r.calendar THEN :now::timestamptz END,
        coalesce(r.is_admin, false), r.snoozed_until,
        coalesce(r.registered_at, :now::timestamptz - interval '7 days'),

@@ -23,11 +23,11 @@ from pydantic_core import to_jsonable_python
 
 from agent.assistant import build_agent
 from agent.channel import Inbound, Sender
-from agent.runtime import Runtime
+from agent.runtime import Runtime, rules_from
+from agent.settings import default_settings
 from agent.turn import TurnResult, run_turn
 from db.pool import create_pool
 from tests.conftest import NOW
-from tools.deps import Rules
 from tools.services import Services
 
 ADMIN = 1000
@@ -117,7 +117,7 @@ async def dialogue(
         agent=build_agent(),
         model=FunctionModel(script),
         clock=clock,
-        rules=Rules(admin_ids=admins),
+        rules=rules_from(default_settings(admin_telegram_ids=admins)),
         services=dataclasses.replace(services or Services(), journal=pool),
     )
     return Dialogue(runtime, script, clock), pool

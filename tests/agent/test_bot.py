@@ -26,6 +26,9 @@ from agent.telegram.app import webhook_secret
 from tests.agent.fake_openai import FakeOpenAI
 from tests.fakes.telegram import FakeTelegram, text_update
 
+CHECKOUT = {"PYTHONPATH": str(Path(__file__).parents[2])}
+"""Runs this checkout's code in the bot's processes, wherever the package was installed from."""
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -44,7 +47,7 @@ class Bots:
     def start(self, **extra: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
             [sys.executable, "-m", "agent.cli", "run"],
-            env={**self.env, **extra},
+            env={**self.env, **CHECKOUT, **extra},
             cwd=self.cwd,
             stdout=subprocess.DEVNULL,
             stderr=open(self.cwd / f"bot-{len(self.processes)}.log", "wb"),  # noqa: SIM115
@@ -211,7 +214,9 @@ def _healthy(port: int) -> bool:
 
 def run_once(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "agent.cli", "run"]
-    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        command, env={**env, **CHECKOUT}, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize(

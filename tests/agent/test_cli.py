@@ -11,9 +11,11 @@ from db.embedded import EmbeddedPostgres
 from db.migrate import discover
 
 SALESBOT = str(Path(sys.executable).parent / "salesbot")
+ROOT = str(Path(__file__).parents[2])
 
 
 def salesbot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**env, "PYTHONPATH": ROOT}  # this checkout's code, wherever the script was installed
     return subprocess.run(
         [SALESBOT, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
     )
@@ -48,7 +50,9 @@ applied 006_owed_retries
 applied 007_outbox_by_turn
 applied 008_digest_marks
 applied 009_inbox_kinds_open
-9 migration(s) applied
+applied 010_names_and_mailboxes
+applied 011_rep_timezone_from_settings
+11 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)
@@ -86,3 +90,35 @@ def test_chat_without_a_model_says_what_to_set(env, tmp_path):
     assert result.returncode == 2
     assert "set OPENAI_API_KEY" in result.stderr
     assert "OPENAI_BASE_URL" in result.stderr
+
+
+def test_importing_the_command_loads_no_agent_model_client_or_telegram(tmp_path):
+    heavy = ("pydantic_ai", "openai", "telegram")
+    probe = f"import sys, agent.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[]\n"
+
+
+def test_help_lists_every_command_in_one_short_line(env, tmp_path):
+    result = salesbot("--help", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == snapshot("""\
+Usage: salesbot [OPTIONS] COMMAND [ARGS]...
+
+  salesbot: a sales team's assistant.
+
+Options:
+  --help  Show this message and exit.
+
+Commands:
+  migrate    Apply database migrations.
+  db         Show where the database is.
+  run        Run the bot in Telegram.
+  scheduler  Run only the scheduler.
+  chat       Talk to the agent in the terminal, without Telegram.
+  eval       Replay the dialogue datasets and score the state they leave.
+""")

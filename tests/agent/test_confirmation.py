@@ -17,7 +17,12 @@ IVAN = 501
 async def registered(talk, *, active: bool = True):
     async with talk.runtime.pool.acquire() as conn:
         rep = await create_rep(
-            conn, telegram_id=IVAN, name="Иван Иванов", email="ivan@truerealestate.bali", now=NOW
+            conn,
+            telegram_id=IVAN,
+            name="Иван Иванов",
+            email="ivan@truerealestate.bali",
+            now=NOW,
+            timezone="Asia/Makassar",
         )
         if active:
             rep = await approve_rep(conn, rep_id=rep.id, now=NOW)

@@ -66,7 +66,12 @@ async def test_a_rep_books_a_meeting_in_the_sandbox_from_the_terminal(talk):
 
     async with talk.runtime.pool.acquire() as conn:
         rep = await create_rep(
-            conn, telegram_id=501, name="Иван", email="ivan@truerealestate.bali", now=NOW
+            conn,
+            telegram_id=501,
+            name="Иван",
+            email="ivan@truerealestate.bali",
+            now=NOW,
+            timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=rep.id, now=NOW)
         await assign_prospect_to_rep(conn, prospect_id="test_prospect_001", rep_id=rep.id, now=NOW)

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from inline_snapshot import snapshot
 from pydantic_core import to_jsonable_python
 
-from agent.runtime import inbox_kinds
-from agent.scheduler import Plan, tick
+from agent.runtime import inbox_kinds, plan_from
+from agent.scheduler import tick
+from agent.settings import default_settings
 from agent.telegram import updates
 from agent.workers import TurnWorkers
 from db import inbox
@@ -26,10 +27,12 @@ IVAN = 501
 BALI = ZoneInfo("Asia/Makassar")
 MONDAY = datetime(2026, 11, 23, tzinfo=BALI)
 STEP = timedelta(minutes=10)
-PLAN = Plan(
-    admin_ids=(ADMIN,),
-    unreached_every=timedelta(hours=3),  # a nudge within the day
-    stale_after=timedelta(hours=18),  # yesterday's silence is stale by the morning digest
+PLAN = plan_from(
+    default_settings(
+        admin_telegram_ids=(ADMIN,),
+        unreached_reminder_hours=3,  # a nudge within the day
+        stale_deal_days=0.75,  # yesterday's silence is stale by the morning digest
+    )
 )
 
 

@@ -8,8 +8,9 @@ from inline_snapshot import snapshot
 
 from agent.channel import Unreadable
 from agent.events import ASK, inbound_for
-from agent.runtime import inbox_kinds
-from agent.scheduler import Plan, tick
+from agent.runtime import inbox_kinds, plan_from
+from agent.scheduler import tick
+from agent.settings import default_settings
 from agent.telegram import updates
 from agent.turn import run_turn
 from agent.workers import TurnWorkers
@@ -26,13 +27,18 @@ async def test_an_assignment_event_lets_the_agent_write_to_the_rep(talk):
     pool = talk.runtime.pool
     async with pool.acquire() as conn:
         rep = await create_rep(
-            conn, telegram_id=501, name="Иван", email="ivan@truerealestate.bali", now=MORNING
+            conn,
+            telegram_id=501,
+            name="Иван",
+            email="ivan@truerealestate.bali",
+            now=MORNING,
+            timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=rep.id, now=MORNING)
         await conn.execute(
             "UPDATE prospects SET status = 'archived' WHERE id <> 'test_prospect_001'"
         )
-    await tick(pool, Plan(), MORNING)
+    await tick(pool, plan_from(default_settings()), MORNING)
     talk.clock.now = MORNING
     (claim,) = [
         c
@@ -57,7 +63,12 @@ async def test_an_assignment_event_lets_the_agent_write_to_the_rep(talk):
 async def test_a_rep_snoozes_reminders_until_tomorrow_morning(talk):
     async with talk.runtime.pool.acquire() as conn:
         rep = await create_rep(
-            conn, telegram_id=501, name="Иван", email="ivan@truerealestate.bali", now=MORNING
+            conn,
+            telegram_id=501,
+            name="Иван",
+            email="ivan@truerealestate.bali",
+            now=MORNING,
+            timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=rep.id, now=MORNING)
     talk.script.call("snooze_reminders", until="2026-11-21T09:00:00").say("Напомню завтра в 9.")
@@ -77,7 +88,12 @@ async def confirmation_pending_and_an_event(talk):
     pool = talk.runtime.pool
     async with pool.acquire() as conn:
         rep = await create_rep(
-            conn, telegram_id=501, name="Иван", email="ivan@truerealestate.bali", now=MORNING
+            conn,
+            telegram_id=501,
+            name="Иван",
+            email="ivan@truerealestate.bali",
+            now=MORNING,
+            timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=rep.id, now=MORNING)
         await conn.execute(
@@ -86,7 +102,7 @@ async def confirmation_pending_and_an_event(talk):
     talk.clock.now = MORNING
     talk.script.call("unregister_me")
     await talk.say(501, "хочу отключиться")
-    await tick(pool, Plan(), MORNING)
+    await tick(pool, plan_from(default_settings()), MORNING)
     return TurnWorkers(talk.runtime, kinds=inbox_kinds(), wall=talk.clock)
 
 

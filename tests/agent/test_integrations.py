@@ -84,7 +84,13 @@ async def wired(db_dsn, tmp_path):
 async def rep_with_alex(talk, telegram_id: int, name: str, email: str, language: str) -> Any:
     async with talk.runtime.pool.acquire() as conn:
         rep = await create_rep(
-            conn, telegram_id=telegram_id, name=name, email=email, language=language, now=NOW
+            conn,
+            telegram_id=telegram_id,
+            name=name,
+            email=email,
+            language=language,
+            now=NOW,
+            timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=rep.id, now=NOW)
         await assign_prospect_to_rep(conn, prospect_id=ALEX, rep_id=rep.id, now=NOW)

@@ -6,14 +6,13 @@ from pydantic import SecretStr
 from agent.assistant import build_agent
 from agent.channel import Inbound, Sender
 from agent.model import ModelNotConfigured, build_model
-from agent.runtime import Runtime
-from agent.settings import Settings
+from agent.runtime import Runtime, rules_from
+from agent.settings import Settings, default_settings
 from agent.turn import run_turn
 from db.pool import create_pool
 from db.reps import get_rep_by_telegram_id
 from tests.agent.fake_openai import FakeOpenAI
 from tests.agent.scripted import ADMIN, Clock
-from tools.deps import Rules
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ async def wire(db_dsn):
         agent=build_agent(),
         model=build_model(settings),
         clock=Clock(),
-        rules=Rules(admin_ids=(ADMIN,)),
+        rules=rules_from(default_settings(admin_telegram_ids=(ADMIN,))),
     )
     yield fake, rt
     await pool.close()

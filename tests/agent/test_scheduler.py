@@ -9,18 +9,21 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from inline_snapshot import snapshot
 
-from agent.scheduler import Plan, tick
+from agent.runtime import plan_from
+from agent.scheduler import tick
+from agent.settings import default_settings
 from db.meetings import create_meeting
 from db.pool import create_pool
 from db.prospects import create_prospect, record_contact
 from db.reps import approve_rep, create_rep, suspend_rep
 
 MORNING = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 11:00 in Bali
-PLAN = Plan(admin_ids=(1000,))
+PLAN = plan_from(default_settings(admin_telegram_ids=(1000,)))
 
 
 @pytest.fixture
@@ -40,6 +43,7 @@ async def team(pool, count=3, at=MORNING - timedelta(days=2)):
                 name=f"Rep {i}",
                 email=f"rep{i}@truerealestate.bali",
                 now=at,
+                timezone="Asia/Makassar",
             )
             reps.append(await approve_rep(conn, rep_id=rep.id, now=at + timedelta(minutes=i)))
     return reps
@@ -77,7 +81,12 @@ async def test_each_event_fires_once_across_ticks_restarts_and_two_schedulers(po
     reps = await team(pool, count=2)
     async with pool.acquire() as conn:
         await create_rep(
-            conn, telegram_id=601, name="Waiting", email="w@truerealestate.bali", now=MORNING
+            conn,
+            telegram_id=601,
+            name="Waiting",
+            email="w@truerealestate.bali",
+            now=MORNING,
+            timezone="Asia/Makassar",
         )
         await create_meeting(
             conn,
@@ -161,7 +170,7 @@ async def test_a_silent_contacted_prospect_gets_one_follow_up_and_snooze_holds_i
 
 async def test_outreach_off_assigns_nothing(pool):
     await team(pool, count=1)
-    queued = await tick(pool, Plan(outreach=False), MORNING)
+    queued = await tick(pool, plan_from(default_settings(outreach_enabled=False)), MORNING)
     assert queued == snapshot(
         {
             "prep": 0,
@@ -309,4 +318,5 @@ async def test_two_scheduler_processes_at_once_queue_each_event_once(pool, db_ds
 
 def scheduler_process(env, cwd):
     command = [sys.executable, "-m", "agent.cli", "scheduler"]
+    env = {**env, "PYTHONPATH": str(Path(__file__).parents[2])}  # this checkout's code
     return subprocess.Popen(command, env=env, cwd=cwd, stderr=subprocess.PIPE)

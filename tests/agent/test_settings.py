@@ -3,7 +3,7 @@ from datetime import time
 import pytest
 from inline_snapshot import snapshot
 
-from agent.settings import Settings, SettingsError, load_settings
+from agent.settings import Settings, SettingsError, default_settings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -98,3 +98,19 @@ def test_the_example_file_copied_as_is_gives_the_defaults(tmp_path):
     example = Path(__file__).parents[2] / ".env.example"
     (tmp_path / ".env").write_text(example.read_text())
     assert load_settings() == load_settings(_env_file=None)
+
+
+def test_default_settings_ignore_the_environment_and_dotenv(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("CORPORATE_EMAIL_DOMAIN=example.com\n")
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "Europe/Moscow")
+    assert default_settings().model_dump() == Settings(_env_file=None).model_dump() | {  # type: ignore[call-arg]
+        "default_timezone": "Asia/Makassar"
+    }
+    assert default_settings().corporate_email_domain == "truerealestate.bali"
+    assert default_settings(default_timezone="Asia/Jakarta").default_timezone == "Asia/Jakarta"
+
+
+def test_default_settings_check_the_values_given():
+    with pytest.raises(SettingsError) as error:
+        default_settings(default_timezone="Bali/Ubud")
+    assert "DEFAULT_TIMEZONE: 'Bali/Ubud' is not a timezone" in str(error.value)

@@ -51,7 +51,12 @@ async def signin(db_dsn):
                 async with TestClient(TestServer(app)) as web:
                     async with pool.acquire() as conn:
                         rep = await create_rep(
-                            conn, telegram_id=IVAN, name="Иван", email=EMAIL, now=talk.clock()
+                            conn,
+                            telegram_id=IVAN,
+                            name="Иван",
+                            email=EMAIL,
+                            now=talk.clock(),
+                            timezone="Asia/Makassar",
                         )
                         await approve_rep(conn, rep_id=rep.id, now=talk.clock())
                     yield talk, google, web, rep

@@ -9,9 +9,9 @@ import pytest
 from inline_snapshot import snapshot
 
 from agent.integrations import services_from
-from agent.runtime import inbox_kinds
-from agent.scheduler import Plan, tick
-from agent.settings import load_settings
+from agent.runtime import inbox_kinds, plan_from
+from agent.scheduler import tick
+from agent.settings import default_settings, load_settings
 from agent.workers import TurnWorkers
 from db.meetings import meetings_of_prospect
 from db.prospects import assign_prospect_to_rep
@@ -24,7 +24,7 @@ from tools.clients.retry import RetryPolicy
 OLGA = 502
 ALEX = "test_prospect_001"
 FAST = RetryPolicy(attempts=2, total_seconds=1, initial_wait=0.01, max_wait=0.02)
-PLAN = Plan(outreach=False, owed_every=timedelta(minutes=30))
+PLAN = plan_from(default_settings(outreach_enabled=False, owed_retry_minutes=30))
 
 
 @pytest.fixture
@@ -55,6 +55,7 @@ async def test_an_owed_hubspot_log_is_retried_by_the_scheduler_until_it_is_made(
             email="olga@truerealestate.bali",
             language="en",
             now=NOW,
+            timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=rep.id, now=NOW)
         await assign_prospect_to_rep(conn, prospect_id=ALEX, rep_id=rep.id, now=NOW)

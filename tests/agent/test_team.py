@@ -6,11 +6,13 @@ from pydantic_ai import RunContext
 from pydantic_ai.models.test import TestModel
 from pydantic_ai.usage import RunUsage
 
+from agent.runtime import rules_from
+from agent.settings import default_settings
 from db.reps import approve_rep, create_rep, get_rep_by_telegram_id
 from tests.agent.scripted import ADMIN, sent
 from tests.conftest import NOW
 from tools.actor import resolve_actor
-from tools.deps import Deps, Rules
+from tools.deps import Deps
 from tools.team import approve_rep as approve_tool
 from tools.team import list_reps as list_tool
 
@@ -26,6 +28,7 @@ async def applicants(pool):
             email="ivan@truerealestate.bali",
             telegram_username="ivan",
             now=NOW,
+            timezone="Asia/Makassar",
         )
         maria = await create_rep(
             conn,
@@ -34,6 +37,7 @@ async def applicants(pool):
             email="maria@truerealestate.bali",
             language="en",
             now=NOW + timedelta(minutes=1),
+            timezone="Asia/Makassar",
         )
     return ivan, maria
 
@@ -142,10 +146,20 @@ async def test_pressing_approve_on_the_notification_approves(talk):
 async def test_an_ambiguous_name_lists_the_candidates(talk):
     async with talk.runtime.pool.acquire() as conn:
         await create_rep(
-            conn, telegram_id=IVAN, name="Иван Иванов", email="ivan@truerealestate.bali", now=NOW
+            conn,
+            telegram_id=IVAN,
+            name="Иван Иванов",
+            email="ivan@truerealestate.bali",
+            now=NOW,
+            timezone="Asia/Makassar",
         )
         await create_rep(
-            conn, telegram_id=PETR, name="Иван Петров", email="petrov@truerealestate.bali", now=NOW
+            conn,
+            telegram_id=PETR,
+            name="Иван Петров",
+            email="petrov@truerealestate.bali",
+            now=NOW,
+            timezone="Asia/Makassar",
         )
     talk.script.call("approve_rep", rep="иван").say("Какого Ивана: Иванова или Петрова?")
     await talk.say(ADMIN, "одобри Ивана")
@@ -172,7 +186,12 @@ async def test_non_admins_are_not_offered_and_refused_admin_tools(talk, who):
     if who == "active":
         async with talk.runtime.pool.acquire() as conn:
             petr = await create_rep(
-                conn, telegram_id=PETR, name="Пётр", email="petr@truerealestate.bali", now=NOW
+                conn,
+                telegram_id=PETR,
+                name="Пётр",
+                email="petr@truerealestate.bali",
+                now=NOW,
+                timezone="Asia/Makassar",
             )
             await approve_rep(conn, rep_id=petr.id, now=NOW)
     talk.script.call("list_reps").call("approve_rep", rep="Иван Иванов").say(
@@ -196,11 +215,28 @@ async def test_non_admins_are_not_offered_and_refused_admin_tools(talk, who):
 @pytest.mark.parametrize("telegram_id", [PETR, 777])
 async def test_the_tools_check_the_role_themselves(conn, telegram_id):
     await create_rep(
-        conn, telegram_id=IVAN, name="Иван Иванов", email="ivan@truerealestate.bali", now=NOW
+        conn,
+        telegram_id=IVAN,
+        name="Иван Иванов",
+        email="ivan@truerealestate.bali",
+        now=NOW,
+        timezone="Asia/Makassar",
     )
-    await create_rep(conn, telegram_id=PETR, name="Пётр", email="petr@truerealestate.bali", now=NOW)
+    await create_rep(
+        conn,
+        telegram_id=PETR,
+        name="Пётр",
+        email="petr@truerealestate.bali",
+        now=NOW,
+        timezone="Asia/Makassar",
+    )
     actor = await resolve_actor(conn, telegram_id=telegram_id, admin_ids=(ADMIN,))
-    deps = Deps(db=conn, actor=actor, clock=lambda: NOW, rules=Rules(admin_ids=(ADMIN,)))
+    deps = Deps(
+        db=conn,
+        actor=actor,
+        clock=lambda: NOW,
+        rules=rules_from(default_settings(admin_telegram_ids=(ADMIN,))),
+    )
     ctx = RunContext(deps=deps, model=TestModel(), usage=RunUsage())
 
     assert (await approve_tool(ctx, rep="Иван Иванов")).startswith("Refused:")

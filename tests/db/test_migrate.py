@@ -2,6 +2,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from inline_snapshot import snapshot
@@ -69,6 +70,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "digest_marks",
             "inbox_kinds_open",
             "names_and_mailboxes",
+            "rep_timezone_from_settings",
         ]
     )
     assert again == []
@@ -84,6 +86,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (8, "digest_marks"),
             (9, "inbox_kinds_open"),
             (10, "names_and_mailboxes"),
+            (11, "rep_timezone_from_settings"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -325,7 +328,8 @@ async def test_a_failing_migration_leaves_nothing_half_done(empty_dsn):
 
 
 async def test_two_processes_migrating_at_once_apply_each_migration_once(empty_dsn, tmp_path):
-    env = {**os.environ, "DATABASE_URL": empty_dsn}
+    root = str(Path(__file__).parents[2])  # this checkout's code, wherever it was installed from
+    env = {**os.environ, "DATABASE_URL": empty_dsn, "PYTHONPATH": root}
     command = [sys.executable, "-m", "agent.cli", "migrate"]
     procs = [
         await asyncio.create_subprocess_exec(
@@ -353,9 +357,22 @@ applied 007_outbox_by_turn
 applied 008_digest_marks
 applied 009_inbox_kinds_open
 applied 010_names_and_mailboxes
-10 migration(s) applied
+applied 011_rep_timezone_from_settings
+11 migration(s) applied
 """,
             "database is up to date\n",
         ]
     )
     assert await applied(empty_dsn) == [(m.version, m.name) for m in discover()]
+
+
+async def test_a_reps_timezone_has_no_default_in_the_schema(db_dsn):
+    conn = await connect(db_dsn)
+    try:
+        default = await conn.fetchval(
+            "SELECT column_default FROM information_schema.columns"
+            " WHERE table_name = 'reps' AND column_name = 'timezone'"
+        )
+    finally:
+        await conn.close()
+    assert default is None

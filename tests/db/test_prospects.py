@@ -66,6 +66,7 @@ async def make_rep(
         name=f"Rep {telegram_id}",
         email=f"rep{telegram_id}@example.com",
         now=approved_at - HOUR,
+        timezone="Asia/Makassar",
     )
     status = RepStatus(status)
     if status in (RepStatus.ACTIVE, RepStatus.SUSPENDED, RepStatus.REMOVED):

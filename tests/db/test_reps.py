@@ -42,6 +42,7 @@ async def make_rep(
         name=name or f"Rep {telegram_id}",
         email=email or f"rep{telegram_id}@example.com",
         now=at,
+        timezone="Asia/Makassar",
     )
     step = at + timedelta(minutes=1)
     status = RepStatus(status)
@@ -144,7 +145,9 @@ async def test_create_rep_stores_a_pending_application(conn):
 
 
 async def test_create_rep_defaults(conn):
-    rep = await reps.create_rep(conn, telegram_id=1002, name="Boris", email="b@ex.com", now=NOW)
+    rep = await reps.create_rep(
+        conn, telegram_id=1002, name="Boris", email="b@ex.com", now=NOW, timezone="Asia/Makassar"
+    )
 
     assert rep.telegram_username is None
     assert rep.language == "ru"
@@ -162,7 +165,12 @@ async def test_registering_twice_raises_already_registered(conn, status):
 
     with pytest.raises(AlreadyRegistered) as exc:
         await reps.create_rep(
-            conn, telegram_id=2001, name="Other", email="other@example.com", now=NOW + HOUR
+            conn,
+            telegram_id=2001,
+            name="Other",
+            email="other@example.com",
+            now=NOW + HOUR,
+            timezone="Asia/Makassar",
         )
 
     assert exc.value.telegram_id == 2001
@@ -180,7 +188,12 @@ async def test_live_email_of_another_rep_is_taken(conn, holder_status):
 
     with pytest.raises(EmailTaken) as exc:
         await reps.create_rep(
-            conn, telegram_id=3002, name="Impostor", email="anna@EXAMPLE.com", now=NOW + HOUR
+            conn,
+            telegram_id=3002,
+            name="Impostor",
+            email="anna@EXAMPLE.com",
+            now=NOW + HOUR,
+            timezone="Asia/Makassar",
         )
 
     assert exc.value.email == "anna@EXAMPLE.com"
@@ -200,7 +213,9 @@ async def test_live_email_of_another_rep_is_taken(conn, holder_status):
 async def test_a_mailbox_is_one_registration_whatever_its_case_or_plus_tag(conn, held, asked):
     await make_rep(conn, 3101, status=RepStatus.PENDING, email=held)
     with pytest.raises(EmailTaken):
-        await reps.create_rep(conn, telegram_id=3102, name="Twin", email=asked, now=NOW + HOUR)
+        await reps.create_rep(
+            conn, telegram_id=3102, name="Twin", email=asked, timezone="Asia/Makassar", now=NOW
+        )
     other = await make_rep(conn, 3103, status=RepStatus.PENDING, email="anna.b@example.com")
     with pytest.raises(EmailTaken):
         await reps.update_rep(conn, rep_id=other.id, email=asked, now=NOW + HOUR)
@@ -212,7 +227,12 @@ async def test_email_of_a_rejected_or_removed_rep_can_be_reused(conn, holder_sta
     old = await make_rep(conn, 3101, status=holder_status, email="Anna@Example.com")
 
     new = await reps.create_rep(
-        conn, telegram_id=3102, name="Anna", email="anna@example.com", now=NOW + HOUR
+        conn,
+        telegram_id=3102,
+        name="Anna",
+        email="anna@example.com",
+        now=NOW + HOUR,
+        timezone="Asia/Makassar",
     )
 
     assert new.id != old.id
@@ -257,14 +277,21 @@ async def test_rejected_or_removed_rep_reapplies_on_the_same_row(conn, old_statu
 
 async def test_removed_rep_reapplying_clears_approval_fields(conn):
     admin = await make_rep(conn, 4100)
-    rep = await reps.create_rep(conn, telegram_id=4101, name="R", email="r@ex.com", now=NOW)
+    rep = await reps.create_rep(
+        conn, telegram_id=4101, name="R", email="r@ex.com", now=NOW, timezone="Asia/Makassar"
+    )
     rep = await reps.approve_rep(conn, rep_id=rep.id, now=NOW + HOUR, by_rep_id=admin.id)
     rep = await reps.remove_rep(conn, rep_id=rep.id, now=NOW + 2 * HOUR, reason="left")
     assert rep.approved_by == admin.id
     assert rep.status_reason == "left"
 
     again = await reps.create_rep(
-        conn, telegram_id=4101, name="R", email="r@ex.com", now=NOW + 3 * HOUR
+        conn,
+        telegram_id=4101,
+        name="R",
+        email="r@ex.com",
+        now=NOW + 3 * HOUR,
+        timezone="Asia/Makassar",
     )
 
     assert again.id == rep.id
@@ -281,7 +308,12 @@ async def test_reapplying_with_an_email_now_taken_raises_email_taken(conn):
 
     with pytest.raises(EmailTaken):
         await reps.create_rep(
-            conn, telegram_id=4201, name="Back", email="SHARED@example.com", now=NOW + HOUR
+            conn,
+            telegram_id=4201,
+            name="Back",
+            email="SHARED@example.com",
+            now=NOW + HOUR,
+            timezone="Asia/Makassar",
         )
 
     assert await reps.get_rep(conn, rep_id=old.id) == old
@@ -360,7 +392,12 @@ async def test_reapplying_moves_a_rep_to_the_end_of_the_registration_order(conn)
     await make_rep(conn, 6101, status=RepStatus.REJECTED, at=NOW)
     await make_rep(conn, 6102, status=RepStatus.PENDING, at=NOW + HOUR)
     await reps.create_rep(
-        conn, telegram_id=6101, name="Again", email="a@ex.com", now=NOW + 2 * HOUR
+        conn,
+        telegram_id=6101,
+        name="Again",
+        email="a@ex.com",
+        now=NOW + 2 * HOUR,
+        timezone="Asia/Makassar",
     )
 
     pending = await reps.list_reps(conn, status=RepStatus.PENDING)

@@ -10,17 +10,20 @@ import pytest
 from inline_snapshot import snapshot
 from pydantic_ai import ApprovalRequired, ModelRetry
 
+from agent.runtime import rules_from
+from agent.settings import default_settings
 from db.reps import create_rep
 from tests.conftest import NOW
 from tools.access import NotDone, door
 from tools.actor import Actor, Refused, Role
 from tools.deps import Deps
 
+RULES = rules_from(default_settings())
 REPS_ONLY = frozenset({Role.ACTIVE})
 
 
 def deps_for(conn: asyncpg.Connection, role: Role) -> Deps:
-    return Deps(db=conn, actor=Actor(telegram_id=77, role=role), clock=lambda: NOW)
+    return Deps(db=conn, actor=Actor(telegram_id=77, role=role), clock=lambda: NOW, rules=RULES)
 
 
 def registering(
@@ -30,7 +33,12 @@ def registering(
 
     async def call() -> str:
         await create_rep(
-            conn, telegram_id=900, name="Nika", email="nika@truerealestate.bali", now=NOW
+            conn,
+            telegram_id=900,
+            name="Nika",
+            email="nika@truerealestate.bali",
+            timezone="Asia/Makassar",
+            now=NOW,
         )
         if then is not None:
             raise then
@@ -110,7 +118,12 @@ async def test_a_retry_or_a_question_goes_back_to_the_model_with_nothing_kept(
 
 async def test_only_an_active_rep_has_an_active_rep(conn):
     rep = await create_rep(
-        conn, telegram_id=5, name="Ivan", email="ivan@truerealestate.bali", now=NOW
+        conn,
+        telegram_id=5,
+        name="Ivan",
+        email="ivan@truerealestate.bali",
+        timezone="Asia/Makassar",
+        now=NOW,
     )
     pending = Actor(telegram_id=5, role=Role.PENDING, rep=rep)
     with pytest.raises(Refused, match="only an active rep can do this, and this user is pending"):

@@ -90,6 +90,7 @@ async def active_rep(conn, telegram_id, name):
         name=name,
         email=f"{telegram_id}@truerealestate.bali",
         now=NOW,
+        timezone="Asia/Makassar",
     )
     return await approve_rep(conn, rep_id=rep.id, now=NOW)
 

@@ -28,6 +28,7 @@ async def rep_with_alex(talk, telegram_id=IVAN, language="ru"):
             email=f"rep{telegram_id}@truerealestate.bali",
             language=language,
             now=NOW,
+            timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=rep.id, now=NOW)
         await assign_prospect_to_rep(conn, prospect_id=ALEX, rep_id=rep.id, now=NOW)
@@ -186,7 +187,12 @@ async def test_a_rep_cannot_book_a_prospect_of_someone_else(talk):
     await rep_with_alex(talk)
     async with talk.runtime.pool.acquire() as conn:
         olga = await create_rep(
-            conn, telegram_id=OLGA, name="Olga", email="olga@truerealestate.bali", now=NOW
+            conn,
+            telegram_id=OLGA,
+            name="Olga",
+            email="olga@truerealestate.bali",
+            now=NOW,
+            timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=olga.id, now=NOW)
     talk.script.call("book_calendar", prospect="Алексей Петров", start=THURSDAY_15)
@@ -199,7 +205,12 @@ async def test_a_rep_cannot_book_a_prospect_of_someone_else(talk):
 async def test_pending_reps_are_not_offered_meeting_tools(talk):
     async with talk.runtime.pool.acquire() as conn:
         await create_rep(
-            conn, telegram_id=IVAN, name="Иван", email="ivan@truerealestate.bali", now=NOW
+            conn,
+            telegram_id=IVAN,
+            name="Иван",
+            email="ivan@truerealestate.bali",
+            now=NOW,
+            timezone="Asia/Makassar",
         )
     talk.script.say("Ваша заявка ещё на рассмотрении.")
     await talk.say(IVAN, "Назначь встречу")

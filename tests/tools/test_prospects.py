@@ -11,7 +11,12 @@ IVAN, OLGA = 501, 502
 async def team(talk):
     async with talk.runtime.pool.acquire() as conn:
         ivan = await create_rep(
-            conn, telegram_id=IVAN, name="Иван Иванов", email="ivan@truerealestate.bali", now=NOW
+            conn,
+            telegram_id=IVAN,
+            name="Иван Иванов",
+            email="ivan@truerealestate.bali",
+            now=NOW,
+            timezone="Asia/Makassar",
         )
         olga = await create_rep(
             conn,
@@ -20,6 +25,7 @@ async def team(talk):
             email="olga@truerealestate.bali",
             language="en",
             now=NOW,
+            timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=ivan.id, now=NOW)
         await approve_rep(conn, rep_id=olga.id, now=NOW.replace(minute=5))

@@ -8,6 +8,8 @@ import httpx
 import pytest
 from inline_snapshot import snapshot
 
+from agent.runtime import rules_from
+from agent.settings import default_settings
 from db.deals import create_deal
 from db.integrations import list_records
 from db.meetings import create_meeting
@@ -55,7 +57,12 @@ def hubspot_at(fake, http, token=TOKEN):
 async def rep_with_prospect(conn):
     """Ketut: added 30 days ago, in conversation since yesterday."""
     rep = await create_rep(
-        conn, telegram_id=501, name="Иван Иванов", email="ivan@truerealestate.bali", now=NOW
+        conn,
+        telegram_id=501,
+        name="Иван Иванов",
+        email="ivan@truerealestate.bali",
+        now=NOW,
+        timezone="Asia/Makassar",
     )
     rep = await approve_rep(conn, rep_id=rep.id, now=NOW - 30 * DAY)
     ketut = await create_prospect(
@@ -71,7 +78,13 @@ async def rep_with_prospect(conn):
 def deps_of(conn, rep, hubspot=None):
     services = Services(hubspot=hubspot) if hubspot else Services()
     actor = Actor(telegram_id=rep.telegram_id, role=Role.ACTIVE, rep=rep, language="ru")
-    return Deps(db=conn, actor=actor, clock=lambda: NOW, services=services)
+    return Deps(
+        db=conn,
+        actor=actor,
+        clock=lambda: NOW,
+        rules=rules_from(default_settings()),
+        services=services,
+    )
 
 
 async def meeting(conn, rep, prospect, starts, status="scheduled"):

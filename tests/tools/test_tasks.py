@@ -8,6 +8,8 @@ from datetime import timedelta
 import asyncpg
 from inline_snapshot import snapshot
 
+from agent.runtime import rules_from
+from agent.settings import default_settings
 from db.meetings import create_meeting, get_meeting_by_key
 from db.prospects import assign_prospect_to_rep
 from db.reps import approve_rep, create_rep, suspend_rep
@@ -16,6 +18,8 @@ from tests.conftest import NOW
 from tools.actor import resolve_actor
 from tools.deps import Deps
 from tools.tasks import TASKS, run_task
+
+RULES = rules_from(default_settings())
 
 ALEX = "test_prospect_001"
 
@@ -26,10 +30,20 @@ def test_every_task_kind_is_a_task():
 
 async def owed_meeting(conn: asyncpg.Connection):
     ivan = await create_rep(
-        conn, telegram_id=501, name="Иван", email="ivan@truerealestate.bali", now=NOW
+        conn,
+        telegram_id=501,
+        name="Иван",
+        email="ivan@truerealestate.bali",
+        now=NOW,
+        timezone="Asia/Makassar",
     )
     olga = await create_rep(
-        conn, telegram_id=502, name="Olga", email="olga@truerealestate.bali", now=NOW
+        conn,
+        telegram_id=502,
+        name="Olga",
+        email="olga@truerealestate.bali",
+        now=NOW,
+        timezone="Asia/Makassar",
     )
     for rep in (ivan, olga):
         await approve_rep(conn, rep_id=rep.id, now=NOW)
@@ -51,7 +65,7 @@ async def owed_meeting(conn: asyncpg.Connection):
 
 async def settle_as(conn: asyncpg.Connection, telegram_id: int, meeting) -> str | None:
     actor = await resolve_actor(conn, telegram_id=telegram_id, admin_ids=())
-    deps = Deps(db=conn, actor=actor, clock=lambda: NOW)
+    deps = Deps(db=conn, actor=actor, clock=lambda: NOW, rules=RULES)
     return await run_task(deps, "settle_meeting", {"meeting_id": str(meeting.id)})
 
 
@@ -96,5 +110,5 @@ async def test_a_suspended_rep_is_refused_by_role(conn):
 
 async def test_an_unknown_task_is_not_done(conn):
     actor = await resolve_actor(conn, telegram_id=501, admin_ids=())
-    deps = Deps(db=conn, actor=actor, clock=lambda: NOW)
+    deps = Deps(db=conn, actor=actor, clock=lambda: NOW, rules=RULES)
     assert await run_task(deps, "launch_rockets", {}) == "unknown task 'launch_rockets'"

@@ -15,13 +15,13 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, UserProm
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
-from agent.runtime import Runtime, utc_now
+from agent.runtime import Runtime, rules_from, utc_now
+from agent.settings import default_settings
 from agent.telegram.app import Channel, Webhook, serve
 from agent.telegram.limits import Limits, RateLimiter
 from agent.telegram.transport import make_bot
 from db.pool import create_pool
 from tests.fakes.telegram import FakeTelegram
-from tools.deps import Rules
 
 UNLIMITED = Limits(per_chat=1000, chat_burst=1000, overall=10_000, overall_burst=10_000)
 
@@ -108,7 +108,7 @@ async def running(
             pool=pool,
             agent=build_agent(),
             model=FunctionModel(model),
-            rules=Rules(admin_ids=(1000,)),
+            rules=rules_from(default_settings(admin_telegram_ids=(1000,))),
             clock=utc_now,
         )
         channel = Channel(
