@@ -74,7 +74,7 @@ async def test_a_rep_snoozes_reminders_until_tomorrow_morning(talk):
     talk.script.call("snooze_reminders", until="2026-11-21T09:00:00").say("Напомню завтра в 9.")
     talk.script.call("snooze_reminders", until="2026-11-19T09:00:00").say("…")
     await talk.say(501, "напомни завтра")
-    assert talk.script.returns[0].content == snapshot(
+    assert talk.script.returned(0) == snapshot(
         {"reminders_held_until": "Saturday 2026-11-21 09:00 (Asia/Makassar)"}
     )
     until = await talk.runtime.pool.fetchval("SELECT snoozed_until FROM reps WHERE id = $1", rep.id)
