@@ -30,12 +30,13 @@ async def bot(fake):
 def quick_bot(fake: FakeTelegram, read_timeout: float) -> TelegramBot:
     """As `make_bot`, with short read and write timeouts for the calls that do not say theirs
     (aiohttp counts both from when the request is out)."""
-    quick = {"read_timeout": read_timeout, "write_timeout": read_timeout}
     return TelegramBot(
         fake.token,
         base_url=fake.base_url,
-        request=AiohttpRequest(**quick),
-        get_updates_request=AiohttpRequest(connections=1, **quick),
+        request=AiohttpRequest(read_timeout=read_timeout, write_timeout=read_timeout),
+        get_updates_request=AiohttpRequest(
+            connections=1, read_timeout=read_timeout, write_timeout=read_timeout
+        ),
     )
 
 
