@@ -190,11 +190,12 @@ async def test_sigterm_finishes_the_turn_in_hand_and_exits_cleanly(
     db_dsn: str, tmp_path: Path
 ) -> None:
     async with bots(db_dsn, tmp_path) as run:
-        run.model.delay = 1.5
+        run.model.gate.clear()
         process = run.start()
         run.tg.push(text_update(7, "медленно"))
-        await run.until(lambda: len(run.model.requests) == 1)
+        await run.until(lambda: run.model.arrived == 1)  # the turn is with the model
         process.send_signal(signal.SIGTERM)
+        run.model.gate.set()
         assert await asyncio.to_thread(process.wait, 30) == 0
         assert replies(run.tg, 7) == ["медленно"]
 
