@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -25,6 +25,7 @@ class RateLimiter:
 
     limits: Limits = field(default_factory=Limits)
     monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _chats: dict[int, float] = field(default_factory=dict)
     _overall: float = 0.0
 
@@ -54,7 +55,7 @@ class RateLimiter:
             if delay is None:
                 delay = self.reserve_overall()
             if delay > 0:
-                await asyncio.sleep(delay)
+                await self.sleep(delay)
 
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram asked to wait: nothing more goes to the chat before then."""

@@ -17,8 +17,14 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     echo: bool = False
-    delay: float = 0.0
     """Once the scripted replies run out, answer each request with its last user message."""
+    delay: float = 0.0
+    gate: threading.Event = field(default_factory=threading.Event)
+    """Cleared, requests wait at it (counted in `arrived`) until it is set again."""
+    arrived: int = 0
+
+    def __post_init__(self) -> None:
+        self.gate.set()
 
     def tool_call(self, name: str, arguments: dict[str, Any]) -> FakeOpenAI:
         n = len(self.replies)
@@ -44,6 +50,8 @@ class FakeOpenAI:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.arrived += 1
+                fake.gate.wait()
                 time.sleep(fake.delay)
                 fake.requests.append(body)
                 fake.headers.append(dict(self.headers))

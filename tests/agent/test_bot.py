@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,12 +65,30 @@ class Bots:
     def logs(self) -> str:
         return "\n".join(p.read_text() for p in sorted(self.cwd.glob("bot-*.log")))
 
-    async def until(self, check: Callable[[], bool], seconds: float = 60) -> None:
+    async def until(self, check: Callable[[], bool | Awaitable[bool]], seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
-        while not check():
+        while not await _holds(check):
             if time.monotonic() > deadline:
                 raise AssertionError(f"not within {seconds} s; logs:\n{self.logs()[-3000:]}")
             await asyncio.sleep(0.05)
+
+
+async def _holds(check: Callable[[], bool | Awaitable[bool]]) -> bool:
+    outcome = check()
+    return outcome if isinstance(outcome, bool) else await outcome
+
+
+async def settled(db_dsn: str) -> bool:
+    """Nothing is left to take or to send: no reply can come any more."""
+    conn = await asyncpg.connect(db_dsn)
+    try:
+        pending = await conn.fetchval(
+            "SELECT (SELECT count(*) FROM inbox WHERE status = 'pending')"
+            " + (SELECT count(*) FROM outbox WHERE status = 'pending')"
+        )
+    finally:
+        await conn.close()
+    return bool(pending == 0)
 
 
 @asynccontextmanager
@@ -135,7 +153,7 @@ async def test_killed_at_random_moments_every_update_is_answered_once_in_order(
                 may_repeat |= await in_flight(db_dsn, run.tg)
                 process = await run.serving()
         await run.until(lambda: all(len(set(replies(run.tg, c))) == per_chat for c in chats))
-        await asyncio.sleep(0.5)
+        await run.until(functools.partial(settled, db_dsn))  # no late repeat can come
         for chat in chats:
             answered = replies(run.tg, chat)
             assert list(dict.fromkeys(answered)) == said[chat]
@@ -164,7 +182,7 @@ async def test_two_processes_on_one_database_answer_each_update_once(
                     target = f"http://127.0.0.1:{port}/telegram"
                     assert await run.tg.deliver(target, update, secret=secret) == 200
         await run.until(lambda: len(run.tg.sent()) == 48)
-        await asyncio.sleep(0.5)
+        await run.until(functools.partial(settled, db_dsn))  # no late repeat can come
         for chat in chats:
             assert replies(run.tg, chat) == [f"c{chat} m{n}" for n in range(8)]
         conn = await asyncpg.connect(db_dsn)
@@ -193,11 +211,12 @@ async def test_sigterm_finishes_the_turn_in_hand_and_exits_cleanly(
     db_dsn: str, tmp_path: Path
 ) -> None:
     async with bots(db_dsn, tmp_path) as run:
-        run.model.delay = 1.5
+        run.model.gate.clear()
         process = run.start()
         run.tg.push(text_update(7, "медленно"))
-        await run.until(lambda: len(run.model.requests) == 1)
+        await run.until(lambda: run.model.arrived == 1)  # the turn is with the model
         process.send_signal(signal.SIGTERM)
+        run.model.gate.set()
         assert await asyncio.to_thread(process.wait, 30) == 0
         assert replies(run.tg, 7) == ["медленно"]
 

@@ -19,6 +19,7 @@ from db.prospects import assign_prospect_to_rep, get_prospect
 from db.reps import approve_rep, create_rep
 from tests.agent.scripted import Dialogue, dialogue, sent
 from tests.conftest import NOW
+from tests.fakes.clock import no_wait
 from tests.fakes.google import FakeGoogle
 from tests.fakes.hubspot import FakeHubSpot
 from tests.fakes.zoom import FakeZoom
@@ -26,7 +27,7 @@ from tools.clients.retry import RetryPolicy
 
 IVAN, OLGA = 501, 502
 ALEX = "test_prospect_001"
-FAST = RetryPolicy(attempts=3, total_seconds=2, initial_wait=0.01, max_wait=0.02)
+FAST = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.02, sleep=no_wait)
 SHARED = "shared@truerealestate.bali"
 
 

@@ -16,12 +16,13 @@ from agent.telegram.intake import web_app
 from db.integrations import get_token
 from db.reps import approve_rep, create_rep, get_rep
 from tests.agent.scripted import dialogue
+from tests.fakes.clock import no_wait
 from tests.fakes.google import FakeGoogle
 from tools.clients.retry import RetryPolicy
 
 IVAN = 501
 EMAIL = "ivan@truerealestate.bali"
-FAST = RetryPolicy(attempts=2, total_seconds=2, initial_wait=0.01, max_wait=0.02)
+FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.02, sleep=no_wait)
 
 
 @pytest.fixture

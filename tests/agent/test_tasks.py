@@ -18,12 +18,13 @@ from db.prospects import assign_prospect_to_rep
 from db.reps import approve_rep, create_rep
 from tests.agent.scripted import dialogue
 from tests.conftest import NOW
+from tests.fakes.clock import no_wait
 from tests.fakes.hubspot import FakeHubSpot
 from tools.clients.retry import RetryPolicy
 
 OLGA = 502
 ALEX = "test_prospect_001"
-FAST = RetryPolicy(attempts=2, total_seconds=1, initial_wait=0.01, max_wait=0.02)
+FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.02, sleep=no_wait)
 PLAN = plan_from(default_settings(outreach_enabled=False, owed_retry_minutes=30))
 
 

@@ -8,12 +8,11 @@ document that ships inside google-api-python-client (query parameters, body fiel
 method's request schema with `$ref`s resolved, `annotations.required` per method) and against
 the token's scopes; violations are answered 400 in Google's error shape and collected in
 `fake.violations`. State is per user (the email a token was issued for). Faults (`fail`,
-`latency`) exercise error paths; `calls` records every request.
+`gate`) exercise error paths; `calls` records every request.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
@@ -173,6 +172,7 @@ class FakeGoogle(LocalServer):
         client_id: str = "salesbot-test.apps.googleusercontent.com",
         client_secret: str = "test-client-secret",
     ) -> None:
+        super().__init__()
         self.client_id, self.client_secret = client_id, client_secret
         self.busy: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
         self.events: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -180,7 +180,6 @@ class FakeGoogle(LocalServer):
         self.delegation_allowed: set[str] = set()
         self.calls: list[Call] = []
         self.violations: list[str] = []
-        self.latency = 0.0
         self._tokens: dict[str, _Token] = {}
         self._grants: dict[str, _Grant] = {}
         self._codes: dict[str, _Code] = {}
@@ -319,8 +318,7 @@ class FakeGoogle(LocalServer):
 
     # The server.
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        await self.gate.passage()
         path = request.rel_url.raw_path
         if request.method == "POST" and path in ("/token", "/revoke"):
             return await self._handle_oauth(request, path)

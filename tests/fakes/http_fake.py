@@ -1,8 +1,8 @@
 """What the fakes share. `LocalServer`: an aiohttp server, run in the caller's event loop on a
-free port of 127.0.0.1, every request going to the subclass's `_handle` (all fakes).
-`FakeServer` (Zoom, HubSpot) also records every request with the status it got, answers injected
-faults (`fail`) and can be slowed down (`latency`); a subclass answers in `route`, raising or
-returning an `Answer`."""
+free port of 127.0.0.1, every request going to the subclass's `_handle` (all fakes), with a
+`gate` that, closed, holds every request until the test opens it. `FakeServer` (Zoom, HubSpot)
+also records every request with the status it got and answers injected faults (`fail`); a
+subclass answers in `route`, raising or returning an `Answer`."""
 
 from __future__ import annotations
 
@@ -50,9 +50,45 @@ class Answer(Exception):
         return web.json_response(self.body, status=self.status, headers=self.headers)
 
 
+class Gate:
+    """Open, it lets every request through; closed, it holds them until it opens. A test
+    decides when a slow service answers instead of sleeping for it: `reached(n)` waits until
+    `n` requests in all came to it closed."""
+
+    def __init__(self) -> None:
+        self.arrivals = 0
+        self._open = asyncio.Event()
+        self._open.set()
+        self._arrived = asyncio.Event()
+
+    def close(self) -> None:
+        self._open.clear()
+
+    def open(self) -> None:
+        self._open.set()
+
+    async def passage(self) -> None:
+        if self._open.is_set():
+            return
+        self.arrivals += 1
+        self._arrived.set()
+        await self._open.wait()
+
+    async def reached(self, arrivals: int, *, guard: float = 30.0) -> None:
+        """Waits until `arrivals` requests came to the closed gate; `guard` real seconds only
+        turn a hang into a failure."""
+        async with asyncio.timeout(guard):
+            while self.arrivals < arrivals:
+                self._arrived.clear()
+                await self._arrived.wait()
+
+
 class LocalServer:
     _runner: web.AppRunner | None = None
     _port = 0
+
+    def __init__(self) -> None:
+        self.gate = Gate()
 
     @property
     def url(self) -> str:
@@ -69,6 +105,7 @@ class LocalServer:
         return self
 
     async def stop(self) -> None:
+        self.gate.open()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -90,9 +127,9 @@ class FakeServer(LocalServer):
     malformed (subclasses add their own)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[Call] = []
         self.violations: list[str] = []
-        self.latency = 0.0
         self._faults: list[_Fault] = []
 
     def log(self) -> list[str]:
@@ -127,9 +164,8 @@ class FakeServer(LocalServer):
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body: Any = None
         try:
+            await self.gate.passage()
             body = await self._read_body(request)
-            if self.latency:
-                await asyncio.sleep(self.latency)
             self._inject_faults(request.path)
             answer = await self.route(request, body)
         except Answer as error:

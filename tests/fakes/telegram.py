@@ -6,7 +6,9 @@ Every request is checked against the Bot API 10.0 spec (`telegram_spec`); violat
 answered as Telegram would (400/404) and collected in `fake.violations`. Updates are queued with
 `fake.push(...)` and served by getUpdates with Telegram's offset and long-poll semantics; the
 update builders (`text_update`, ...) live in `telegram_spec` and are re-exported here. Faults
-(`fail`, `block`, `latency`) and a flood checker (`flood_limit`) let tests exercise error paths.
+(`fail`, `block`, `gate`) and a flood checker (`flood_limit`) let tests exercise error paths.
+Arrival times (`Call.at`, what the flood checker counts) come from `clock`; a long poll waits
+in real time, and `polling()` says when one is waiting.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import re
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,13 +114,15 @@ class FakeTelegram(LocalServer):
     one, as PTB's Updater does when it stops). `violations`: spec violations, wrong tokens,
     unknown methods, and pushed updates that are not valid Updates."""
 
-    def __init__(self, token: str = DEFAULT_TOKEN) -> None:
-        self.token = token
+    def __init__(
+        self, token: str = DEFAULT_TOKEN, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self.token, self.clock = token, clock
         self.calls: list[Call] = []
         self.failed: list[Call] = []
         self.violations: list[str] = []
         self.flood_violations: list[str] = []
-        self.latency = 0.0
         self.confirmed_offset: int | None = None
         self.allowed_updates: list[str] | None = None
         self.webhook_url: str | None = None
@@ -125,6 +130,7 @@ class FakeTelegram(LocalServer):
         self._queue: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._wakeup = asyncio.Event()
+        self._waiting = asyncio.Event()
         self._poll = 0
         self._closing = False
         self._faults: list[_Fault] = []
@@ -152,6 +158,12 @@ class FakeTelegram(LocalServer):
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
+
+    async def polling(self, *, guard: float = 30.0) -> None:
+        """Waits until a long poll is waiting for updates (`guard` real seconds only turn a hang
+        into a failure)."""
+        async with asyncio.timeout(guard):
+            await self._waiting.wait()
 
     async def stop(self) -> None:
         self._closing = True
@@ -233,9 +245,8 @@ class FakeTelegram(LocalServer):
 
     # The server.
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        arrived = time.monotonic()
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        arrived = self.clock()
+        await self.gate.passage()
         found = re.fullmatch(r"/bot([^/]*)/([^/]+)", request.path)
         if found is None:
             return ApiError(404, "Not Found").response()
@@ -350,6 +361,7 @@ class FakeTelegram(LocalServer):
             raise ApiError(409, WEBHOOK_CONFLICT)
         self._poll += 1
         poll = self._poll
+        self._waiting.clear()
         self._wake()  # an earlier long poll now ends with a conflict
         if "allowed_updates" in fields:
             self.allowed_updates = fields["allowed_updates"] or None
@@ -368,8 +380,13 @@ class FakeTelegram(LocalServer):
             if self._queue or remaining <= 0 or self._closing:
                 return self._queue[:limit]
             wakeup = self._wakeup
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), remaining)
+            self._waiting.set()
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.wait(), remaining)
+            finally:
+                if self._poll == poll:
+                    self._waiting.clear()
             if self._poll != poll:
                 raise ApiError(409, POLL_CONFLICT)
 

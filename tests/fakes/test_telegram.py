@@ -2,7 +2,6 @@
 
 import asyncio
 import datetime as dt
-import time
 
 import aiohttp
 import pytest
@@ -13,6 +12,7 @@ from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryA
 
 from tests.fakes import telegram as tg
 from tests.fakes import telegram_spec
+from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import FakeTelegram, text_update
 
 
@@ -85,8 +85,8 @@ async def test_text_length_is_counted_in_utf16_after_parsing(fake, bot):
 
 
 async def test_long_poll_returns_a_push_and_offset_confirms(fake, bot):
-    polling = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+    polling = asyncio.create_task(bot.get_updates(timeout=30))
+    await fake.polling()
     assert not polling.done()
     fake.push(text_update(42, "hello", username="ann"))
 
@@ -104,9 +104,9 @@ async def test_long_poll_returns_a_push_and_offset_confirms(fake, bot):
 async def test_a_second_poller_ends_the_first_with_a_conflict(fake, bot):
     # PTB's getUpdates pool has one connection: overlapping polls need a second Bot.
     async with Bot(fake.token, base_url=fake.base_url) as other:
-        first = asyncio.create_task(bot.get_updates(timeout=5))
-        await asyncio.sleep(0.1)
-        second = asyncio.create_task(other.get_updates(timeout=5))
+        first = asyncio.create_task(bot.get_updates(timeout=30))
+        await fake.polling()
+        second = asyncio.create_task(other.get_updates(timeout=30))
         with pytest.raises(Conflict, match="terminated by other getUpdates request"):
             await first
         fake.push(tg.command_update(5, "/start"))
@@ -267,18 +267,27 @@ async def test_deliver_posts_like_telegram(fake):
     assert [(secret, body["update_id"]) for secret, body in seen] == [("s3cret", 1), (None, 2)]
 
 
-async def test_latency_delays_every_answer(fake, bot):
-    fake.latency = 0.2
-    started = time.monotonic()
-    assert await bot.send_chat_action(1, "typing") is True
-    assert time.monotonic() - started >= 0.2
+async def test_a_closed_gate_holds_every_answer_until_it_opens(fake, bot):
+    fake.gate.close()
+    answering = asyncio.create_task(bot.send_chat_action(1, "typing"))
+    await fake.gate.reached(1)
+    assert (answering.done(), fake.calls_of("sendChatAction")) == (False, [])
+    fake.gate.open()
+    assert await answering is True
+    assert [c.fields for c in fake.calls_of("sendChatAction")] == [
+        {"chat_id": 1, "action": "typing"}
+    ]
 
 
 async def test_flood_limit_records_without_refusing(fake, bot):
+    fake.clock = clock = FakeClock()
     fake.flood_limit(per_chat_per_second=1, overall_per_second=4)
     for chat_id in [1, 1, 1, 1, 1, 2]:
         await bot.send_message(chat_id, "x")
-    assert len(fake.sent()) == 6
+    clock.now += 1.0  # a token back for chat 1, and the overall window moved on
+    await bot.send_message(1, "x")
+    assert len(fake.sent()) == 7
+    assert [c.at for c in fake.sent()] == [100.0] * 6 + [101.0]
     assert fake.flood_violations == [
         "chat 1: over 1/s after a burst of 3",
         "chat 1: over 1/s after a burst of 3",

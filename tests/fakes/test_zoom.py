@@ -1,5 +1,6 @@
 """The fake Zoom server over plain HTTP, and its hand-written schema against Zoom's own spec."""
 
+import asyncio
 import copy
 import json
 import os
@@ -209,10 +210,14 @@ async def test_faults_are_served_in_order_then_the_real_answer(fake, http):
     assert fake.calls[2].body == MEETING
 
 
-async def test_latency_delays_every_answer(fake, http):
-    fake.latency = 0.2
-    with pytest.raises(httpx.ReadTimeout):
-        await http.post("/oauth/token", timeout=0.05)
+async def test_a_closed_gate_holds_every_answer_until_it_opens(fake, http):
+    fake.gate.close()
+    answering = asyncio.create_task(token(http, fake))
+    await fake.gate.reached(1)
+    assert (answering.done(), fake.calls) == (False, [])
+    fake.gate.open()
+    assert (await answering).status_code == 200
+    assert fake.log() == ["POST /oauth/token 200"]
 
 
 def mismatches(spec, ours, theirs, where):

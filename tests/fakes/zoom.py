@@ -4,7 +4,7 @@
 `fake.api_url` and `fake.oauth_url`. Meeting bodies are checked against `zoom_schema` (the
 spec's fields, written out by hand); violations are answered 400 as Zoom does and collected in
 `fake.violations`. Every request is recorded in `fake.calls` with the status it got. Faults:
-`fail(...)`, `latency`, `expire_tokens()`.
+`fail(...)`, `gate`, `expire_tokens()`.
 """
 
 from __future__ import annotations

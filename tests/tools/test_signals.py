@@ -24,6 +24,7 @@ from db.prospects import (
 )
 from db.reps import approve_rep, create_rep
 from tests.conftest import NOW
+from tests.fakes.clock import no_wait
 from tests.fakes.hubspot import FakeHubSpot
 from tools.actor import Actor, Role
 from tools.clients.hubspot import HubSpotClient
@@ -34,7 +35,7 @@ from tools.signals import DealSignals, days, deal_signals
 
 DAY = timedelta(days=1)
 TOKEN = "pat-test-token"
-FAST = RetryPolicy(attempts=2, total_seconds=2.0, initial_wait=0.001, max_wait=0.01)
+FAST = RetryPolicy(attempts=2, initial_wait=0.001, max_wait=0.01, sleep=no_wait)
 
 
 @pytest.fixture

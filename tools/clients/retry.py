@@ -1,11 +1,13 @@
 """The one retry policy every client uses: transport failures, 5xx and 429 are retried with
 backoff (a 429's own wait when it gives one), a bounded number of times within a bounded total
-time; anything else fails at once."""
+time; anything else fails at once. The policy carries its sleep, so that a test can record the
+waits instead of waiting."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from tenacity import (
@@ -28,6 +30,7 @@ class RetryPolicy:
     total_seconds: float = 20.0
     initial_wait: float = 0.5
     max_wait: float = 8.0
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
 
 
 DEFAULT_POLICY = RetryPolicy()
@@ -53,6 +56,7 @@ async def retrying(policy: RetryPolicy, call: Callable[[], Awaitable[T]]) -> T:
         retry=retry_if_exception_type((RateLimited, Unavailable)),
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total_seconds),
         wait=_wait(policy),
+        sleep=policy.sleep,
         reraise=True,
     ):
         with attempt:

@@ -36,16 +36,22 @@ def last_prompt(messages: list[ModelMessage]) -> str:
 
 @dataclass
 class Echo:
-    """A model that answers every message with its text, after `delay` seconds."""
+    """A model that answers every message with its text; given a `gate`, only once it is set
+    (`inside` counts the calls waiting at it), so a test decides when a slow model answers."""
 
-    delay: float = 0.0
+    gate: asyncio.Event | None = None
+    inside: int = 0
     calls: int = 0
     fail_on: set[str] = field(default_factory=set)
 
     async def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         self.calls += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.gate is not None:
+            self.inside += 1
+            try:
+                await self.gate.wait()
+            finally:
+                self.inside -= 1
         prompt = last_prompt(messages)
         if prompt in self.fail_on:
             raise RuntimeError(f"the model broke on {prompt!r}")

@@ -1,7 +1,6 @@
 """GoogleCalendar, the real google-api-python-client, against the fake Google over HTTP."""
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +8,7 @@ import pytest
 from google.oauth2.credentials import Credentials
 from inline_snapshot import snapshot
 
+from tests.fakes.clock import FakeClock
 from tests.fakes.google import Call, FakeGoogle
 from tools.clients.calendar import GoogleCalendar
 from tools.clients.errors import AuthFailed, RateLimited, Rejected, RemoteNotFound, Unavailable
@@ -19,7 +19,7 @@ from tools.clients.retry import RetryPolicy
 REP = "rep@acme.test"
 BERLIN = ZoneInfo("Europe/Berlin")
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-FAST = RetryPolicy(attempts=3, total_seconds=5.0, initial_wait=0.01, max_wait=0.02)
+ATTEMPTS = 3
 EVENT = NewEvent(
     event_id="demo20261120",
     summary="Demo: Acme",
@@ -40,8 +40,19 @@ async def fake():
 
 
 @pytest.fixture
-def calendar(fake):
-    return GoogleCalendar(api_endpoint=fake.api_endpoint, timeout=2.0, policy=FAST)
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def policy(clock):
+    """Retries that record their waits on `clock` instead of waiting."""
+    return RetryPolicy(attempts=ATTEMPTS, initial_wait=0.01, max_wait=0.02, sleep=clock.sleep)
+
+
+@pytest.fixture
+def calendar(fake, policy):
+    return GoogleCalendar(api_endpoint=fake.api_endpoint, timeout=2.0, policy=policy)
 
 
 def access_of(fake, email=REP, scopes=SCOPES):
@@ -216,11 +227,10 @@ async def test_a_refused_request_is_rejected_with_googles_message_at_once(fake, 
     assert [c.status for c in fake.calendar_calls()] == [400, 400]
 
 
-async def test_429_waits_for_retry_after_then_succeeds(fake, calendar):
-    fake.fail("freeBusy", 429, headers={"Retry-After": "0.4"})
-    started = time.monotonic()
+async def test_429_waits_for_retry_after_then_succeeds(fake, calendar, clock):
+    fake.fail("freeBusy", 429, headers={"Retry-After": "7"})
     await calendar.busy(access_of(fake), start=T0, end=T0 + timedelta(hours=1))
-    assert 0.4 <= time.monotonic() - started < 1.5
+    assert clock.waits == [7.0]
     assert [c.status for c in fake.calendar_calls()] == [429, 200]
 
 
@@ -240,7 +250,7 @@ async def test_rate_limited_every_time_gives_up_after_the_attempts(fake, calenda
     fake.fail("freeBusy", 429, times=10)
     with pytest.raises(RateLimited):
         await calendar.busy(access_of(fake), start=T0, end=T0 + timedelta(hours=1))
-    assert len(fake.calendar_calls()) == FAST.attempts
+    assert len(fake.calendar_calls()) == ATTEMPTS
 
 
 async def test_503_twice_then_success(fake, calendar):
@@ -256,22 +266,20 @@ async def test_5xx_every_time_is_unavailable_after_the_attempts(fake, calendar):
     fake.fail("events.delete", 500, times=10)
     with pytest.raises(Unavailable, match="Backend Error"):
         await calendar.delete_event(access_of(fake), EVENT.event_id)
-    assert len(fake.calendar_calls()) == FAST.attempts
+    assert len(fake.calendar_calls()) == ATTEMPTS
 
 
-async def test_no_answer_in_time_is_unavailable_after_bounded_attempts(fake):
-    fake.latency = 0.3
-    calendar = GoogleCalendar(api_endpoint=fake.api_endpoint, timeout=0.05, policy=FAST)
-    started = time.monotonic()
+async def test_no_answer_in_time_is_unavailable_after_bounded_attempts(fake, policy, clock):
+    fake.gate.close()
+    calendar = GoogleCalendar(api_endpoint=fake.api_endpoint, timeout=0.1, policy=policy)
     with pytest.raises(Unavailable, match="no answer in time"):
         await calendar.primary(access_of(fake))
-    assert time.monotonic() - started < 0.3
-    await asyncio.sleep(0.35)  # the fake answers each attempt late, and records it then
-    assert len(fake.calendar_calls()) == FAST.attempts
+    await fake.gate.reached(ATTEMPTS)
+    assert (fake.gate.arrivals, len(clock.waits)) == (ATTEMPTS, ATTEMPTS - 1)
 
 
-async def test_a_closed_port_is_unavailable(fake):
-    calendar = GoogleCalendar(api_endpoint="http://127.0.0.1:9/calendar/v3/", policy=FAST)
+async def test_a_closed_port_is_unavailable(fake, policy):
+    calendar = GoogleCalendar(api_endpoint="http://127.0.0.1:9/calendar/v3/", policy=policy)
     with pytest.raises(Unavailable, match="could not be reached"):
         await calendar.primary(access_of(fake))
 
@@ -285,11 +293,11 @@ async def test_a_token_google_does_not_know_and_cannot_refresh_is_auth_failed(fa
 
 async def test_calls_for_two_users_run_concurrently_each_as_its_user(fake, calendar):
     other = "other@acme.test"
-    fake.latency = 0.2
-    started = time.monotonic()
-    got = await asyncio.gather(
+    fake.gate.close()
+    both = asyncio.gather(
         calendar.primary(access_of(fake)), calendar.primary(access_of(fake, other))
     )
-    assert list(got) == [REP, other]
-    assert time.monotonic() - started < 0.4  # one after the other would take 0.4 s
+    await fake.gate.reached(2)  # one after the other, the second would wait for the first
+    fake.gate.open()
+    assert list(await both) == [REP, other]
     assert sorted(c.user for c in fake.calendar_calls()) == [other, REP]

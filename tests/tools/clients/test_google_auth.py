@@ -11,6 +11,7 @@ from dirty_equals import IsStr
 from google.auth import jwt as google_jwt
 from inline_snapshot import snapshot
 
+from tests.fakes.clock import no_wait
 from tests.fakes.google import FakeGoogle
 from tools.clients import google_auth
 from tools.clients.calendar import GoogleCalendar
@@ -21,7 +22,7 @@ from tools.clients.retry import RetryPolicy
 
 REP = "rep@acme.test"
 REDIRECT = "https://bot.acme.test/oauth2/callback"
-FAST = RetryPolicy(attempts=3, total_seconds=5.0, initial_wait=0.01, max_wait=0.02)
+FAST = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.02, sleep=no_wait)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The real HubSpot client over HTTP against the fake HubSpot."""
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -9,6 +8,7 @@ import httpx
 import pytest
 from inline_snapshot import snapshot
 
+from tests.fakes.clock import FakeClock
 from tests.fakes.hubspot import FakeHubSpot
 from tools.clients.errors import AuthFailed, RateLimited, Rejected, Unavailable
 from tools.clients.hubspot import HubSpotClient
@@ -16,23 +16,40 @@ from tools.clients.models import Contact, Deal, Engagement
 from tools.clients.retry import RetryPolicy
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-FAST = RetryPolicy(attempts=3, total_seconds=5.0, initial_wait=0.001, max_wait=0.01)
 TOKEN = "pat-test-token"
 
 
-class VirtualTime:
-    """A monotonic clock that moves only when someone sleeps on it; before it jumps, requests
-    under way get `drain` real seconds to land at the time they were sent."""
+def fast(clock: FakeClock | None = None, attempts: int = 3) -> RetryPolicy:
+    """Retries that record their waits on `clock` (a throwaway one unless given)."""
+    sleep = (clock or FakeClock()).sleep
+    return RetryPolicy(attempts=attempts, initial_wait=0.001, max_wait=0.01, sleep=sleep)
 
-    def __init__(self, drain: float = 0.0) -> None:
-        self.now, self.drain = 0.0, drain
 
-    def __call__(self) -> float:
-        return self.now
+class InFlight(httpx.AsyncBaseTransport):
+    """The real transport, counting the requests sent and not yet answered: `landed()` waits
+    until there are none, for a virtual clock to jump only once they reached the fake."""
 
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(self.drain)
-        self.now += max(seconds, 0.0)
+    def __init__(self) -> None:
+        self._transport = httpx.AsyncHTTPTransport()
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._count += 1
+        self._idle.clear()
+        try:
+            return await self._transport.handle_async_request(request)
+        finally:
+            self._count -= 1
+            if not self._count:
+                self._idle.set()
+
+    async def landed(self) -> None:
+        await self._idle.wait()
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
 
 
 @pytest.fixture
@@ -44,7 +61,7 @@ async def fake():
 
 @pytest.fixture
 async def http():
-    async with httpx.AsyncClient(timeout=2.0) as client:
+    async with httpx.AsyncClient(timeout=30.0) as client:  # only a guard: nothing here times out
         yield client
 
 
@@ -55,7 +72,7 @@ def hubspot(fake, http):
 
 def make(fake, http, **changes):
     settings = {"token": TOKEN, "api_url": fake.url, "http": http, "clock": lambda: NOW}
-    return HubSpotClient(**(settings | {"policy": FAST} | changes))
+    return HubSpotClient(**(settings | {"policy": fast()} | changes))
 
 
 async def test_a_contact_with_a_known_email_is_found_by_search(fake, hubspot):
@@ -260,35 +277,38 @@ async def test_engagements_are_notes_and_meetings_newest_first(fake, hubspot):
 
 
 async def test_the_limiter_keeps_150_calls_in_a_row_within_100_per_10_seconds(fake, http):
-    clock = VirtualTime()
+    clock = FakeClock(0.0)
     fake.clock = clock
     fake.add_contact("ketut@example.com")
-    hubspot = make(fake, http, monotonic=clock, sleep=clock.sleep, policy=RetryPolicy(attempts=1))
+    hubspot = make(fake, http, monotonic=clock, sleep=clock.sleep, policy=fast(attempts=1))
     for _ in range(150):
         await hubspot.find_or_create_contact(email="ketut@example.com", name="K")
     assert (fake.rate_limited, len(fake.calls), clock.now) == (0, 150, 10.0)
 
 
-async def test_the_limiter_keeps_150_calls_at_once_within_100_per_10_seconds(fake, http):
-    clock = VirtualTime(drain=0.05)
+async def test_the_limiter_keeps_150_calls_at_once_within_100_per_10_seconds(fake):
+    in_flight = InFlight()
+    clock = FakeClock(0.0, settle=in_flight.landed)
     fake.clock = clock
     fake.add_contact("ketut@example.com")
-    hubspot = make(fake, http, monotonic=clock, sleep=clock.sleep, policy=RetryPolicy(attempts=1))
-    calls = (
-        hubspot.find_or_create_contact(email="ketut@example.com", name="K") for _ in range(150)
-    )
-    found = await asyncio.gather(*calls)
+    async with httpx.AsyncClient(transport=in_flight, timeout=30.0) as http:
+        hubspot = make(fake, http, monotonic=clock, sleep=clock.sleep, policy=fast(attempts=1))
+        found = await asyncio.gather(
+            *(
+                hubspot.find_or_create_contact(email="ketut@example.com", name="K")
+                for _ in range(150)
+            )
+        )
     assert {c.created for c in found} == {False}
-    assert (fake.rate_limited, len(fake.calls)) == (0, 150)
-    assert clock.now >= 10.0
+    assert (fake.rate_limited, len(fake.calls), clock.waits) == (0, 150, [10.0])
 
 
 async def test_without_the_limiter_the_fake_does_refuse(fake, http):
-    clock = VirtualTime()
+    clock = FakeClock(0.0)
     fake.clock = clock
     fake.add_contact("ketut@example.com")
     hubspot = make(
-        fake, http, limit=1000, monotonic=clock, sleep=clock.sleep, policy=RetryPolicy(attempts=1)
+        fake, http, limit=1000, monotonic=clock, sleep=clock.sleep, policy=fast(attempts=1)
     )
     calls = (
         hubspot.find_or_create_contact(email="ketut@example.com", name="K") for _ in range(150)
@@ -299,11 +319,12 @@ async def test_without_the_limiter_the_fake_does_refuse(fake, http):
     assert {r.retry_after for r in refused} == {1.0}
 
 
-async def test_a_429_with_retry_after_is_waited_out(fake, hubspot):
-    fake.fail("/search", 429, headers={"Retry-After": "0.3"})
-    started = time.monotonic()
+async def test_a_429_with_retry_after_is_waited_out(fake, http):
+    clock = FakeClock()
+    hubspot = make(fake, http, policy=fast(clock))
+    fake.fail("/search", 429, headers={"Retry-After": "7"})
     await hubspot.find_or_create_contact(email="new@example.com", name="New")
-    assert time.monotonic() - started >= 0.3
+    assert clock.waits == [7.0]
     assert [c.status for c in fake.calls] == [429, 200, 201]
 
 
@@ -316,15 +337,14 @@ async def test_503_twice_then_success(fake, hubspot):
 
 
 async def test_a_timeout_is_unavailable_after_bounded_attempts(fake):
-    fake.latency = 0.2
-    async with httpx.AsyncClient(timeout=0.05) as http:
-        hubspot = make(
-            fake, http, policy=RetryPolicy(attempts=2, initial_wait=0.001, max_wait=0.01)
-        )
+    clock = FakeClock()
+    fake.gate.close()
+    async with httpx.AsyncClient(timeout=0.1) as http:
+        hubspot = make(fake, http, policy=fast(clock, attempts=2))
         with pytest.raises(Unavailable, match="no answer in time"):
             await hubspot.deals_of_contact("1001")
-    await asyncio.sleep(0.3)  # the fake records a request once its latency has passed
-    assert len(fake.calls) == 2
+    await fake.gate.reached(2)
+    assert (fake.gate.arrivals, len(clock.waits)) == (2, 1)
 
 
 async def test_a_400_is_rejected_with_hubspots_message_and_not_retried(fake, hubspot):

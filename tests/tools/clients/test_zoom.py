@@ -1,7 +1,6 @@
 """The real Zoom client over HTTP against the fake Zoom."""
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +8,7 @@ import httpx
 import pytest
 from inline_snapshot import snapshot
 
+from tests.fakes.clock import FakeClock
 from tests.fakes.zoom import FakeZoom
 from tools.clients.errors import AuthFailed, RateLimited, Rejected, RemoteNotFound, Unavailable
 from tools.clients.models import NewZoomMeeting
@@ -16,7 +16,6 @@ from tools.clients.retry import RetryPolicy
 from tools.clients.zoom import ZoomClient
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-FAST = RetryPolicy(attempts=3, total_seconds=5.0, initial_wait=0.001, max_wait=0.01)
 ANNA = "anna@truerealestate.bali"
 SHARED = "shared@truerealestate.bali"
 VIEWING = NewZoomMeeting(
@@ -28,6 +27,12 @@ VIEWING = NewZoomMeeting(
     host_name="Anna Rep",
     agenda="Walk through the villa and the payment plan.",
 )
+
+
+def fast(waits: FakeClock | None = None, attempts: int = 3) -> RetryPolicy:
+    """Retries that record their waits on `waits` (a throwaway clock unless given)."""
+    sleep = (waits or FakeClock()).sleep
+    return RetryPolicy(attempts=attempts, initial_wait=0.001, max_wait=0.01, sleep=sleep)
 
 
 class Clock:
@@ -47,7 +52,7 @@ async def fake():
 
 @pytest.fixture
 async def http():
-    async with httpx.AsyncClient(timeout=2.0) as client:
+    async with httpx.AsyncClient(timeout=30.0) as client:  # only a guard: nothing here times out
         yield client
 
 
@@ -71,7 +76,7 @@ def make(fake, http, clock, **changes):
         "oauth_url": fake.oauth_url,
         "http": http,
         "clock": clock,
-        "policy": FAST,
+        "policy": fast(),
     }
     return ZoomClient(**(settings | changes))
 
@@ -219,17 +224,18 @@ async def test_delete_removes_the_meeting_and_a_missing_one_is_not_found(fake, z
     ]
 
 
-async def test_a_429_waits_as_long_as_retry_after_says(fake, zoom):
-    fake.fail("/meetings", 429, headers={"Retry-After": "0.3"})
-    started = time.monotonic()
+async def test_a_429_waits_as_long_as_retry_after_says(fake, http, clock):
+    waits = FakeClock()
+    zoom = make(fake, http, clock, policy=fast(waits))
+    fake.fail("/meetings", 429, headers={"Retry-After": "7"})
     await zoom.create_meeting(VIEWING)
-    assert time.monotonic() - started >= 0.3
+    assert waits.waits == [7.0]
     assert [c.status for c in fake.calls] == [200, 429, 201]
 
 
 async def test_a_429_that_persists_is_rate_limited_with_its_wait(fake, http, clock):
     fake.fail("/meetings", 429, headers={"Retry-After": "7"})
-    zoom = make(fake, http, clock, policy=RetryPolicy(attempts=1))
+    zoom = make(fake, http, clock, policy=fast(attempts=1))
     with pytest.raises(RateLimited) as raised:
         await zoom.create_meeting(VIEWING)
     assert raised.value.retry_after == 7.0
@@ -250,15 +256,14 @@ async def test_5xx_every_time_is_unavailable_after_the_policy_attempts(fake, zoo
 
 
 async def test_a_timeout_is_unavailable_after_bounded_attempts(fake, clock):
-    fake.latency = 0.2
-    async with httpx.AsyncClient(timeout=0.05) as http:
-        zoom = make(
-            fake, http, clock, policy=RetryPolicy(attempts=2, initial_wait=0.001, max_wait=0.01)
-        )
+    waits = FakeClock()
+    fake.gate.close()
+    async with httpx.AsyncClient(timeout=0.1) as http:
+        zoom = make(fake, http, clock, policy=fast(waits, attempts=2))
         with pytest.raises(Unavailable, match="no answer in time"):
             await zoom.create_meeting(VIEWING)
-    await asyncio.sleep(0.25)  # the fake records a request once its latency has passed
-    assert [c.path for c in fake.calls] == ["/oauth/token", "/oauth/token"]
+    await fake.gate.reached(2)
+    assert (fake.gate.arrivals, len(waits.waits)) == (2, 1)
 
 
 async def test_a_400_is_rejected_with_zooms_message_and_not_retried(fake, zoom):
