@@ -35,7 +35,14 @@ class Runtime:
     clock: Callable[[], datetime]
     services: Services = field(default_factory=Services)
 
-    def deps(self, conn: Connection, actor: Actor, *, turn_id: int | None = None) -> Deps:
+    def deps(
+        self,
+        conn: Connection,
+        actor: Actor,
+        *,
+        turn_id: int | None = None,
+        pressed: str | None = None,
+    ) -> Deps:
         """What a tool or a task may use, acting for `actor` on `conn`'s transaction."""
         return Deps(
             db=conn,
@@ -44,6 +51,7 @@ class Runtime:
             rules=self.rules,
             turn_id=turn_id,
             services=self.services,
+            pressed=pressed,
         )
 
 

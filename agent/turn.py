@@ -61,7 +61,8 @@ async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     async with rt.pool.acquire() as conn, conn.transaction():
         chat, turn_id = await _begin(conn, rt, inbound, now)
         spoken = _spoken(inbound, chat)
-        deps = rt.deps(conn, await _actor(conn, rt, inbound, spoken), turn_id=turn_id)
+        actor = await _actor(conn, rt, inbound, spoken)
+        deps = rt.deps(conn, actor, turn_id=turn_id, pressed=inbound.press)
         messages = history.load(chat.history)
         resumed = confirmation.resume(chat, inbound, now, paused=bool(messages))
         result = await rt.agent.run(

@@ -17,7 +17,7 @@ _q = Queries("reps")
 
 # Which statuses each target status may be reached from.
 _TRANSITIONS: dict[RepStatus, tuple[RepStatus, ...]] = {
-    RepStatus.ACTIVE: (RepStatus.PENDING, RepStatus.SUSPENDED),
+    RepStatus.ACTIVE: (RepStatus.PENDING, RepStatus.SUSPENDED, RepStatus.REJECTED),
     RepStatus.REJECTED: (RepStatus.PENDING,),
     RepStatus.SUSPENDED: (RepStatus.ACTIVE,),
     RepStatus.REMOVED: (RepStatus.PENDING, RepStatus.ACTIVE, RepStatus.SUSPENDED),
@@ -96,16 +96,22 @@ async def approve_rep(
     by_telegram_id: int | None = None,
     by_rep_id: UUID | None = None,
 ) -> Rep:
-    """Pending or suspended becomes active."""
-    row = await _q.fetchrow(
-        db,
-        "approve",
-        id=rep_id,
-        now=now,
-        by_rep_id=by_rep_id,
-        by_telegram_id=by_telegram_id,
-        allowed=list(_TRANSITIONS[RepStatus.ACTIVE]),
-    )
+    """Pending, suspended or rejected becomes active. A rejected applicant whose mailbox has
+    since been registered by someone else is `EmailTaken`."""
+    try:
+        async with savepoint(db):
+            row = await _q.fetchrow(
+                db,
+                "approve",
+                id=rep_id,
+                now=now,
+                by_rep_id=by_rep_id,
+                by_telegram_id=by_telegram_id,
+                allowed=list(_TRANSITIONS[RepStatus.ACTIVE]),
+            )
+    except asyncpg.UniqueViolationError as e:
+        taken = await get_rep(db, rep_id=rep_id)
+        raise EmailTaken(taken.email if taken else "") from e
     if row is None:
         await _refuse(db, rep_id, RepStatus.ACTIVE)
     return Rep.from_row(row)

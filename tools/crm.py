@@ -15,6 +15,7 @@ from tools.actor import Role
 from tools.clients.errors import IntegrationError
 from tools.clients.models import Contact
 from tools.deps import Deps
+from tools.names import NAME_SHOWN, one_line
 from tools.refs import one_prospect
 from tools.services import Step, perform
 
@@ -44,7 +45,7 @@ async def log_hubspot(
     rep = deps.actor.active_rep()
     target = await one_prospect(deps, prospect, rep_id=rep.id)
     body = note_body(summary, outcome, next_step, rep.language)
-    confirm(ctx, "note", name=target.name, body=body)
+    confirm(ctx, "note", name=one_line(target.name, NAME_SHOWN), body=body)
     try:
         contact = await contact_of(deps, rep, target)
         note_id = await _add_note(deps, rep, target, contact, body)

@@ -32,6 +32,8 @@ class Deps:
     rules: Rules
     turn_id: int | None = None
     services: Services = field(default_factory=Services)
+    pressed: str | None = None
+    """The button the user pressed to start this turn (its callback data), if they did."""
 
     def now(self) -> datetime:
         return self.clock()

@@ -14,6 +14,7 @@ from tools.booking import Booked, Booking, book
 from tools.clients.errors import IntegrationError
 from tools.clients.models import NewZoomMeeting, ZoomMeeting
 from tools.deps import Deps
+from tools.names import NAME_SHOWN, one_line
 from tools.refs import one_prospect
 from tools.services import Step, as_json, perform
 from tools.times import doubt, in_zone, zone_name, zone_of
@@ -111,7 +112,7 @@ def _asked(deps: Deps, b: Booking) -> dict[str, str]:
     """The values of the booking's question, in the user's language."""
     language, zone, email = deps.actor.language, zone_of(deps), b.prospect.email
     return {
-        "name": b.prospect.name,
+        "name": one_line(b.prospect.name, NAME_SHOWN),
         "when": f"{b.start.astimezone(zone):%d.%m %H:%M}–{b.end.astimezone(zone):%H:%M}",
         "zone": zone_name(b.timezone, language),
         "zoom": texts.text("question.meeting_zoom", language) if b.zoom else "",

@@ -10,6 +10,10 @@ import unicodedata
 from pydantic_ai import ModelRetry
 
 NAME_MAX = 255
+NAME_SHOWN = 100
+"""How much of a name a card or a question shows."""
+TEXT_SHOWN = 500
+"""How much of other typed text (a reason, a prospect's context) a notice shows."""
 
 _KEPT_FORMAT = {"\u200d"}  # the zero-width joiner holds emoji sequences together
 _GONE = {"Cc", "Cf", "Zl", "Zp", "Cs"}

@@ -9,6 +9,7 @@ from db.models import Rep
 from db.outbox import Buttons
 from tools import texts
 from tools.deps import Deps
+from tools.names import NAME_SHOWN, TEXT_SHOWN, one_line
 
 
 async def send(deps: Deps, chat_id: int, message: str, *, buttons: Buttons | None = None) -> None:
@@ -22,8 +23,14 @@ async def send(deps: Deps, chat_id: int, message: str, *, buttons: Buttons | Non
     )
 
 
-async def application_to_admins(deps: Deps, rep: Rep) -> int:
+def identity(rep: Rep) -> dict[str, str]:
+    """Exactly who a rep is, for a card or a question: each value one line, so nothing they
+    typed can pose as another field."""
     handle = f"@{rep.telegram_username}" if rep.telegram_username else f"id {rep.telegram_id}"
+    return {"name": one_line(rep.name, NAME_SHOWN), "email": one_line(rep.email), "handle": handle}
+
+
+async def application_to_admins(deps: Deps, rep: Rep) -> int:
     for admin_id in deps.rules.admin_ids:
         language = await chat_language(deps.db, chat_id=admin_id)
         buttons = [
@@ -32,14 +39,13 @@ async def application_to_admins(deps: Deps, rep: Rep) -> int:
                 {"text": texts.text("notice.reject", language), "data": f"reject:{rep.id}"},
             ]
         ]
-        message = texts.text(
-            "notice.new_application", language, name=rep.name, email=rep.email, handle=handle
-        )
+        message = texts.text("notice.new_application", language, **identity(rep))
         await send(deps, admin_id, message, buttons=buttons)
     return len(deps.rules.admin_ids)
 
 
 async def status_to_rep(deps: Deps, rep: Rep, status: str, reason: str | None = None) -> None:
     """`notice.<status>` to the rep, in their language, with the reason if one was given."""
-    because = texts.text("notice.reason", rep.language, reason=reason) if reason else ""
+    shown = one_line(reason, TEXT_SHOWN) if reason else ""
+    because = texts.text("notice.reason", rep.language, reason=shown) if shown else ""
     await send(deps, rep.telegram_id, texts.text(f"notice.{status}", rep.language, reason=because))

@@ -15,7 +15,7 @@ from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.deps import Deps
 from tools.emails import valid_email
-from tools.names import person_name
+from tools.names import NAME_SHOWN, TEXT_SHOWN, one_line, person_name
 from tools.refs import one_prospect, one_rep
 
 prospect_tools = FunctionToolset[Deps]()
@@ -111,7 +111,12 @@ async def assign_prospect(
     await notices.send(
         deps,
         chosen.telegram_id,
-        texts.text("notice.prospect_assigned", chosen.language, name=target.name, context=context),
+        texts.text(
+            "notice.prospect_assigned",
+            chosen.language,
+            name=one_line(target.name, NAME_SHOWN),
+            context=one_line(context, TEXT_SHOWN),
+        ),
     )
     card = prospect_card(assigned).model_dump()
     return Assignment(**card, rep=chosen.name, rep_told=True)

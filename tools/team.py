@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, RunContext
 
 from db import reps
-from db.errors import InvalidTransition
+from db.errors import EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
 from tools import notices
 from tools.access import NotDone, confirm, tool_for
@@ -66,13 +66,19 @@ async def list_reps(
 
 @tool_for(team, Role.ADMIN)
 async def approve_rep(ctx: RunContext[Deps], rep: str) -> StatusChange:
-    """Approve a pending application (or reinstate a suspended rep); the rep is told.
+    """Approve a pending application, reinstate a suspended rep, or take back a rejection; the
+    rep is told. The admin confirms with buttons first (unless they pressed Approve on this
+    applicant's own card, which is their confirmation).
 
     Args:
         rep: the rep's id, @username, email or name
     """
     deps = ctx.deps
     target = await one_rep(deps, rep)
+    if target.status not in APPROVABLE:
+        raise NotDone(f"{target.name} is {target.status} and cannot be approved")
+    if not _on_card(deps, "approve", target):
+        confirm(ctx, f"approve_{target.status}", **notices.identity(target))
     try:
         approved = await reps.approve_rep(
             deps.db,
@@ -82,14 +88,18 @@ async def approve_rep(ctx: RunContext[Deps], rep: str) -> StatusChange:
             by_rep_id=deps.actor.rep.id if deps.actor.rep else None,
         )
     except InvalidTransition as e:
-        raise NotDone(f"{target.name} is {e.current} and cannot be approved") from None
-    await notices.status_to_rep(deps, approved, "approved")
+        raise NotDone(f"{target.name} is now {e.current} and cannot be approved") from None
+    except EmailTaken:
+        raise NotDone(f"{target.email} now belongs to another registration") from None
+    notice = "reinstated" if target.status is RepStatus.SUSPENDED else "approved"
+    await notices.status_to_rep(deps, approved, notice)
     return _told(approved)
 
 
 @tool_for(team, Role.ADMIN)
 async def reject_rep(ctx: RunContext[Deps], rep: str, reason: str | None = None) -> StatusChange:
-    """Reject a pending application; the applicant is told (with the reason, if given).
+    """Reject a pending application; the applicant is told (with the reason, if given). The
+    admin confirms with buttons first (unless they pressed Reject on this applicant's own card).
 
     Args:
         rep: the rep's id, @username, email or name
@@ -97,12 +107,14 @@ async def reject_rep(ctx: RunContext[Deps], rep: str, reason: str | None = None)
     """
     deps = ctx.deps
     target = await one_rep(deps, rep)
+    if target.status is not RepStatus.PENDING:
+        raise NotDone(f"{target.name} is {target.status}; only pending applications are rejected")
+    if not _on_card(deps, "reject", target):
+        confirm(ctx, "reject", **notices.identity(target))
     try:
         rejected = await reps.reject_rep(deps.db, rep_id=target.id, reason=reason, now=deps.now())
     except InvalidTransition as e:
-        raise NotDone(
-            f"{target.name} is {e.current}; only pending applications are rejected"
-        ) from None
+        raise NotDone(f"{target.name} is now {e.current}; nothing was rejected") from None
     await notices.status_to_rep(deps, rejected, "rejected", reason)
     return _told(rejected)
 
@@ -140,7 +152,7 @@ async def _confirmed_change(
     ctx: RunContext[Deps], target: Rep, question: str, change: Change, notice: str
 ) -> StatusChange:
     """Asks the admin first; once confirmed, changes the status and tells the rep."""
-    confirm(ctx, question, name=target.name, email=target.email)
+    confirm(ctx, question, **notices.identity(target))
     deps = ctx.deps
     try:
         changed = await change(deps.db, rep_id=target.id, now=deps.now())
@@ -148,3 +160,11 @@ async def _confirmed_change(
         raise NotDone(f"{target.name} is now {e.current}") from None
     await notices.status_to_rep(deps, changed, notice)
     return _told(changed)
+
+
+APPROVABLE = (RepStatus.PENDING, RepStatus.SUSPENDED, RepStatus.REJECTED)
+
+
+def _on_card(deps: Deps, action: str, target: Rep) -> bool:
+    """The admin pressed this action's button on the target's own application card."""
+    return deps.pressed == f"{action}:{target.id}"

@@ -121,7 +121,12 @@ async def test_an_admin_confirms_a_suspension_and_the_rep_is_told(talk):
         [
             (
                 1000,
-                "Suspend Иван Иванов (ivan@truerealestate.bali)?",
+                """\
+Suspend access?
+Name: Иван Иванов
+Email: ivan@truerealestate.bali
+Telegram: id 501\
+""",
                 [
                     [
                         {"data": "confirm", "text": "✅ Confirm"},

@@ -68,14 +68,29 @@ async def test_admin_asks_who_is_pending(talk, question, reply):
     }
 
 
-async def test_admin_approves_one_and_rejects_another_and_both_are_told(talk):
+async def test_admin_approves_one_and_rejects_another_each_confirmed_and_both_are_told(talk):
     await applicants(talk.runtime.pool)
-    talk.script.call("approve_rep", rep="@ivan").say("Иван Иванов одобрен, я ему написал.")
-    approved = await talk.say(ADMIN, "одобри Ивана")
-    talk.script.call(
-        "reject_rep", rep="maria@truerealestate.bali", reason="not on the team list"
-    ).say("Maria rejected.")
-    rejected = await talk.say(ADMIN, "reject maria, she is not on the team list")
+    talk.script.call("approve_rep", rep="@ivan")
+    asked = await talk.say(ADMIN, "одобри Ивана")
+    assert [(m.chat_id, m.text) for m in asked.messages] == snapshot(
+        [
+            (
+                1000,
+                """\
+Одобрить заявку?
+Имя: Иван Иванов
+Email: ivan@truerealestate.bali
+Telegram: @ivan\
+""",
+            )
+        ]
+    )
+    talk.script.say("Иван Иванов одобрен, я ему написал.")
+    approved = await talk.press(ADMIN, "confirm")
+    talk.script.call("reject_rep", rep="maria@truerealestate.bali", reason="not on the team list")
+    await talk.say(ADMIN, "reject maria, she is not on the team list")
+    talk.script.say("Maria rejected.")
+    rejected = await talk.press(ADMIN, "confirm")
 
     assert sent(approved) == snapshot(
         [
@@ -106,32 +121,91 @@ If this is a mistake, write to me again.\
             (1000, "Maria rejected.", None),
         ]
     )
+    assert await statuses(talk) == {IVAN: "active", MARIA: "rejected"}
     async with talk.runtime.pool.acquire() as conn:
-        statuses = {
-            r.telegram_id: r.status
-            for r in [await get_rep_by_telegram_id(conn, telegram_id=t) for t in (IVAN, MARIA)]
-            if r
-        }
-        audit = await conn.fetch(
-            "SELECT actor_telegram_id, actor_role, tool, args, allowed, outcome FROM audit_log ORDER BY id"
-        )
-    assert statuses == {IVAN: "active", MARIA: "rejected"}
+        audit = await conn.fetch("SELECT tool, outcome FROM audit_log ORDER BY id")
     assert [tuple(r) for r in audit] == snapshot(
         [
-            (1000, "admin", "approve_rep", {"rep": "@ivan"}, True, "ok"),
-            (
-                1000,
-                "admin",
-                "reject_rep",
-                {"rep": "maria@truerealestate.bali", "reason": "not on the team list"},
-                True,
-                "ok",
-            ),
+            ("approve_rep", "confirmation_asked"),
+            ("approve_rep", "confirmed"),
+            ("reject_rep", "confirmation_asked"),
+            ("reject_rep", "confirmed"),
         ]
     )
 
 
-async def test_pressing_approve_on_the_notification_approves(talk):
+async def statuses(talk) -> dict[int, str]:
+    async with talk.runtime.pool.acquire() as conn:
+        found = [await get_rep_by_telegram_id(conn, telegram_id=t) for t in (IVAN, MARIA)]
+    return {r.telegram_id: r.status for r in found if r}
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        ({"tool_name": "approve_rep", "rep": "Иван"}, "одобри"),
+        ({"tool_name": "reject_rep", "rep": "Maria"}, "reject"),
+    ],
+)
+async def test_a_cancelled_or_unanswered_decision_changes_nothing_and_tells_no_one(
+    talk, call, said
+):
+    await applicants(talk.runtime.pool)
+    tool = call.pop("tool_name")
+    talk.script.call(tool, **call)
+    await talk.say(ADMIN, said)
+    talk.script.say("Отменено.")
+    cancelled = await talk.press(ADMIN, "cancel")
+    assert [m.chat_id for m in cancelled.messages] == [ADMIN]
+    assert await statuses(talk) == {IVAN: "pending", MARIA: "pending"}
+
+
+async def test_text_in_data_the_model_read_cannot_approve_without_the_admin(talk):
+    """A prospect's notes say "approve @ivan"; a model that obeys still only asks the admin."""
+    await applicants(talk.runtime.pool)
+    talk.script.call("approve_rep", rep="@ivan")
+    asked = await talk.say(ADMIN, "что в заметках у Алексея?")
+    assert asked.messages[0].buttons is not None
+    assert await statuses(talk) == {IVAN: "pending", MARIA: "pending"}
+
+
+async def test_a_press_on_one_applicants_card_is_no_confirmation_for_another(talk):
+    ivan, _ = await applicants(talk.runtime.pool)
+    talk.script.call("approve_rep", rep="Maria Lopez")
+    asked = await talk.press(ADMIN, f"approve:{ivan.id}")
+    assert "Maria Lopez" in asked.messages[0].text
+    assert await statuses(talk) == {IVAN: "pending", MARIA: "pending"}
+
+
+async def test_a_rejection_is_taken_back_with_a_confirmation(talk):
+    _, maria = await applicants(talk.runtime.pool)
+    talk.script.call("reject_rep", rep=f"{maria.id}").say("Rejected.")
+    await talk.press(ADMIN, f"reject:{maria.id}")
+    assert await statuses(talk) == {IVAN: "pending", MARIA: "rejected"}
+    talk.script.call("approve_rep", rep="Maria Lopez")
+    asked = await talk.say(ADMIN, "approve Maria after all")
+    assert asked.messages[0].text.startswith("Take back the rejection and approve?")
+    talk.script.say("Maria is on the team.")
+    done = await talk.press(ADMIN, "confirm")
+    assert await statuses(talk) == {IVAN: "pending", MARIA: "active"}
+    assert done.messages[0].chat_id == MARIA
+    assert done.messages[0].text.startswith("Great news! Your application is approved")
+
+
+async def test_a_reinstated_rep_hears_that_access_is_back(talk):
+    ivan, _ = await applicants(talk.runtime.pool)
+    async with talk.runtime.pool.acquire() as conn:
+        await approve_rep(conn, rep_id=ivan.id, now=NOW)
+        await conn.execute("UPDATE reps SET status = 'suspended' WHERE id = $1", ivan.id)
+    talk.script.call("approve_rep", rep="@ivan")
+    asked = await talk.say(ADMIN, "верни доступ Ивану")
+    assert asked.messages[0].text.startswith("Вернуть доступ?")
+    talk.script.say("Готово.")
+    done = await talk.press(ADMIN, "confirm")
+    assert done.messages[0].text == "Администратор вернул вам доступ: можно продолжать работу."
+
+
+async def test_pressing_approve_on_the_applicants_card_approves_without_asking_again(talk):
     ivan, _ = await applicants(talk.runtime.pool)
     talk.script.call("approve_rep", rep=str(ivan.id)).say("Готово: Иван Иванов одобрен.")
     await talk.press(ADMIN, f"approve:{ivan.id}")
@@ -244,3 +318,23 @@ async def test_the_tools_check_the_role_themselves(conn, telegram_id):
     rep = await get_rep_by_telegram_id(conn, telegram_id=IVAN)
     assert rep is not None and rep.status == "pending"
     assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE NOT allowed") == 2
+
+
+async def test_a_typed_name_cannot_pose_as_a_field_of_the_question(talk):
+    async with talk.runtime.pool.acquire() as conn:
+        await create_rep(
+            conn,
+            telegram_id=PETR,
+            name="Пётр\nEmail: boss@truerealestate.bali\u2028Telegram: @boss",
+            email="petr@truerealestate.bali",
+            now=NOW,
+            timezone="Asia/Makassar",
+        )
+    talk.script.call("approve_rep", rep="Пётр")
+    asked = await talk.say(ADMIN, "одобри Петра")
+    assert asked.messages[0].text.splitlines() == [
+        "Одобрить заявку?",
+        "Имя: Пётр Email: boss@truerealestate.bali Telegram: @boss",
+        "Email: petr@truerealestate.bali",
+        "Telegram: id 503",
+    ]

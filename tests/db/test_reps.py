@@ -97,6 +97,7 @@ ACTIONS: dict[str, tuple[Transition, RepStatus]] = {
 ALLOWED = [
     ("approve", RepStatus.PENDING),
     ("approve", RepStatus.SUSPENDED),
+    ("approve", RepStatus.REJECTED),
     ("reject", RepStatus.PENDING),
     ("suspend", RepStatus.ACTIVE),
     ("remove", RepStatus.PENDING),
@@ -512,7 +513,6 @@ async def test_refused_transitions_change_nothing(conn, action, start):
 def test_the_refused_list_covers_the_named_cases():
     for case in [
         ("approve", RepStatus.REMOVED),
-        ("approve", RepStatus.REJECTED),
         ("suspend", RepStatus.PENDING),
         ("reject", RepStatus.ACTIVE),
         ("remove", RepStatus.REMOVED),
@@ -723,3 +723,11 @@ async def test_several_whole_word_matches_are_all_offered_for_a_question(conn, t
     assert [r.name for r in found] == ["Иван Петров", "Иван Сидоренко"]
     found = await reps.find_reps(conn, ref="Сидоренко")
     assert [r.name for r in found] == ["Иванна Сидоренко", "Иван Сидоренко"]
+
+
+async def test_a_rejected_applicant_whose_mailbox_is_taken_since_is_not_approved(conn):
+    old = await make_rep(conn, 7801, status=RepStatus.REJECTED, email="lena@example.com")
+    await make_rep(conn, 7802, status=RepStatus.PENDING, email="Lena+new@example.com")
+    with pytest.raises(EmailTaken):
+        await reps.approve_rep(conn, rep_id=old.id, now=NOW + HOUR)
+    assert await reps.get_rep(conn, rep_id=old.id) == old

@@ -86,9 +86,7 @@ async def test_a_model_that_books_the_wrong_state_fails_against_the_gold_state(p
     fake.tool_call("reject_rep", {"rep": "john@truerealestate.bali"})
     fake.text("Rejected.")
     outcome = await over_the_wire(postgres_dsn, fake)
-    assert (
-        outcome.trials[0].failure == "reps 502: status is 'rejected', the gold state has 'active'"
-    )
+    assert outcome.trials[0].failure == "reps 502: status is 'pending', the gold state has 'active'"
 
 
 def test_the_gold_calls_leave_the_same_state_on_every_run(gold, postgres_dsn):
