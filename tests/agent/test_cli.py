@@ -52,7 +52,8 @@ applied 008_digest_marks
 applied 009_inbox_kinds_open
 applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
-11 migration(s) applied
+applied 012_languages_from_the_catalogue
+12 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

@@ -71,6 +71,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "inbox_kinds_open",
             "names_and_mailboxes",
             "rep_timezone_from_settings",
+            "languages_from_the_catalogue",
         ]
     )
     assert again == []
@@ -87,6 +88,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (9, "inbox_kinds_open"),
             (10, "names_and_mailboxes"),
             (11, "rep_timezone_from_settings"),
+            (12, "languages_from_the_catalogue"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -358,7 +360,8 @@ applied 008_digest_marks
 applied 009_inbox_kinds_open
 applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
-11 migration(s) applied
+applied 012_languages_from_the_catalogue
+12 migration(s) applied
 """,
             "database is up to date\n",
         ]

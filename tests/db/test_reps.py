@@ -731,3 +731,19 @@ async def test_a_rejected_applicant_whose_mailbox_is_taken_since_is_not_approved
     with pytest.raises(EmailTaken):
         await reps.approve_rep(conn, rep_id=old.id, now=NOW + HOUR)
     assert await reps.get_rep(conn, rep_id=old.id) == old
+
+
+@pytest.mark.parametrize("language", ["de", "uk", "fil"])
+async def test_a_rep_may_speak_a_language_the_schema_does_not_list(conn, language):
+    rep = await reps.create_rep(
+        conn,
+        telegram_id=7901,
+        name="Lena",
+        email="lena@example.com",
+        language=language,
+        timezone="Asia/Makassar",
+        now=NOW,
+    )
+    assert rep.language == language
+    with pytest.raises(asyncpg.CheckViolationError):
+        await reps.update_rep(conn, rep_id=rep.id, language="Deutsch", now=NOW)
