@@ -18,6 +18,7 @@ from tools.calendar_access import store_grant
 from tools.clients import google_auth
 from tools.clients.errors import AuthFailed, IntegrationError
 from tools.clients.models import CalendarAccess
+from tools.emails import mailbox
 from tools.services import CalendarSignIn
 from tools.vault import BadState
 
@@ -39,32 +40,41 @@ async def _callback(rt: Runtime, sign_in: CalendarSignIn, request: web.Request) 
     query = request.query
     if "error" in query:
         return _page("denied", 200)
+    raw = query.get("state", "")
     try:
-        rep_id = sign_in.vault.verify_state(query.get("state", ""), rt.clock())
+        state = sign_in.vault.verify_state(raw, rt.clock())
     except BadState as e:
         return _page("bad_link", 400, why=str(e))
-    rep = await reps.get_rep(rt.pool, rep_id=rep_id)
+    rep = await reps.get_rep(rt.pool, rep_id=state.rep_id)
     if rep is None or rep.status is not RepStatus.ACTIVE:
         return _page("not_active", 403)
     if not query.get("code"):
         return _page("bad_link", 400, why="no code")
+    spend = integrations.spend_sign_in_state
+    if not await spend(rt.pool, nonce=state.nonce, rep_id=rep.id, now=rt.clock()):
+        return _page("used_link", 400)
     try:
-        grant, account = await _exchange(rt, sign_in, rep, query["code"])
+        verifier = sign_in.vault.code_verifier(raw)
+        grant, account = await _exchange(rt, sign_in, rep, query["code"], verifier)
     except AuthFailed as e:
         return _page("refused", 400, why=e.message)
     except IntegrationError as e:
         log.warning("calendar sign-in for rep %s failed: %s", rep.id, e)
         return _page("unavailable", 503)
+    if mailbox(account) != mailbox(rep.email):
+        log.warning("calendar sign-in for rep %s came back as another account", rep.id)
+        return _page("wrong_account", 403, account=account, email=rep.email)
     await _connect(rt, sign_in, rep, grant, account)
     return _page("connected", 200, account=account)
 
 
 async def _exchange(
-    rt: Runtime, sign_in: CalendarSignIn, rep: Rep, code: str
+    rt: Runtime, sign_in: CalendarSignIn, rep: Rep, code: str, verifier: str
 ) -> tuple[google_auth.TokenGrant, str]:
     grant = await google_auth.exchange_code(
         sign_in.client,
         code=code,
+        code_verifier=verifier,
         redirect_uri=sign_in.redirect_uri,
         now=rt.clock(),
         http=sign_in.http,

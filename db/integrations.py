@@ -87,3 +87,8 @@ async def get_token(db: Executor, *, rep_id: UUID, provider: str) -> StoredToken
 
 async def revoke_token(db: Executor, *, rep_id: UUID, provider: str, now: datetime) -> None:
     await _q.execute(db, "revoke_token", rep_id=rep_id, provider=provider, now=now)
+
+
+async def spend_sign_in_state(db: Executor, *, nonce: str, rep_id: UUID, now: datetime) -> bool:
+    """True the first time a sign-in state is used, False ever after."""
+    return await _q.fetchval(db, "spend_state", nonce=nonce, rep_id=rep_id, now=now) is not None

@@ -21,6 +21,7 @@ from tools.clients.models import Interval
 from tools.deps import Deps
 from tools.services import Step, perform
 from tools.times import free_ranges, hours_text, working_window, zone_of
+from tools.vault import code_challenge
 
 calendar_tools = FunctionToolset[Deps]()
 
@@ -126,7 +127,11 @@ async def _send_sign_in_link(deps: Deps, rep: Rep) -> None:
     assert sign_in is not None
     state = sign_in.vault.sign_state(rep.id, deps.now() + timedelta(minutes=LINK_MINUTES))
     url = google_auth.authorization_url(
-        sign_in.client, redirect_uri=sign_in.redirect_uri, state=state, login_hint=rep.email
+        sign_in.client,
+        redirect_uri=sign_in.redirect_uri,
+        state=state,
+        code_challenge=code_challenge(sign_in.vault.code_verifier(state)),
+        login_hint=rep.email,
     )
     lang = rep.language
     button = [[{"text": texts.text("notice.calendar_button", lang), "url": url}]]

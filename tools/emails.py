@@ -12,6 +12,12 @@ EMAIL_MAX = 255
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches: case and a "+tag" aside (as `mailbox()` in the schema)."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    return f"{local.partition('+')[0]}@{domain}"
+
+
 def valid_email(email: str) -> str:
     email = email.strip().strip("<>").lower()
     if len(email) > EMAIL_MAX:

@@ -20,6 +20,13 @@ class BadState(Exception):
     """A sign-in callback whose state is forged, expired or malformed."""
 
 
+@dataclass(frozen=True, slots=True)
+class SignInState:
+    rep_id: UUID
+    nonce: str
+    """Once a callback has used it, the state is spent."""
+
+
 @dataclass(frozen=True)
 class Vault:
     key: str
@@ -39,23 +46,33 @@ class Vault:
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         return f"{body}.{self._mac(body)}"
 
-    def verify_state(self, state: str, now: datetime) -> UUID:
-        """The rep the state was made for; `BadState` if it is not ours or too old."""
+    def verify_state(self, state: str, now: datetime) -> SignInState:
+        """Whom the state was made for; `BadState` if it is not ours or too old."""
         body, _, mac = state.partition(".")
         if not body or not hmac.compare_digest(mac, self._mac(body)):
             raise BadState("the sign-in link was not made by this bot")
         try:
             claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            rep_id, expires = UUID(claims["rep"]), int(claims["exp"])
+            rep_id, expires, nonce = UUID(claims["rep"]), int(claims["exp"]), str(claims["n"])
         except (ValueError, KeyError, TypeError):
             raise BadState("the sign-in link is malformed") from None
         if now.timestamp() >= expires:
             raise BadState("the sign-in link has expired")
-        return rep_id
+        return SignInState(rep_id, nonce)
+
+    def code_verifier(self, state: str) -> str:
+        """The PKCE secret of a sign-in: derived from its state, so it is kept nowhere."""
+        key = hashlib.sha256(b"salesbot-pkce:" + self.key.encode()).digest()
+        return _b64(hmac.new(key, state.encode(), hashlib.sha256).digest())
 
     def _mac(self, body: str) -> str:
         key = hashlib.sha256(b"salesbot-oauth-state:" + self.key.encode()).digest()
         return _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
+
+
+def code_challenge(verifier: str) -> str:
+    """PKCE's S256 challenge of a verifier."""
+    return _b64(hashlib.sha256(verifier.encode()).digest())
 
 
 def _b64(raw: bytes) -> str:

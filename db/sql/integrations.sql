@@ -37,3 +37,8 @@ SELECT * FROM oauth_tokens
 -- name: revoke_token
 UPDATE oauth_tokens SET revoked_at = :now, updated_at = :now
  WHERE rep_id = :rep_id AND provider = :provider AND revoked_at IS NULL;
+
+-- name: spend_state
+INSERT INTO sign_in_states_used (nonce, rep_id, used_at) VALUES (:nonce, :rep_id, :now)
+ON CONFLICT (nonce) DO NOTHING
+RETURNING nonce;

@@ -53,7 +53,8 @@ applied 009_inbox_kinds_open
 applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
-12 migration(s) applied
+applied 013_sign_in_links_used_once
+13 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

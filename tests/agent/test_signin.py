@@ -156,8 +156,32 @@ async def test_a_forged_an_expired_or_a_replayed_callback_is_refused(signin):
     talk.clock.advance(minutes=-16)
 
     assert (await follow(web, redirect))[0] == 200
-    status, page = await follow(web, redirect)  # Google takes a code once
-    assert (status, "Google did not accept the code" in page) == (400, True)
+    status, page = await follow(web, redirect)
+    assert (status, "This link has already been used" in page) == (400, True)
 
     status, page = await follow(web, "/oauth/google/callback?error=access_denied")
     assert (status, "nothing changed" in page) == (200, True)
+
+
+async def test_a_link_signs_in_once_and_only_as_the_reps_own_account(signin):
+    talk, google, web, rep = signin
+    link = await link_sent(talk)
+    status, page = await follow(web, google.consent(link, "attacker@gmail.com"))
+    assert (status, "You signed in as attacker@gmail.com" in page) == (403, True)
+    async with talk.runtime.pool.acquire() as conn:
+        assert (await get_rep(conn, rep_id=rep.id)).calendar_connected_at is None
+        assert await get_token(conn, rep_id=rep.id, provider="google") is None
+        told = await conn.fetchval("SELECT count(*) FROM outbox WHERE text LIKE '%connected%'")
+    assert told == 0
+    status, page = await follow(web, google.consent(link, EMAIL))
+    assert (status, "already been used" in page) == (400, True)
+
+
+async def test_a_code_without_the_links_own_verifier_is_refused_by_google(signin):
+    talk, google, web, rep = signin
+    link = await link_sent(talk)
+    other = link.replace("code_challenge=", "code_challenge=x")
+    status, page = await follow(web, google.consent(other, EMAIL))
+    assert (status, "Invalid code verifier" in page) == (400, True)
+    async with talk.runtime.pool.acquire() as conn:
+        assert await get_token(conn, rep_id=rep.id, provider="google") is None

@@ -72,6 +72,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "names_and_mailboxes",
             "rep_timezone_from_settings",
             "languages_from_the_catalogue",
+            "sign_in_links_used_once",
         ]
     )
     assert again == []
@@ -89,6 +90,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (10, "names_and_mailboxes"),
             (11, "rep_timezone_from_settings"),
             (12, "languages_from_the_catalogue"),
+            (13, "sign_in_links_used_once"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -284,6 +286,11 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "checksum text not null",
                 "applied_at timestamp with time zone not null",
             ],
+            "sign_in_states_used": [
+                "nonce text not null",
+                "rep_id uuid not null",
+                "used_at timestamp with time zone not null",
+            ],
             "turns": [
                 "id bigint not null",
                 "chat_id bigint not null",
@@ -361,7 +368,8 @@ applied 009_inbox_kinds_open
 applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
-12 migration(s) applied
+applied 013_sign_in_links_used_once
+13 migration(s) applied
 """,
             "database is up to date\n",
         ]

@@ -14,6 +14,7 @@ the token's scopes; violations are answered 400 in Google's error shape and coll
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import secrets
@@ -153,6 +154,7 @@ class _Code:
     redirect_uri: str
     scopes: frozenset[str]
     offline: bool
+    challenge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,11 +223,13 @@ class FakeGoogle(LocalServer):
         scopes: tuple[str, ...] = (CALENDAR_SCOPE,),
         client_id: str | None = None,
         offline: bool = True,
+        challenge: str | None = None,
     ) -> str:
         """The user consents on Google's screen; returns the code sent to `redirect_uri`."""
         code = f"4/fake-{secrets.token_urlsafe(12)}"
         client = client_id or self.client_id
-        self._codes[code] = _Code(email, client, redirect_uri, frozenset(scopes), offline)
+        granted = frozenset(scopes)
+        self._codes[code] = _Code(email, client, redirect_uri, granted, offline, challenge)
         return code
 
     def consent(self, authorization_url: str, email: str) -> str:
@@ -234,12 +238,15 @@ class FakeGoogle(LocalServer):
         params = dict(parse_qsl(urlsplit(authorization_url).query))
         known = {"client_id", "redirect_uri", "response_type", "scope", "state", "access_type"}
         known |= {"prompt", "include_granted_scopes", "login_hint"}
+        known |= {"code_challenge", "code_challenge_method"}
         errors = [f"authorization URL: unknown parameter {k}" for k in params if k not in known]
         for name in ("client_id", "redirect_uri", "response_type", "scope"):
             if not params.get(name):
                 errors.append(f"authorization URL: missing {name}")
         if params.get("response_type", "code") != "code":
             errors.append("authorization URL: response_type must be code")
+        if "code_challenge" in params and params.get("code_challenge_method") != "S256":
+            errors.append("authorization URL: code_challenge_method must be S256")
         scopes = tuple(params.get("scope", "").split())
         errors += [f"authorization URL: unknown scope {s}" for s in scopes if not _known_scope(s)]
         if errors:
@@ -251,6 +258,7 @@ class FakeGoogle(LocalServer):
             scopes=scopes,
             client_id=params["client_id"],
             offline=params.get("access_type") == "offline",
+            challenge=params.get("code_challenge"),
         )
         back = {"code": code, "scope": " ".join(scopes)}
         if "state" in params:
@@ -587,6 +595,13 @@ class FakeGoogle(LocalServer):
             raise OAuthError(400, "invalid_grant", "Bad Request")
         if code.redirect_uri != redirect_uri:
             raise OAuthError(400, "redirect_uri_mismatch", "Bad Request")
+        if code.challenge is not None:
+            verifier = form.get("code_verifier")
+            if not verifier:
+                raise OAuthError(400, "invalid_grant", "Missing code verifier.")
+            digest = hashlib.sha256(verifier.encode()).digest()
+            if base64.urlsafe_b64encode(digest).decode().rstrip("=") != code.challenge:
+                raise OAuthError(400, "invalid_grant", "Invalid code verifier.")
         del self._codes[form["code"]]  # a code works once
         refresh = None
         if code.offline:

@@ -81,7 +81,12 @@ class TokenGrant:
 
 
 def authorization_url(
-    client: OAuthClient, *, redirect_uri: str, state: str, login_hint: str | None = None
+    client: OAuthClient,
+    *,
+    redirect_uri: str,
+    state: str,
+    code_challenge: str,
+    login_hint: str | None = None,
 ) -> str:
     """Where to send the user to consent; Google comes back to `redirect_uri` with a code."""
     params = {
@@ -93,6 +98,8 @@ def authorization_url(
         "access_type": "offline",
         "prompt": "consent",
         "include_granted_scopes": "true",
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
     }
     if login_hint:
         params["login_hint"] = login_hint
@@ -103,6 +110,7 @@ async def exchange_code(
     client: OAuthClient,
     *,
     code: str,
+    code_verifier: str,
     redirect_uri: str,
     now: datetime,
     http: httpx.AsyncClient,
@@ -112,6 +120,7 @@ async def exchange_code(
     form = {
         "grant_type": "authorization_code",
         "code": code,
+        "code_verifier": code_verifier,
         "redirect_uri": redirect_uri,
         "client_id": client.client_id,
         "client_secret": client.client_secret,

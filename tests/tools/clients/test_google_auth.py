@@ -19,10 +19,14 @@ from tools.clients.errors import AuthFailed, Unavailable
 from tools.clients.google_auth import SCOPES, OAuthClient, TokenGrant
 from tools.clients.models import CalendarAccess
 from tools.clients.retry import RetryPolicy
+from tools.vault import code_challenge
 
 REP = "rep@acme.test"
 REDIRECT = "https://bot.acme.test/oauth2/callback"
 FAST = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.02, sleep=no_wait)
+
+
+VERIFIER = "a-verifier-of-forty-three-characters-or-more-xx"
 
 
 @pytest.fixture
@@ -56,17 +60,30 @@ def calendar(fake):
 
 async def signed_in(fake, client, http, *, now=None):
     """The rep consents and the bot exchanges the code (at `now`, by default the real now)."""
-    url = google_auth.authorization_url(client, redirect_uri=REDIRECT, state="st", login_hint=REP)
+    challenge = code_challenge(VERIFIER)
+    url = google_auth.authorization_url(
+        client, redirect_uri=REDIRECT, state="st", code_challenge=challenge, login_hint=REP
+    )
     code = dict(parse_qsl(urlsplit(fake.consent(url, REP)).query))["code"]
     now = now or datetime.now(UTC)
     return await google_auth.exchange_code(
-        client, code=code, redirect_uri=REDIRECT, now=now, http=http, policy=FAST
+        client,
+        code=code,
+        code_verifier=VERIFIER,
+        redirect_uri=REDIRECT,
+        now=now,
+        http=http,
+        policy=FAST,
     )
 
 
 def test_authorization_url_asks_for_offline_consent_to_the_scopes(client):
     url = google_auth.authorization_url(
-        client, redirect_uri=REDIRECT, state="signed.state", login_hint=REP
+        client,
+        redirect_uri=REDIRECT,
+        state="signed.state",
+        code_challenge="challenge",
+        login_hint=REP,
     )
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == client.auth_url
@@ -80,10 +97,14 @@ def test_authorization_url_asks_for_offline_consent_to_the_scopes(client):
             "access_type": "offline",
             "prompt": "consent",
             "include_granted_scopes": "true",
+            "code_challenge": "challenge",
+            "code_challenge_method": "S256",
             "login_hint": "rep@acme.test",
         }
     )
-    plain = google_auth.authorization_url(client, redirect_uri=REDIRECT, state="s")
+    plain = google_auth.authorization_url(
+        client, redirect_uri=REDIRECT, state="s", code_challenge="c"
+    )
     assert "login_hint" not in plain
 
 
@@ -111,6 +132,7 @@ async def test_sign_in_gives_a_grant_that_works(fake, client, http, calendar):
         {
             "grant_type": "authorization_code",
             "code": IsStr(regex=r"4/fake-.+"),
+            "code_verifier": "a-verifier-of-forty-three-characters-or-more-xx",
             "redirect_uri": "https://bot.acme.test/oauth2/callback",
             "client_id": "salesbot-test.apps.googleusercontent.com",
             "client_secret": "test-client-secret",
@@ -127,13 +149,16 @@ async def test_sign_in_gives_a_grant_that_works(fake, client, http, calendar):
         ({"code": "4/made-up"}, "invalid_grant: Bad Request"),
         ({"redirect_uri": "https://evil.test/cb"}, "redirect_uri_mismatch: Bad Request"),
         ({"client_secret": "wrong"}, "invalid_client: Unauthorized"),
+        ({"code_verifier": "someone-elses"}, "invalid_grant: Invalid code verifier."),
+        ({"code_verifier": ""}, "invalid_grant: Missing code verifier."),
     ],
 )
 async def test_a_refused_code_exchange_is_auth_failed_at_once(fake, client, http, change, expected):
     client = dataclasses.replace(
         client, client_secret=change.pop("client_secret", client.client_secret)
     )
-    arguments = {"code": fake.authorize(REP, REDIRECT), "redirect_uri": REDIRECT} | change
+    code = fake.authorize(REP, REDIRECT, challenge=code_challenge(VERIFIER))
+    arguments = {"code": code, "redirect_uri": REDIRECT, "code_verifier": VERIFIER} | change
     with pytest.raises(AuthFailed) as caught:
         await google_auth.exchange_code(
             client, **arguments, now=datetime.now(UTC), http=http, policy=FAST
