@@ -144,16 +144,16 @@ class Settings(BaseSettings):
     @field_validator("token_encryption_key")
     @classmethod
     def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
+        for key in value.get_secret_value().split(",") if value is not None else []:
             try:
-                raw = base64.urlsafe_b64decode(value.get_secret_value())
+                raw = base64.urlsafe_b64decode(key.strip())
             except ValueError:
                 raw = b""
             if len(raw) != 32:
                 raise ValueError(
-                    "must be a Fernet key (32 url-safe base64 bytes); make one with "
-                    '`python -c "from cryptography.fernet import Fernet; '
-                    'print(Fernet.generate_key().decode())"`'
+                    "must be Fernet keys (32 url-safe base64 bytes each, newest first, comma "
+                    'separated); make one with `python -c "from cryptography.fernet import '
+                    'Fernet; print(Fernet.generate_key().decode())"`'
                 )
         return value
 

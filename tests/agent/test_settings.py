@@ -70,8 +70,19 @@ def test_a_bad_encryption_key_is_refused_without_echoing_it(monkeypatch):
     monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", "hunter2-not-a-key")
     with pytest.raises(SettingsError) as error:
         load_settings()
-    assert "TOKEN_ENCRYPTION_KEY: must be a Fernet key" in str(error.value)
+    assert "TOKEN_ENCRYPTION_KEY: must be Fernet keys" in str(error.value)
     assert "hunter2" not in str(error.value)
+
+
+def test_several_fernet_keys_are_accepted_and_one_bad_one_is_not(monkeypatch):
+    from cryptography.fernet import Fernet
+
+    keys = f"{Fernet.generate_key().decode()}, {Fernet.generate_key().decode()}"
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", keys)
+    assert load_settings().token_encryption_key is not None
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", f"{keys},hunter2")
+    with pytest.raises(SettingsError, match="must be Fernet keys"):
+        load_settings()
 
 
 def test_a_real_fernet_key_is_accepted(monkeypatch):
