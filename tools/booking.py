@@ -14,6 +14,7 @@ from typing import Any
 from db import meetings, prospects
 from db.errors import InvalidTransition
 from db.models import Meeting, Prospect, ProspectStatus, Rep
+from tools import texts
 from tools.access import NotDone
 from tools.calendar_access import using_calendar
 from tools.clients.errors import IntegrationError
@@ -125,7 +126,7 @@ async def _zoom(deps: Deps, booking: Booking) -> ZoomMeeting:
         timezone=booking.timezone,
         host_email=booking.rep.email,
         host_name=booking.rep.name,
-        agenda=booking.prospect.context,
+        agenda=_invitation(booking, None),
     )
     step = _step(booking, "zoom", "meetings.create", zoom.sandbox, as_json(request))
     try:
@@ -144,7 +145,7 @@ async def _event(
     event = NewEvent(
         event_id=hashlib.sha256(booking.key.encode()).hexdigest()[:32],
         summary=booking.title,
-        description=_description(booking, zoom),
+        description=_invitation(booking, zoom),
         start=booking.start,
         end=booking.end,
         timezone=booking.timezone,
@@ -217,7 +218,17 @@ async def _advance_prospect(deps: Deps, booking: Booking, meeting: Meeting) -> N
     )
 
 
+def _invitation(booking: Booking, zoom: ZoomMeeting | None) -> str:
+    """What the client reads (Google mails them the event; Zoom shows the agenda): who invites
+    and the link, in their language. Our context and notes about them stay with us."""
+    lines = [texts.text("invite.organiser", booking.prospect.language, rep=booking.rep.name)]
+    if zoom:
+        lines.append(f"Zoom: {zoom.join_url}")
+    return "\n".join(lines)
+
+
 def _description(booking: Booking, zoom: ZoomMeeting | None) -> str:
+    """The meeting as the team's CRM keeps it, internal notes included."""
     prospect = booking.prospect
     lines = [f"{prospect.name}" + (f" ({prospect.telegram_id})" if prospect.telegram_id else "")]
     lines += [text for text in (prospect.context, prospect.notes) if text]

@@ -3,6 +3,7 @@ Google, Zoom and HubSpot servers over HTTP: two whole dialogues (Russian and Eng
 the rep hears when a service fails part-way."""
 
 import dataclasses
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -343,3 +344,30 @@ async def test_the_owed_hubspot_log_is_made_when_the_rep_books_the_same_meeting_
     assert [line for line in wired.calls()["zoom"] if "meetings" in line] == [
         "POST /v2/users/olga@truerealestate.bali/meetings 201"
     ]
+
+
+@pytest.mark.parametrize("zoom", [True, False])
+async def test_what_the_client_receives_carries_none_of_our_notes_about_them(wired, zoom):
+    talk = wired.talk
+    await rep_with_alex(talk, IVAN, "Иван Иванов", "ivan@truerealestate.bali", "ru")
+    internal = {"context": "бюджет гибкий, давить на срочность", "notes": "жена против покупки"}
+    async with talk.runtime.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE prospects SET context = $2, notes = $3 WHERE id = $1", ALEX, *internal.values()
+        )
+    talk.script.call(
+        "book_calendar", prospect="Алексей Петров", start="2026-11-26T15:00:00", zoom=zoom
+    )
+    await talk.say(IVAN, "Назначь встречу с Алексеем в четверг в 15:00")
+    talk.script.say("Готово.")
+    await talk.press(IVAN, "confirm")
+
+    outside = [c.body for c in wired.google.calendar_calls()] + [c.body for c in wired.zoom.calls]
+    assert len(outside) >= (3 if zoom else 1)
+    for secret in internal.values():
+        for word in secret.split(", "):
+            assert word not in json.dumps(outside, ensure_ascii=False)
+    (event,) = wired.google.live_events("ivan@truerealestate.bali")
+    assert event["description"].splitlines()[0] == "Организатор: Иван Иванов, True Real Estate."
+    crm = json.dumps([c.body for c in wired.hubspot.calls], ensure_ascii=False)
+    assert internal["notes"] in crm
