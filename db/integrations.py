@@ -92,3 +92,8 @@ async def revoke_token(db: Executor, *, rep_id: UUID, provider: str, now: dateti
 async def spend_sign_in_state(db: Executor, *, nonce: str, rep_id: UUID, now: datetime) -> bool:
     """True the first time a sign-in state is used, False ever after."""
     return await _q.fetchval(db, "spend_state", nonce=nonce, rep_id=rep_id, now=now) is not None
+
+
+async def delete_tokens(db: Executor, *, rep_id: UUID) -> list[StoredToken]:
+    """Every token kept for the rep, deleted; returned so the caller can revoke them."""
+    return [StoredToken.from_row(r) for r in await _q.fetch(db, "delete_tokens", rep_id=rep_id)]

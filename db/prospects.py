@@ -205,3 +205,11 @@ async def log_activity(
         data=data or {},
         now=now,
     )
+
+
+async def release_prospects_of(db: Executor, *, rep_id: UUID, now: datetime) -> list[Prospect]:
+    """The rep's open prospects (any open status), unassigned and returned."""
+    rows = await _q.fetch(
+        db, "release_of_rep", rep_id=rep_id, open=list(OPEN_PROSPECT_STATUSES), now=now
+    )
+    return sorted((Prospect.from_row(r) for r in rows), key=lambda p: p.name)

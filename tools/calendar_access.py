@@ -4,6 +4,7 @@ the calendar and asks the rep to connect again."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
@@ -15,12 +16,13 @@ from db.models import Rep
 from db.queries import Executor
 from tools.access import NotDone
 from tools.clients import google_auth
-from tools.clients.errors import AuthFailed
+from tools.clients.errors import AuthFailed, IntegrationError
 from tools.clients.models import CalendarAccess
 from tools.deps import Deps
 from tools.vault import Vault
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 PROVIDER = "google"
 
 
@@ -98,3 +100,21 @@ async def store_grant(
         expires_at=grant.expires_at,
         now=now,
     )
+
+
+async def forget(deps: Deps, rep: Rep) -> None:
+    """The rep is leaving: every token we keep for them is deleted and revoked at Google (when
+    Google answers; the grant is useless to us either way), and their calendar disconnected."""
+    now = deps.now()
+    stored = await integrations.delete_tokens(deps.db, rep_id=rep.id)
+    await reps.set_calendar_account(deps.db, rep_id=rep.id, account=None, now=now)
+    sign_in = deps.services.sign_in
+    if sign_in is None:
+        return
+    for token in stored:
+        grant = google_auth.TokenGrant.from_json(sign_in.vault.open(token.ciphertext))
+        try:
+            secret = grant.refresh_token or grant.access_token
+            await google_auth.revoke(sign_in.client, secret, http=sign_in.http)
+        except IntegrationError as e:
+            log.warning("could not revoke the Google grant of rep %s: %s", rep.id, e)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from db import outbox
 from db.chats import chat_language
-from db.models import Rep
+from db.models import Prospect, Rep
 from db.outbox import Buttons
 from tools import texts
 from tools.deps import Deps
@@ -28,6 +28,24 @@ def identity(rep: Rep) -> dict[str, str]:
     typed can pose as another field."""
     handle = f"@{rep.telegram_username}" if rep.telegram_username else f"id {rep.telegram_id}"
     return {"name": one_line(rep.name, NAME_SHOWN), "email": one_line(rep.email), "handle": handle}
+
+
+async def prospects_released(deps: Deps, rep: Rep, released: list[Prospect]) -> None:
+    """The admins hear whose clients are without a rep now, each with where it stood."""
+    name = one_line(rep.name, NAME_SHOWN)
+    for admin_id in deps.rules.admin_ids:
+        language = await chat_language(deps.db, chat_id=admin_id)
+        listed = "\n".join(
+            texts.text(
+                "notice.released_line",
+                language,
+                name=one_line(p.name, NAME_SHOWN),
+                status=texts.text(f"status.{p.status}", language),
+            )
+            for p in released
+        )
+        message = texts.text("notice.prospects_released", language, rep=name, listed=listed)
+        await send(deps, admin_id, message)
 
 
 async def application_to_admins(deps: Deps, rep: Rep) -> int:

@@ -10,7 +10,7 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 from db import prospects, reps
 from db.errors import EmailTaken
 from db.models import Rep, RepStatus
-from tools import notices, texts
+from tools import leaving, notices, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import REGISTERED, UNREGISTERED, Role
 from tools.deps import Deps
@@ -118,6 +118,7 @@ async def unregister_me(ctx: RunContext[Deps]) -> Left:
     rep = _own(deps)
     confirm(ctx, "unregister")
     removed = await reps.remove_rep(deps.db, rep_id=rep.id, reason="unregistered", now=deps.now())
+    await leaving.wind_up(deps, removed)
     return Left(status=removed.status)
 
 

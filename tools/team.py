@@ -11,7 +11,7 @@ from pydantic_ai import FunctionToolset, RunContext
 from db import reps
 from db.errors import EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
-from tools import notices
+from tools import leaving, notices
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.deps import Deps
@@ -159,6 +159,8 @@ async def _confirmed_change(
     except InvalidTransition as e:
         raise NotDone(f"{target.name} is now {e.current}") from None
     await notices.status_to_rep(deps, changed, notice)
+    if changed.status is RepStatus.REMOVED:
+        await leaving.wind_up(deps, changed)
     return _told(changed)
 
 

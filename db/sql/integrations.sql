@@ -42,3 +42,6 @@ UPDATE oauth_tokens SET revoked_at = :now, updated_at = :now
 INSERT INTO sign_in_states_used (nonce, rep_id, used_at) VALUES (:nonce, :rep_id, :now)
 ON CONFLICT (nonce) DO NOTHING
 RETURNING nonce;
+
+-- name: delete_tokens
+DELETE FROM oauth_tokens WHERE rep_id = :rep_id RETURNING *;

@@ -110,3 +110,10 @@ RETURNING *;
 -- name: log_activity
 INSERT INTO activities (prospect_id, rep_id, kind, body, data, created_at)
 VALUES (:prospect_id, :rep_id, :kind, :body, :data, :now);
+
+-- name: release_of_rep
+-- A rep who leaves gives their open prospects back: unassigned, their status and history kept.
+UPDATE prospects
+   SET assigned_rep_id = NULL, assigned_at = NULL, updated_at = :now
+ WHERE assigned_rep_id = :rep_id AND status = ANY(:open::text[])
+RETURNING *;

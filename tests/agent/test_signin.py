@@ -185,3 +185,18 @@ async def test_a_code_without_the_links_own_verifier_is_refused_by_google(signin
     assert (status, "Invalid code verifier" in page) == (400, True)
     async with talk.runtime.pool.acquire() as conn:
         assert await get_token(conn, rep_id=rep.id, provider="google") is None
+
+
+async def test_a_rep_who_leaves_leaves_no_token_and_no_grant_behind(signin):
+    talk, google, web, rep = signin
+    await follow(web, google.consent(await link_sent(talk), EMAIL))
+    talk.script.call("unregister_me")
+    await talk.say(IVAN, "хочу отключиться")
+    talk.script.say("Готово, вы отключены.")
+    await talk.press(IVAN, "confirm")
+    async with talk.runtime.pool.acquire() as conn:
+        left = await get_rep(conn, rep_id=rep.id)
+        tokens = await conn.fetchval("SELECT count(*) FROM oauth_tokens")
+    assert (left.status, left.calendar_connected_at, tokens) == ("removed", None, 0)
+    assert [c.path for c in google.calls if c.path.endswith("/revoke")] == ["/revoke"]
+    assert all(grant.revoked for grant in google._grants.values())

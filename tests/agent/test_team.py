@@ -8,6 +8,7 @@ from pydantic_ai.usage import RunUsage
 
 from agent.runtime import rules_from
 from agent.settings import default_settings
+from db.prospects import assign_prospect_to_rep
 from db.reps import approve_rep, create_rep, get_rep_by_telegram_id
 from tests.agent.scripted import ADMIN, sent
 from tests.conftest import NOW
@@ -338,3 +339,34 @@ async def test_a_typed_name_cannot_pose_as_a_field_of_the_question(talk):
         "Email: petr@truerealestate.bali",
         "Telegram: id 503",
     ]
+
+
+async def test_a_removed_reps_open_clients_go_back_and_the_admins_hear_which(talk):
+    ivan, _ = await applicants(talk.runtime.pool)
+    async with talk.runtime.pool.acquire() as conn:
+        await approve_rep(conn, rep_id=ivan.id, now=NOW)
+        for prospect, status in [
+            ("test_prospect_001", "unreached"),
+            ("test_prospect_002", "contacted"),
+            ("test_prospect_003", "converted"),
+        ]:
+            await assign_prospect_to_rep(conn, prospect_id=prospect, rep_id=ivan.id, now=NOW)
+            await conn.execute("UPDATE prospects SET status = $2 WHERE id = $1", prospect, status)
+    talk.script.call("remove_rep", rep="@ivan")
+    await talk.say(ADMIN, "удали Ивана из команды")
+    talk.script.say("Готово.")
+    done = await talk.press(ADMIN, "confirm")
+    async with talk.runtime.pool.acquire() as conn:
+        held = await conn.fetch("SELECT id, assigned_rep_id IS NOT NULL AS held FROM prospects")
+    assert {r["id"]: r["held"] for r in held} == {
+        "test_prospect_001": False,
+        "test_prospect_002": False,
+        "test_prospect_003": True,
+    }
+    (told,) = [m.text for m in done.messages if m.chat_id == ADMIN and "менеджера" in m.text]
+    assert told == snapshot("""\
+Иван Иванов больше не в команде, и у этих клиентов теперь нет менеджера:
+• Алексей Петров: ещё не связывались
+• Мария Козлова: был контакт
+Тех, с кем ещё не связывались, я сам отдам менее загруженным; остальных передайте тому, кто продолжит («отдай <клиента> <менеджеру>»).\
+""")
