@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openai import AsyncOpenAI
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
@@ -21,5 +22,11 @@ def build_model(settings: Settings) -> OpenAIChatModel:
             f"{settings.salesbot_model}), or OPENAI_BASE_URL for an OpenAI-compatible server "
             "such as Ollama (http://localhost:11434/v1)."
         )
-    provider = OpenAIProvider(base_url=settings.openai_base_url, api_key=key or "not-needed")
+    client = AsyncOpenAI(
+        base_url=settings.openai_base_url,
+        api_key=key or "not-needed",
+        timeout=settings.model_timeout_seconds,
+        max_retries=settings.model_retries,
+    )
+    provider = OpenAIProvider(openai_client=client)
     return OpenAIChatModel(settings.salesbot_model, provider=provider)

@@ -27,11 +27,21 @@ from tools.services import Services
 
 
 @dataclass(frozen=True, slots=True)
+class TurnLimits:
+    """How far one turn may go before it is stopped, rolled back and the user told."""
+
+    deadline: timedelta
+    requests: int
+    tool_calls: int
+
+
+@dataclass(frozen=True, slots=True)
 class Runtime:
     pool: asyncpg.Pool
     agent: Agent[Deps, str | DeferredToolRequests]
     model: Model
     rules: Rules
+    limits: TurnLimits
     clock: Callable[[], datetime]
     services: Services = field(default_factory=Services)
 
@@ -76,6 +86,14 @@ def rules_from(settings: Settings) -> Rules:
     )
 
 
+def limits_from(settings: Settings) -> TurnLimits:
+    return TurnLimits(
+        deadline=timedelta(seconds=settings.turn_deadline_seconds),
+        requests=settings.model_requests_per_turn,
+        tool_calls=settings.tool_calls_per_turn,
+    )
+
+
 def plan_from(settings: Settings) -> Plan:
     """When the scheduler finds each kind of work due."""
     return Plan(
@@ -115,6 +133,7 @@ async def runtime(
                     agent=build_agent(),
                     model=model,
                     rules=rules_from(settings),
+                    limits=limits_from(settings),
                     clock=utc_now,
                     services=services,
                 )

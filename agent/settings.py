@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     salesbot_model: str = "gpt-4.1-mini"
+    model_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    model_retries: int = Field(default=1, ge=0, le=5)
+    turn_deadline_seconds: float = Field(default=150.0, gt=0, le=3600)
+    model_requests_per_turn: int = Field(default=12, ge=1, le=100)
+    tool_calls_per_turn: int = Field(default=20, ge=1, le=200)
 
     default_timezone: str = "Asia/Makassar"
     quiet_hours_start: time = time(21, 0)

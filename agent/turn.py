@@ -4,6 +4,7 @@ one transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from dataclasses import dataclass
@@ -12,8 +13,9 @@ from typing import TypeGuard
 
 import httpx
 import openai
-from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
+from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior, UsageLimitExceeded
 from pydantic_ai.messages import ModelMessage, ToolCallPart, ToolReturnPart
+from pydantic_ai.usage import RunUsage, UsageLimits
 
 from agent import confirmation, history, language
 from agent.channel import Inbound
@@ -47,16 +49,18 @@ class TurnResult:
 
 
 async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
+    usage = RunUsage()  # filled as the model is asked, so a failed turn still shows its cost
     try:
-        return await _turn(rt, inbound)
+        async with asyncio.timeout(rt.limits.deadline.total_seconds()):
+            return await _turn(rt, inbound, usage)
     except ClaimLost:
         raise
     except Exception as e:  # the model or a service failed: nothing was committed
         log.exception("turn failed in chat %s", inbound.chat_id)
-        return await _apologise(rt, inbound, e)
+        return await _apologise(rt, inbound, e, usage)
 
 
-async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
+async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
     now = rt.clock()
     async with rt.pool.acquire() as conn, conn.transaction():
         chat, turn_id = await _begin(conn, rt, inbound, now)
@@ -71,10 +75,13 @@ async def _turn(rt: Runtime, inbound: Inbound) -> TurnResult:
             deferred_tool_results=resumed.answers,
             deps=deps,
             model=rt.model,
+            usage=usage,
+            usage_limits=UsageLimits(
+                request_limit=rt.limits.requests, tool_calls_limit=rt.limits.tool_calls
+            ),
         )
         asked = confirmation.ask(result.output, deps.actor.language)
         await _audit_unseen_calls(deps, result.new_messages())
-        usage = result.usage
         ended = await turns.end_turn(
             conn,
             turn_id=turn_id,
@@ -147,7 +154,9 @@ def _invalid(part: object) -> TypeGuard[ToolReturnPart]:
     return retry is not None and retry.cause == "validation_error"
 
 
-async def _apologise(rt: Runtime, inbound: Inbound, error: Exception) -> TurnResult:
+async def _apologise(
+    rt: Runtime, inbound: Inbound, error: Exception, usage: RunUsage
+) -> TurnResult:
     now = rt.clock()
     async with rt.pool.acquire() as conn, conn.transaction():
         chat, turn_id = await _begin(conn, rt, inbound, now)
@@ -158,9 +167,9 @@ async def _apologise(rt: Runtime, inbound: Inbound, error: Exception) -> TurnRes
         await turns.finish_turn(
             conn,
             turn_id=turn_id,
-            requests=0,
-            input_tokens=0,
-            output_tokens=0,
+            requests=usage.requests,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
             outcome=f"failed: {type(error).__name__}",
             now=now,
         )
@@ -177,4 +186,8 @@ def _spoken(inbound: Inbound, chat: ChatState) -> str | None:
 
 def _kind(error: Exception) -> str:
     model_failures = (ModelAPIError, UnexpectedModelBehavior, openai.OpenAIError, httpx.HTTPError)
+    if isinstance(error, TimeoutError):
+        return "deadline"
+    if isinstance(error, UsageLimitExceeded):
+        return "limit"
     return "model" if isinstance(error, model_failures) else "internal"

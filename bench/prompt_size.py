@@ -14,7 +14,7 @@ from bpe_openai import get_encoding
 from agent.assistant import build_agent
 from agent.channel import Inbound, Sender
 from agent.model import build_model
-from agent.runtime import Runtime, rules_from
+from agent.runtime import Runtime, limits_from, rules_from
 from agent.settings import Settings, default_settings
 from agent.turn import run_turn
 from bench.common import scratch_database
@@ -50,6 +50,7 @@ async def main() -> None:
             model=build_model(settings),
             clock=clock,
             rules=rules_from(default_settings(admin_telegram_ids=(ADMIN,))),
+            limits=limits_from(default_settings(admin_telegram_ids=(ADMIN,))),
         )
         print(f"{'actor':10} {'tools':>5} {'instructions':>13} {'tool schemas':>13} {'total':>6}")
         for label, telegram_id in (("stranger", STRANGER), ("rep", REP), ("admin", ADMIN)):

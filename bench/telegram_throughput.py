@@ -33,7 +33,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
-from agent.runtime import Runtime, rules_from, utc_now
+from agent.runtime import Runtime, limits_from, rules_from, utc_now
 from agent.settings import default_settings
 from agent.telegram.app import Channel, serve
 from agent.telegram.limits import Limits, RateLimiter
@@ -56,6 +56,7 @@ async def bot(dsn: str, base_url: str, token: str, workers: int, receive: bool) 
         agent=build_agent(),
         model=FunctionModel(instant),
         rules=rules_from(default_settings(admin_telegram_ids=(1000,))),
+        limits=limits_from(default_settings(admin_telegram_ids=(1000,))),
         clock=utc_now,
     )
     channel = Channel(

@@ -16,7 +16,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
 from agent.channel import Inbound, Sender
-from agent.runtime import Runtime, rules_from
+from agent.runtime import Runtime, limits_from, rules_from
 from agent.settings import default_settings
 from agent.turn import run_turn
 from bench.common import scratch_database
@@ -41,6 +41,7 @@ async def main(turns: int, chats: int) -> None:
             model=FunctionModel(instant),
             clock=Clock(),
             rules=rules_from(default_settings(admin_telegram_ids=(1000,))),
+            limits=limits_from(default_settings(admin_telegram_ids=(1000,))),
         )
         timings = []
         for n in range(turns):

@@ -14,7 +14,7 @@ from pydantic_ai import Agent, DeferredToolRequests
 from pydantic_ai.models import Model
 
 from agent import scheduler
-from agent.runtime import Runtime, inbox_kinds, plan_from, rules_from
+from agent.runtime import Runtime, inbox_kinds, limits_from, plan_from, rules_from
 from agent.settings import Settings, default_settings
 from agent.workers import TurnWorkers
 from db import inbox
@@ -107,6 +107,7 @@ async def replay(
             agent=agent,
             model=model or player.model(),  # type: ignore[union-attr]
             rules=rules_from(_settings(case)),
+            limits=limits_from(_settings(case)),
             clock=clock,
             services=Services(journal=pool),
         )

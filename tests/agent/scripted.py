@@ -23,7 +23,7 @@ from pydantic_core import to_jsonable_python
 
 from agent.assistant import build_agent
 from agent.channel import Inbound, Sender
-from agent.runtime import Runtime, rules_from
+from agent.runtime import Runtime, limits_from, rules_from
 from agent.settings import default_settings
 from agent.turn import TurnResult, run_turn
 from db.pool import create_pool
@@ -118,6 +118,7 @@ async def dialogue(
         model=FunctionModel(script),
         clock=clock,
         rules=rules_from(default_settings(admin_telegram_ids=admins)),
+        limits=limits_from(default_settings(admin_telegram_ids=admins)),
         services=dataclasses.replace(services or Services(), journal=pool),
     )
     return Dialogue(runtime, script, clock), pool

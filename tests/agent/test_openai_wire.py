@@ -6,7 +6,7 @@ from pydantic import SecretStr
 from agent.assistant import build_agent
 from agent.channel import Inbound, Sender
 from agent.model import ModelNotConfigured, build_model
-from agent.runtime import Runtime, rules_from
+from agent.runtime import Runtime, limits_from, rules_from
 from agent.settings import Settings, default_settings
 from agent.turn import run_turn
 from db.pool import create_pool
@@ -32,6 +32,7 @@ async def wire(db_dsn):
         model=build_model(settings),
         clock=Clock(),
         rules=rules_from(default_settings(admin_telegram_ids=(ADMIN,))),
+        limits=limits_from(default_settings(admin_telegram_ids=(ADMIN,))),
     )
     yield fake, rt
     await pool.close()

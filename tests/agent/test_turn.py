@@ -5,12 +5,14 @@ tool ever ran."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 
 import pytest
 from inline_snapshot import snapshot
 from pydantic_ai.exceptions import ModelHTTPError
+from pydantic_ai.models.function import FunctionModel
 
 from agent.channel import Inbound, Sender
 from agent.turn import ClaimLost, run_turn
@@ -109,3 +111,49 @@ async def test_calls_that_never_reach_a_tool_are_audited(talk):
             ),
         ]
     )
+
+
+async def test_a_looping_model_is_stopped_at_the_turns_limit_and_its_cost_is_kept(talk):
+    for _ in range(30):
+        talk.script.call("my_status")
+    talk.runtime = dataclasses.replace(
+        talk.runtime, limits=dataclasses.replace(talk.runtime.limits, requests=5)
+    )
+    result = await talk.say(STRANGER, "who am I? who am I?")
+    assert result.failed
+    assert sent(result) == snapshot(
+        [
+            (
+                501,
+                "Sorry, I could not process that message: it needed more steps than one message may take (try asking for less at once). Nothing was changed; please try again in a moment.",
+                None,
+            )
+        ]
+    )
+    turn = await talk.runtime.pool.fetchrow("SELECT requests, outcome FROM turns")
+    assert tuple(turn) == (5, "failed: UsageLimitExceeded")
+
+
+async def test_a_hung_model_ends_the_turn_at_its_deadline_with_nothing_kept(talk):
+    never = asyncio.Event()
+
+    async def hang(messages, info):
+        await never.wait()
+
+    talk.runtime = dataclasses.replace(
+        talk.runtime,
+        model=FunctionModel(hang),
+        limits=dataclasses.replace(talk.runtime.limits, deadline=timedelta(seconds=0.05)),
+    )
+    result = await talk.say(STRANGER, "Привет, зарегистрируй меня")
+    assert result.failed
+    assert sent(result) == snapshot(
+        [
+            (
+                501,
+                "Извините, у меня не получилось обработать сообщение: ответ готовился слишком долго. Ничего не изменилось, попробуйте ещё раз чуть позже.",
+                None,
+            )
+        ]
+    )
+    assert await talk.runtime.pool.fetchval("SELECT count(*) FROM reps") == 0

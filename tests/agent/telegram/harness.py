@@ -15,7 +15,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, UserProm
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
-from agent.runtime import Runtime, rules_from, utc_now
+from agent.runtime import Runtime, limits_from, rules_from, utc_now
 from agent.settings import default_settings
 from agent.telegram.app import Channel, Webhook, serve
 from agent.telegram.limits import Limits, RateLimiter
@@ -115,6 +115,7 @@ async def running(
             agent=build_agent(),
             model=FunctionModel(model),
             rules=rules_from(default_settings(admin_telegram_ids=(1000,))),
+            limits=limits_from(default_settings(admin_telegram_ids=(1000,))),
             clock=utc_now,
         )
         channel = Channel(
