@@ -95,7 +95,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
             outcome="confirmation" if asked.pending else "ok",
-            text=asked.text,
+            text=_capped(asked.text, spoken),
             buttons=asked.buttons,
             claim=inbound.claim,
             now=now,
@@ -177,6 +177,18 @@ async def _apologise(
         if claim and not await inbox.finish(conn, claim=claim, now=now, error=repr(error)):
             raise ClaimLost(claim)
         return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id), True)
+
+
+REPLY_MAX = 12_000
+"""About three Telegram messages: a model that writes more is cut, and the person told."""
+
+
+def _capped(text: str, spoken: str | None) -> str:
+    if len(text) <= REPLY_MAX:
+        return text
+    head = text[:REPLY_MAX]
+    cut = head.rsplit("\n", 1)[0] if "\n" in head else head
+    return f"{cut}\n\n{texts.text('reply.cut', spoken)}"
 
 
 def _spoken(inbound: Inbound, chat: ChatState) -> str | None:

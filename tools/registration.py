@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import prospects, reps
-from db.errors import EmailTaken
+from db.errors import AlreadyRegistered, EmailTaken
 from db.models import Rep, RepStatus
 from tools import leaving, notices, texts
 from tools.access import NotDone, confirm, tool_for
@@ -53,16 +53,7 @@ async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> Applicat
     if len(name) < 2:
         raise ModelRetry("Ask the user for their full name (first and last).")
     try:
-        rep = await reps.create_rep(
-            deps.db,
-            telegram_id=deps.actor.telegram_id,
-            telegram_username=deps.actor.username,
-            name=name,
-            email=email,
-            language=texts.language_of(deps.actor.language),
-            timezone=deps.rules.default_timezone,
-            now=deps.now(),
-        )
+        rep = await _apply(deps, name, email)
     except EmailTaken:
         raise ModelRetry(
             f"{email} is already registered to someone else; ask the user for their own email."
@@ -120,6 +111,29 @@ async def unregister_me(ctx: RunContext[Deps]) -> Left:
     removed = await reps.remove_rep(deps.db, rep_id=rep.id, reason="unregistered", now=deps.now())
     await leaving.wind_up(deps, removed)
     return Left(status=removed.status)
+
+
+async def _apply(deps: Deps, name: str, email: str) -> Rep:
+    """A new application; a second call in the same conversation (the user corrected their
+    name or email) corrects the pending one instead."""
+    try:
+        return await reps.create_rep(
+            deps.db,
+            telegram_id=deps.actor.telegram_id,
+            telegram_username=deps.actor.username,
+            name=name,
+            email=email,
+            language=texts.language_of(deps.actor.language),
+            timezone=deps.rules.default_timezone,
+            now=deps.now(),
+        )
+    except AlreadyRegistered as e:
+        pending = await reps.get_rep_by_telegram_id(deps.db, telegram_id=deps.actor.telegram_id)
+        if pending is None or pending.status is not RepStatus.PENDING:
+            raise NotDone(f"this user is already registered ({e.status})") from None
+        return await reps.update_rep(
+            deps.db, rep_id=pending.id, name=name, email=email, now=deps.now()
+        )
 
 
 def _own(deps: Deps) -> Rep:

@@ -157,3 +157,13 @@ async def test_a_hung_model_ends_the_turn_at_its_deadline_with_nothing_kept(talk
         ]
     )
     assert await talk.runtime.pool.fetchval("SELECT count(*) FROM reps") == 0
+
+
+async def test_a_reply_of_a_megabyte_is_cut_to_a_few_messages_and_says_so(talk):
+    talk.script.say("строка ответа\n" * 80_000)
+    result = await talk.say(STRANGER, "расскажи всё")
+    assert not result.failed
+    assert 1 <= len(result.messages) <= 4
+    whole = "".join(m.text for m in result.messages)
+    assert len(whole) < 13_000
+    assert whole.endswith("Спросите продолжение по частям.)")

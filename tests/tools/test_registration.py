@@ -38,3 +38,17 @@ async def test_the_longest_name_that_fits_is_kept_on_one_line(talk):
     assert rep is not None
     assert rep.name == name.replace("\n", " ")
     assert len(rep.name) == NAME_MAX
+
+
+async def test_a_correction_in_the_same_turn_corrects_the_pending_application(talk):
+    talk.script.call("register_rep", name="Ivan Petrov", email="ivna@truerealestate.bali")
+    talk.script.call("register_rep", name="Ivan Petrov", email=EMAIL).say("Corrected and sent.")
+    result = await talk.say(IVAN, "Ivan Petrov, ivna@… no, ivan@truerealestate.bali")
+    assert not result.failed
+    async with talk.runtime.pool.acquire() as conn:
+        rep = await get_rep_by_telegram_id(conn, telegram_id=IVAN)
+        reps = await conn.fetchval("SELECT count(*) FROM reps")
+    assert rep is not None
+    assert (rep.email, rep.status, reps) == (EMAIL, "pending", 1)
+    cards = [m.text for m in result.messages if m.chat_id != IVAN]
+    assert cards and EMAIL in cards[-1]
