@@ -7,6 +7,7 @@ from typing import Any
 
 from agent.channel import Action, Inbound, Kinds, Reply, Sender
 from db.inbox import Claim, Update
+from tools.names import storable
 
 KEPT = ("message", "edited_message", "callback_query")
 """The update kinds the bot asks Telegram for and keeps."""
@@ -35,7 +36,20 @@ def to_inbox(update: dict[str, Any]) -> Update | None:
         kind = "callback"
     else:
         return None
-    return Update(update_id=update["update_id"], chat_id=chat_id, kind=kind, payload=update)
+    payload = _storable(update)
+    return Update(update_id=update["update_id"], chat_id=chat_id, kind=kind, payload=payload)
+
+
+def _storable(value: Any) -> Any:
+    """The update as PostgreSQL keeps it: a NUL or a lone surrogate in any text (which would
+    make it refuse the whole batch) replaced."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 def callback_query(update: dict[str, Any]) -> tuple[str, int | None] | None:
@@ -55,8 +69,10 @@ def interpret(update: dict[str, Any]) -> Action:
     if user.get("is_bot"):
         return None
     chat = (message or (query or {}).get("message") or {}).get("chat") or {"type": "private"}
+    if (speaker := user.get("id", chat.get("id"))) is None:
+        return None
     sender = Sender(
-        telegram_id=user["id"],
+        telegram_id=speaker,
         username=user.get("username"),
         first_name=user.get("first_name"),
         language_code=user.get("language_code"),

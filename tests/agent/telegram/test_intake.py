@@ -123,3 +123,11 @@ async def test_the_health_page_says_the_database_is_away_and_nothing_more(db_dsn
             503,
             {"ok": False, "database": "unavailable"},
         )
+
+
+async def test_one_update_the_database_would_refuse_holds_back_no_one(pool: asyncpg.Pool) -> None:
+    poisoned = numbered(text_update(CHAT, "nul\x00 and \udc00 lone"), 30)
+    other = numbered(text_update(CHAT + 1, "hello"), 31)
+    assert await intake.store(pool, [poisoned, other], NOW) == 2
+    texts = await pool.fetch("SELECT payload->'message'->>'text' AS t FROM inbox ORDER BY id")
+    assert [r["t"] for r in texts] == ["nul and \ufffd lone", "hello"]

@@ -124,3 +124,20 @@ def test_messages_from_bots_are_ignored() -> None:
     update = text_update(501, "hi")
     update["message"]["from"]["is_bot"] = True
     assert interpret(update) is None
+
+
+def test_a_message_without_from_is_heard_as_its_private_chat() -> None:
+    update = text_update(501, "hi")
+    del update["message"]["from"]
+    action = interpret(update)
+    assert isinstance(action, Inbound)
+    assert (action.chat_id, action.sender.telegram_id, action.text) == (501, 501, "hi")
+
+
+def test_a_nul_or_a_lone_surrogate_is_replaced_before_the_update_is_kept() -> None:
+    update = numbered(text_update(501, "a\x00b\ud800c"))
+    update["message"]["entities"] = [{"type": "bold", "offset": 0, "length": 1, "x": "\x00"}]
+    kept = updates.to_inbox(update)
+    assert kept is not None
+    assert kept.payload["message"]["text"] == "ab\ufffdc"
+    assert kept.payload["message"]["entities"][0]["x"] == ""
