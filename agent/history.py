@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import re
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -18,6 +19,11 @@ VERSION = 1
 MAX_MESSAGES = 40
 
 
+_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+"""A NUL escaped in JSON text (not an escaped backslash before "u0000"): PostgreSQL's jsonb
+refuses it, and with it the whole turn."""
+
+
 def dump(messages: list[ModelMessage]) -> str:
     """JSON text, written by pydantic-core in one go rather than as Python objects to encode.
     Instructions are left out: they are rebuilt for every request, and they are most of it."""
@@ -25,7 +31,7 @@ def dump(messages: list[ModelMessage]) -> str:
         dataclasses.replace(m, instructions=None) if isinstance(m, ModelRequest) else m
         for m in messages
     ]
-    body = ModelMessagesTypeAdapter.dump_json(lean).decode()
+    body = _NUL.sub(r"\1", ModelMessagesTypeAdapter.dump_json(lean).decode())
     return f'{{"v": {VERSION}, "messages": {body}}}'
 
 

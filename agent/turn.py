@@ -29,6 +29,7 @@ from tools import texts
 from tools.access import audit_invalid, audit_refusal, offered
 from tools.actor import Actor, resolve_actor
 from tools.deps import Deps
+from tools.names import storable
 from tools.toolsets import tool_names
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
             outcome="confirmation" if asked.pending else "ok",
-            text=_capped(asked.text, spoken),
+            text=_sendable(asked.text, spoken),
             buttons=asked.buttons,
             claim=inbound.claim,
             now=now,
@@ -183,7 +184,9 @@ REPLY_MAX = 12_000
 """About three Telegram messages: a model that writes more is cut, and the person told."""
 
 
-def _capped(text: str, spoken: str | None) -> str:
+def _sendable(reply: str, spoken: str | None) -> str:
+    """The reply as it can be kept and sent: no NUL or lone surrogate, at most `REPLY_MAX`."""
+    text = storable(reply)
     if len(text) <= REPLY_MAX:
         return text
     head = text[:REPLY_MAX]

@@ -52,3 +52,13 @@ async def test_a_correction_in_the_same_turn_corrects_the_pending_application(ta
     assert (rep.email, rep.status, reps) == (EMAIL, "pending", 1)
     cards = [m.text for m in result.messages if m.chat_id != IVAN]
     assert cards and EMAIL in cards[-1]
+
+
+async def test_a_nul_in_what_the_model_wrote_is_stored_cleaned_and_the_turn_kept(talk):
+    talk.script.call("register_rep", name="Ivan\x00 Pe\x00trov", email=EMAIL).say("ok\x00")
+    result = await talk.say(IVAN, "register me")
+    assert not result.failed
+    async with talk.runtime.pool.acquire() as conn:
+        rep = await get_rep_by_telegram_id(conn, telegram_id=IVAN)
+    assert rep is not None
+    assert rep.name == "Ivan Petrov"
