@@ -9,6 +9,7 @@ import contextlib
 import hmac
 import json
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,24 @@ from db import inbox, outbox
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+AWAY = (
+    NetworkError,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+"""What Telegram or the database raise while they are away (a restart, a dropped connection):
+polling waits and tries again."""
+
+
+def backoff_seconds(failures: int, rand: Callable[[], float] = random.random) -> float:
+    """After `failures` in a row: up to half a second doubled each time, at most 8 s, jittered
+    so that processes do not come back in step."""
+    ceiling = min(0.5 * 2.0 ** min(failures, 10), 8.0)
+    return ceiling * (0.5 + 0.5 * rand())
 
 
 async def store(pool: asyncpg.Pool, raw: list[dict[str, Any]], now: datetime) -> int:
@@ -50,6 +69,7 @@ async def poll(
     wall: Callable[[], datetime],
     stop: asyncio.Event,
     long_poll: int = 25,
+    backoff: Callable[[int], float] = backoff_seconds,
 ) -> None:
     """Long polling. A stop while a poll waits drops that poll unacknowledged: its updates come
     again to whoever polls next."""
@@ -69,14 +89,14 @@ async def poll(
         except Conflict as e:
             log.error("Telegram refused polling (%s); is another `salesbot run` polling?", e)
             failures += 1
-        except (NetworkError, OSError, asyncpg.PostgresError) as e:
+        except AWAY as e:
             log.warning("getting updates failed: %s", e)
             failures += 1
         else:
             if raw:
                 offset = max(u["update_id"] for u in raw) + 1
             continue
-        await _sleep_or_stop(stop, min(2**failures, 30))
+        await _sleep_or_stop(stop, backoff(failures))
 
 
 async def _until_stopped(coro: Any, stop: asyncio.Event) -> Any:

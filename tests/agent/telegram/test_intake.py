@@ -131,3 +131,63 @@ async def test_one_update_the_database_would_refuse_holds_back_no_one(pool: asyn
     assert await intake.store(pool, [poisoned, other], NOW) == 2
     texts = await pool.fetch("SELECT payload->'message'->>'text' AS t FROM inbox ORDER BY id")
     assert [r["t"] for r in texts] == ["nul and \ufffd lone", "hello"]
+
+
+class AwayOnce:
+    """The pool as a database restart leaves it: the first use fails, then it answers."""
+
+    def __init__(self, pool: asyncpg.Pool, error: Exception) -> None:
+        self.pool, self.error, self.failed = pool, error, False
+
+    def acquire(self) -> Any:
+        if not self.failed:
+            self.failed = True
+            raise self.error
+        return self.pool.acquire()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.InterfaceError("connection was closed in the middle of operation"),
+        asyncpg.InternalClientError("unexpected state"),
+        ConnectionResetError("reset by peer"),
+        asyncpg.CannotConnectNowError("the database system is starting up"),
+    ],
+    ids=["interface", "internal", "reset", "starting"],
+)
+async def test_polling_survives_the_database_going_away_and_fetches_everything(
+    pool: asyncpg.Pool, error: Exception
+) -> None:
+    waits: list[int] = []
+
+    def backoff(failures: int) -> float:
+        waits.append(failures)
+        return 0
+
+    away = AwayOnce(pool, error)
+    async with FakeTelegram() as tg, make_bot(tg.token, base_url=tg.base_url) as bot:
+        tg.push(text_update(CHAT, "one"), update_id=40)
+        tg.push(text_update(CHAT + 1, "two"), update_id=41)
+        stop = asyncio.Event()
+        polling = asyncio.create_task(
+            intake.poll(bot, away, wall=lambda: NOW, stop=stop, long_poll=1, backoff=backoff)  # type: ignore[arg-type]
+        )
+        for _ in range(400):
+            if tg.confirmed_offset == 42 or polling.done():
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(polling, 10)
+    ids = await pool.fetch("SELECT update_id FROM inbox ORDER BY update_id")
+    assert [r["update_id"] for r in ids] == [40, 41]
+    assert tg.confirmed_offset == 42
+    assert waits == [1]
+
+
+def test_the_backoff_is_jittered_capped_and_starts_small() -> None:
+    low = [intake.backoff_seconds(n, rand=lambda: 0.0) for n in range(1, 8)]
+    high = [intake.backoff_seconds(n, rand=lambda: 1.0) for n in range(1, 8)]
+    assert high == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0, 8.0]
+    assert low == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0]
+    assert intake.backoff_seconds(10_000, rand=lambda: 1.0) == 8.0
