@@ -85,8 +85,15 @@ class ClaimLoop(ABC, Generic[Item]):
                 self._running[task] = item
             if free > 0 and len(items) == free:
                 continue
-            timeout = await self.idle_wait() if free > 0 else self.poll
+            timeout = await self._idle_wait() if free > 0 else self.poll
             await _first(self.wake, stop, timeout)
+
+    async def _idle_wait(self) -> float:
+        try:
+            return await self.idle_wait()
+        except Exception as e:  # it may ask the database, which may be away: poll meanwhile
+            log.warning("%s: finding the next due time failed: %s", self.worker, e)
+            return self.poll
 
     async def _guarded(self, item: Item) -> None:
         try:

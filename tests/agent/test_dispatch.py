@@ -40,6 +40,7 @@ class Loop(ClaimLoop[Job]):
         self.queue = list(jobs)
         self.limits: list[int] = []
         self.failing_claims = 0
+        self.failing_idle_waits = 0
         self.started: list[str] = []
         self.done: list[str] = []
         self.cancelled: list[str] = []
@@ -70,6 +71,12 @@ class Loop(ClaimLoop[Job]):
 
     async def give_back(self, item: Job) -> None:
         self.given_back.append(item.name)
+
+    async def idle_wait(self) -> float:
+        if self.failing_idle_waits:
+            self.failing_idle_waits -= 1
+            raise ConnectionError("the connection was closed")
+        return self.poll
 
 
 async def until(check: Callable[[], bool]) -> None:
@@ -187,3 +194,19 @@ async def test_nothing_is_claimed_after_stop() -> None:
 @pytest.fixture(autouse=True)
 def _logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="agent.dispatch")
+
+
+async def test_a_failed_look_at_the_next_due_time_does_not_end_the_loop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loop = Loop()
+    loop.failing_idle_waits = 3
+    loop.poll = 0.01
+    async with running(loop):
+        await until(lambda: loop.failing_idle_waits == 0 and len(loop.limits) >= 4)
+        job = Job("late")
+        job.go.set()
+        loop.queue.append(job)
+        loop.wake.set()
+        await until(lambda: loop.done == ["late"])
+    assert caplog.text.count("finding the next due time failed") == 3
