@@ -20,6 +20,7 @@ from tools.refs import one_rep
 team = FunctionToolset[Deps]()
 
 Change = Callable[..., Awaitable[Rep]]
+APPROVABLE = (RepStatus.PENDING, RepStatus.SUSPENDED, RepStatus.REJECTED)
 
 
 class RepCard(BaseModel):
@@ -162,9 +163,6 @@ async def _confirmed_change(
     if changed.status is RepStatus.REMOVED:
         await leaving.wind_up(deps, changed)
     return _told(changed)
-
-
-APPROVABLE = (RepStatus.PENDING, RepStatus.SUSPENDED, RepStatus.REJECTED)
 
 
 def _on_card(deps: Deps, action: str, target: Rep) -> bool:

@@ -148,9 +148,7 @@ async def statuses(talk) -> dict[int, str]:
         ({"tool_name": "reject_rep", "rep": "Maria"}, "reject"),
     ],
 )
-async def test_a_cancelled_or_unanswered_decision_changes_nothing_and_tells_no_one(
-    talk, call, said
-):
+async def test_a_cancelled_decision_changes_nothing_and_tells_no_one(talk, call, said):
     await applicants(talk.runtime.pool)
     tool = call.pop("tool_name")
     talk.script.call(tool, **call)
