@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from telegram.error import InvalidToken
 
 from agent.telegram import intake
 from agent.telegram.transport import make_bot
@@ -184,6 +185,27 @@ async def test_polling_survives_the_database_going_away_and_fetches_everything(
     assert [r["update_id"] for r in ids] == [40, 41]
     assert tg.confirmed_offset == 42
     assert waits == [1]
+
+
+async def test_polling_survives_telegram_asking_it_to_wait_and_ends_on_a_refused_token(
+    pool: asyncpg.Pool,
+) -> None:
+    async with FakeTelegram() as tg, make_bot(tg.token, base_url=tg.base_url) as bot:
+        tg.fail("getUpdates", retry_after=1)
+        tg.push(text_update(CHAT, "one"), update_id=60)
+        stop = asyncio.Event()
+        polling = asyncio.create_task(
+            intake.poll(bot, pool, wall=lambda: NOW, stop=stop, long_poll=1, backoff=lambda _: 0)
+        )
+        for _ in range(400):
+            if tg.confirmed_offset == 61 or polling.done():
+                break
+            await asyncio.sleep(0.01)
+        assert tg.confirmed_offset == 61
+        tg.fail("getUpdates", status=401, description="Unauthorized")
+        with pytest.raises(InvalidToken):
+            await asyncio.wait_for(polling, 10)
+    assert await kept(pool) == [(60, "message")]
 
 
 async def test_an_update_the_database_refuses_is_answered_and_holds_back_no_one(
