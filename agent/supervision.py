@@ -1,6 +1,6 @@
 """The process's long-running loops (polling, the turn workers, the sender, the listener, the
 scheduler) each survive the database or Telegram going away: they log, back off with jitter
-and go on. A loop that ends all the same, returning or raising before the process was told to
+and go on. A loop that ends all the same, raising, or returning before the process was told to
 stop, stops the whole process with an error, so that whatever runs it starts it again, instead
 of leaving a process that looks alive and no longer does that loop's work."""
 
@@ -38,7 +38,7 @@ async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
 
 class Supervisor:
     """Watches loops that should run until `stop`; `check()` raises `LoopEnded` for those that
-    ended before it."""
+    raised, or returned before it."""
 
     def __init__(self, stop: asyncio.Event) -> None:
         self.stop = stop
