@@ -22,7 +22,6 @@ from agent.turn import run_turn
 from db import inbox
 from db.allowance import Caps
 from db.inbox import Update
-from db.pool import create_pool
 from tests.agent.scripted import ADMIN, dialogue
 from tests.conftest import NOW
 
