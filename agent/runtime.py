@@ -12,12 +12,14 @@ import asyncpg
 from pydantic_ai import Agent, DeferredToolRequests
 from pydantic_ai.models import Model
 
+from agent.allowance import Allowance
 from agent.assistant import build_agent
 from agent.channel import Kinds
 from agent.database import database
 from agent.integrations import services_from
 from agent.scheduler import Plan
 from agent.settings import Settings
+from db.allowance import Caps
 from db.migrate import migrate
 from db.pool import create_pool
 from db.queries import Connection
@@ -44,6 +46,8 @@ class Runtime:
     limits: TurnLimits
     clock: Callable[[], datetime]
     services: Services = field(default_factory=Services)
+    allowance: Allowance | None = None
+    """What strangers and applicants may cost; None: no one is limited."""
 
     def deps(
         self,
@@ -83,6 +87,7 @@ def rules_from(settings: Settings) -> Rules:
         confirmation_ttl=timedelta(minutes=settings.confirmation_minutes),
         work_start=settings.work_hours_start,
         work_end=settings.work_hours_end,
+        registrations_per_day=settings.registrations_per_day,
     )
 
 
@@ -91,6 +96,19 @@ def limits_from(settings: Settings) -> TurnLimits:
         deadline=timedelta(seconds=settings.turn_deadline_seconds),
         requests=settings.model_requests_per_turn,
         tool_calls=settings.tool_calls_per_turn,
+    )
+
+
+def allowance_from(settings: Settings) -> Allowance:
+    return Allowance(
+        limited_roles=settings.limited_roles,
+        caps=Caps(
+            turns_per_hour=settings.stranger_turns_per_hour,
+            tokens_per_day=settings.stranger_tokens_per_day,
+            all_turns_per_hour=settings.all_strangers_turns_per_hour,
+        ),
+        message_chars=settings.stranger_message_chars,
+        history_messages=settings.stranger_history_messages,
     )
 
 
@@ -136,6 +154,7 @@ async def runtime(
                     limits=limits_from(settings),
                     clock=utc_now,
                     services=services,
+                    allowance=allowance_from(settings),
                 )
         finally:
             await pool.close()

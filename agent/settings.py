@@ -18,6 +18,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+_LIMITABLE = ("unknown", "pending", "suspended", "rejected", "removed", "active", "admin")
+
 
 class SettingsError(Exception):
     """A setting has a wrong value; the message names it and says what is expected."""
@@ -64,6 +66,19 @@ class Settings(BaseSettings):
     turn_deadline_seconds: float = Field(default=150.0, gt=0, le=3600)
     model_requests_per_turn: int = Field(default=12, ge=1, le=100)
     tool_calls_per_turn: int = Field(default=20, ge=1, le=200)
+    limited_roles: Annotated[tuple[str, ...], NoDecode] = (
+        "unknown",
+        "pending",
+        "suspended",
+        "rejected",
+        "removed",
+    )
+    stranger_turns_per_hour: int = Field(default=20, ge=0, le=10_000)
+    stranger_tokens_per_day: int = Field(default=200_000, ge=0)
+    all_strangers_turns_per_hour: int = Field(default=300, ge=0, le=1_000_000)
+    stranger_message_chars: int = Field(default=2000, ge=100, le=100_000)
+    stranger_history_messages: int = Field(default=12, ge=2, le=200)
+    registrations_per_day: int = Field(default=3, ge=1, le=100)
 
     default_timezone: str = "Asia/Makassar"
     quiet_hours_start: time = time(21, 0)
@@ -101,6 +116,17 @@ class Settings(BaseSettings):
                     f"{bad[0]!r} is not a Telegram id; use numbers separated by commas"
                 )
             return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("limited_roles", mode="before")
+    @classmethod
+    def _split_roles(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = value.replace(";", ",").split(",")
+            value = tuple(p.strip().lower() for p in parts if p.strip() not in ("", "none"))
+        bad = [r for r in value or () if r not in _LIMITABLE]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a role; use some of {', '.join(_LIMITABLE)}")
         return value
 
     @field_validator(

@@ -17,10 +17,11 @@ from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior, Usage
 from pydantic_ai.messages import ModelMessage, ToolCallPart, ToolReturnPart
 from pydantic_ai.usage import RunUsage, UsageLimits
 
-from agent import confirmation, history, language
+from agent import allowance, confirmation, history, language
 from agent.channel import Inbound
 from agent.runtime import Runtime
 from db import inbox, outbox, turns
+from db.allowance import Admission
 from db.chats import ChatState
 from db.inbox import Claim
 from db.outbox import OutboxMessage
@@ -53,7 +54,10 @@ async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     usage = RunUsage()  # filled as the model is asked, so a failed turn still shows its cost
     try:
         async with asyncio.timeout(rt.limits.deadline.total_seconds()):
-            return await _turn(rt, inbound, usage)
+            admitted = await _admit(rt, inbound)
+            if admitted.refused:
+                return await _refuse(rt, inbound, admitted.refused)
+            return await _turn(rt, inbound, usage, admitted)
     except ClaimLost:
         raise
     except Exception as e:  # the model or a service failed: nothing was committed
@@ -61,14 +65,19 @@ async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
         return await _apologise(rt, inbound, e, usage)
 
 
-async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
+async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admission) -> TurnResult:
     now = rt.clock()
+    keep = history.MAX_MESSAGES
+    if admitted.limited and rt.allowance:
+        keep = rt.allowance.history_messages
+        text = allowance.bounded(inbound.text, rt.allowance.message_chars)
+        inbound = dataclasses.replace(inbound, text=text)
     async with rt.pool.acquire() as conn, conn.transaction():
         chat, turn_id = await _begin(conn, rt, inbound, now)
         spoken = _spoken(inbound, chat)
         actor = await _actor(conn, rt, inbound, spoken)
         deps = rt.deps(conn, actor, turn_id=turn_id, pressed=inbound.press)
-        messages = history.load(chat.history)
+        messages = history.trim(history.load(chat.history), keep)
         resumed = confirmation.resume(chat, inbound, now, paused=bool(messages))
         result = await rt.agent.run(
             resumed.prompt,
@@ -87,7 +96,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
             conn,
             turn_id=turn_id,
             chat_id=inbound.chat_id,
-            history=history.dump(history.trim(result.all_messages())),
+            history=history.dump(history.trim(result.all_messages(), keep)),
             language=spoken,
             pending_approval=asked.pending,
             pending_expires_at=now + rt.rules.confirmation_ttl if asked.pending else None,
@@ -104,6 +113,44 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
         if inbound.claim and not ended.finished:
             raise ClaimLost(inbound.claim)
         return TurnResult(turn_id, ended.messages)
+
+
+async def _admit(rt: Runtime, inbound: Inbound) -> Admission:
+    async with rt.pool.acquire() as conn:
+        return await allowance.admit(
+            conn,
+            rt.allowance,
+            telegram_id=inbound.sender.telegram_id,
+            admin_ids=rt.rules.admin_ids,
+            now=rt.clock(),
+        )
+
+
+async def _refuse(rt: Runtime, inbound: Inbound, reason: str) -> TurnResult:
+    """A fixed answer past the speaker's allowance, the model never asked: the message is
+    taken (its item finished, the turn recorded), and the answer is given once an hour."""
+    now = rt.clock()
+    async with rt.pool.acquire() as conn, conn.transaction():
+        chat, turn_id = await _begin(conn, rt, inbound, now)
+        text = texts.text(f"limited.{reason}", _spoken(inbound, chat))
+        hour = now.replace(minute=0, second=0, microsecond=0).isoformat()
+        key = f"limited:{inbound.chat_id}:{reason}:{hour}"
+        await outbox.enqueue(
+            conn, chat_id=inbound.chat_id, text=text, turn_id=turn_id, dedupe_key=key, now=now
+        )
+        await turns.finish_turn(
+            conn,
+            turn_id=turn_id,
+            requests=0,
+            input_tokens=0,
+            output_tokens=0,
+            outcome=f"limited: {reason}",
+            now=now,
+        )
+        claim = inbound.claim
+        if claim and not await inbox.finish(conn, claim=claim, now=now):
+            raise ClaimLost(claim)
+        return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id))
 
 
 async def _begin(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 from uuid import UUID
@@ -118,21 +119,42 @@ async def approve_rep(
 
 
 async def reject_rep(
-    db: Executor, *, rep_id: UUID, now: datetime, reason: str | None = None
+    db: Executor,
+    *,
+    rep_id: UUID,
+    now: datetime,
+    reason: str | None = None,
+    by_telegram_id: int | None = None,
 ) -> Rep:
-    return await _set_status(db, rep_id, RepStatus.REJECTED, now=now, reason=reason)
+    return await _set_status(
+        db, rep_id, RepStatus.REJECTED, now=now, reason=reason, by=by_telegram_id
+    )
 
 
 async def suspend_rep(
-    db: Executor, *, rep_id: UUID, now: datetime, reason: str | None = None
+    db: Executor,
+    *,
+    rep_id: UUID,
+    now: datetime,
+    reason: str | None = None,
+    by_telegram_id: int | None = None,
 ) -> Rep:
-    return await _set_status(db, rep_id, RepStatus.SUSPENDED, now=now, reason=reason)
+    return await _set_status(
+        db, rep_id, RepStatus.SUSPENDED, now=now, reason=reason, by=by_telegram_id
+    )
 
 
 async def remove_rep(
-    db: Executor, *, rep_id: UUID, now: datetime, reason: str | None = None
+    db: Executor,
+    *,
+    rep_id: UUID,
+    now: datetime,
+    reason: str | None = None,
+    by_telegram_id: int | None = None,
 ) -> Rep:
-    return await _set_status(db, rep_id, RepStatus.REMOVED, now=now, reason=reason)
+    return await _set_status(
+        db, rep_id, RepStatus.REMOVED, now=now, reason=reason, by=by_telegram_id
+    )
 
 
 async def update_rep(
@@ -178,7 +200,13 @@ async def set_calendar_account(
 
 
 async def _set_status(
-    db: Executor, rep_id: UUID, status: RepStatus, *, now: datetime, reason: str | None
+    db: Executor,
+    rep_id: UUID,
+    status: RepStatus,
+    *,
+    now: datetime,
+    reason: str | None,
+    by: int | None,
 ) -> Rep:
     row = await _q.fetchrow(
         db,
@@ -186,6 +214,7 @@ async def _set_status(
         id=rep_id,
         status=status,
         reason=reason,
+        by_telegram_id=by,
         now=now,
         allowed=list(_TRANSITIONS[status]),
     )
@@ -199,6 +228,28 @@ async def _refuse(db: Executor, rep_id: UUID, target: RepStatus) -> NoReturn:
     if current is None:
         raise RecordNotFound("rep", rep_id)
     raise InvalidTransition("rep", current.name, current.status, target)
+
+
+@dataclass(frozen=True, slots=True)
+class PastStatus:
+    """A status the rep's row had before the current one, and who set it."""
+
+    status: RepStatus
+    reason: str | None
+    changed_at: datetime
+    by_telegram_id: int | None
+    by_self: bool
+    by_name: str | None
+    by_username: str | None
+
+
+async def past(db: Executor, *, rep_id: UUID, limit: int = 3) -> list[PastStatus]:
+    """The statuses before the current one, newest first."""
+    rows = await _q.fetch(db, "past", rep_id=rep_id, limit=limit)
+    return [
+        PastStatus(**{**dict(r), "status": RepStatus(r["status"]), "by_self": bool(r["by_self"])})
+        for r in rows
+    ]
 
 
 async def snooze(db: Executor, *, rep_id: UUID, until: datetime | None, now: datetime) -> Rep:

@@ -22,6 +22,8 @@ class Rules:
     confirmation_ttl: timedelta
     work_start: time
     work_end: time
+    registrations_per_day: int = 3
+    """Applications one person may send in a day; more are refused with a clear answer."""
 
 
 @dataclass

@@ -3,10 +3,13 @@ They are written by code, not by the model: what they say is exactly what happen
 
 from __future__ import annotations
 
-from db import outbox
+from zoneinfo import ZoneInfo
+
+from db import outbox, reps
 from db.chats import chat_language
-from db.models import Prospect, Rep
+from db.models import Prospect, Rep, RepStatus
 from db.outbox import Buttons
+from db.reps import PastStatus
 from tools import texts
 from tools.deps import Deps
 from tools.names import NAME_SHOWN, TEXT_SHOWN, one_line
@@ -49,6 +52,9 @@ async def prospects_released(deps: Deps, rep: Rep, released: list[Prospect]) -> 
 
 
 async def application_to_admins(deps: Deps, rep: Rep) -> int:
+    """The application card, with what this Telegram account was before if it was here (how
+    many cards one person causes a day is bounded by their applications a day)."""
+    past = await reps.past(deps.db, rep_id=rep.id)
     for admin_id in deps.rules.admin_ids:
         language = await chat_language(deps.db, chat_id=admin_id)
         buttons = [
@@ -57,9 +63,49 @@ async def application_to_admins(deps: Deps, rep: Rep) -> int:
                 {"text": texts.text("notice.reject", language), "data": f"reject:{rep.id}"},
             ]
         ]
-        message = texts.text("notice.new_application", language, **identity(rep))
+        shown = _past(deps, past, language)
+        message = texts.text("notice.new_application", language, **identity(rep), past=shown)
         await send(deps, admin_id, message, buttons=buttons)
     return len(deps.rules.admin_ids)
+
+
+def _past(deps: Deps, past: list[PastStatus], language: str | None) -> str:
+    if not past:
+        return ""
+    zone = ZoneInfo(deps.rules.default_timezone)
+    lines = "\n".join(
+        texts.text(
+            "notice.past_line",
+            language,
+            when=p.changed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            status=texts.text(f"rep_status.{_status(p)}", language),
+            by=_by(p, language),
+            reason=_reason(p, language),
+        )
+        for p in past
+    )
+    return texts.text("notice.past", language, lines=lines)
+
+
+def _status(p: PastStatus) -> str:
+    left = p.status is RepStatus.REMOVED and p.by_self
+    return "left" if left else p.status.value
+
+
+def _by(p: PastStatus, language: str | None) -> str:
+    if p.by_self:
+        return texts.text("notice.past_by_self", language)
+    if p.by_telegram_id is None:
+        return texts.text("notice.past_by_unknown", language)
+    handle = f"@{p.by_username}" if p.by_username else f"id {p.by_telegram_id}"
+    who = f"{one_line(p.by_name, NAME_SHOWN)} ({handle})" if p.by_name else handle
+    return texts.text("notice.past_by", language, who=who)
+
+
+def _reason(p: PastStatus, language: str | None) -> str:
+    if not p.reason or p.reason == "unregistered":
+        return ""
+    return texts.text("notice.past_reason", language, reason=one_line(p.reason, TEXT_SHOWN))
 
 
 async def status_to_rep(deps: Deps, rep: Rep, status: str, reason: str | None = None) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
-from db import prospects, reps
+from db import allowance, prospects, reps
 from db.errors import AlreadyRegistered, EmailTaken
 from db.models import Rep, RepStatus
 from tools import leaving, notices, texts
@@ -52,6 +52,14 @@ async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> Applicat
     name = person_name(name, whose="user's")
     if len(name) < 2:
         raise ModelRetry("Ask the user for their full name (first and last).")
+    sent = await allowance.registrations(
+        deps.db, telegram_id=deps.actor.telegram_id, now=deps.now()
+    )
+    if sent >= deps.rules.registrations_per_day:
+        raise NotDone(
+            f"this user already applied {sent} times in the last day, the most allowed; "
+            "tell them they can apply again tomorrow, or ask an admin directly"
+        )
     try:
         rep = await _apply(deps, name, email)
     except EmailTaken:
@@ -108,7 +116,13 @@ async def unregister_me(ctx: RunContext[Deps]) -> Left:
     deps = ctx.deps
     rep = _own(deps)
     confirm(ctx, "unregister")
-    removed = await reps.remove_rep(deps.db, rep_id=rep.id, reason="unregistered", now=deps.now())
+    removed = await reps.remove_rep(
+        deps.db,
+        rep_id=rep.id,
+        reason="unregistered",
+        now=deps.now(),
+        by_telegram_id=deps.actor.telegram_id,
+    )
     await leaving.wind_up(deps, removed)
     return Left(status=removed.status)
 

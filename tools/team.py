@@ -113,7 +113,13 @@ async def reject_rep(ctx: RunContext[Deps], rep: str, reason: str | None = None)
     if not _on_card(deps, "reject", target):
         confirm(ctx, "reject", **notices.identity(target))
     try:
-        rejected = await reps.reject_rep(deps.db, rep_id=target.id, reason=reason, now=deps.now())
+        rejected = await reps.reject_rep(
+            deps.db,
+            rep_id=target.id,
+            reason=reason,
+            now=deps.now(),
+            by_telegram_id=deps.actor.telegram_id,
+        )
     except InvalidTransition as e:
         raise NotDone(f"{target.name} is now {e.current}; nothing was rejected") from None
     await notices.status_to_rep(deps, rejected, "rejected", reason)
@@ -156,7 +162,9 @@ async def _confirmed_change(
     confirm(ctx, question, **notices.identity(target))
     deps = ctx.deps
     try:
-        changed = await change(deps.db, rep_id=target.id, now=deps.now())
+        changed = await change(
+            deps.db, rep_id=target.id, now=deps.now(), by_telegram_id=deps.actor.telegram_id
+        )
     except InvalidTransition as e:
         raise NotDone(f"{target.name} is now {e.current}") from None
     await notices.status_to_rep(deps, changed, notice)

@@ -1,5 +1,7 @@
 -- name: create
--- A rejected or removed rep who writes again applies anew on the same row.
+-- A rejected or removed rep who writes again applies anew on the same row; the application is
+-- kept in the row's status history either way.
+WITH applied AS (
 INSERT INTO reps AS r (telegram_id, telegram_username, name, email, language, timezone,
                        registered_at, status_changed_at, created_at, updated_at)
 VALUES (:telegram_id, :telegram_username, :name, :email, :language, :timezone,
@@ -19,7 +21,12 @@ ON CONFLICT (telegram_id) DO UPDATE
        status_changed_at = EXCLUDED.status_changed_at,
        updated_at = EXCLUDED.updated_at
  WHERE r.status IN ('rejected', 'removed')
-RETURNING *;
+RETURNING *
+), logged AS (
+    INSERT INTO rep_status_changes (rep_id, status, by_telegram_id, changed_at)
+    SELECT id, status, telegram_id, status_changed_at FROM applied
+)
+SELECT * FROM applied;
 
 -- name: get
 SELECT * FROM reps WHERE id = :id;
@@ -40,18 +47,43 @@ SELECT * FROM reps
  ORDER BY registered_at, id;
 
 -- name: approve
+WITH changed AS (
 UPDATE reps
    SET status = 'active', status_reason = NULL, approved_at = :now,
        approved_by = :by_rep_id, approved_by_telegram_id = :by_telegram_id,
        status_changed_at = :now, updated_at = :now
  WHERE id = :id AND status = ANY(:allowed::text[])
-RETURNING *;
+RETURNING *
+), logged AS (
+    INSERT INTO rep_status_changes (rep_id, status, by_telegram_id, changed_at)
+    SELECT id, status, :by_telegram_id, :now FROM changed
+)
+SELECT * FROM changed;
 
 -- name: set_status
+WITH changed AS (
 UPDATE reps
    SET status = :status, status_reason = :reason, status_changed_at = :now, updated_at = :now
  WHERE id = :id AND status = ANY(:allowed::text[])
-RETURNING *;
+RETURNING *
+), logged AS (
+    INSERT INTO rep_status_changes (rep_id, status, reason, by_telegram_id, changed_at)
+    SELECT id, status, status_reason, :by_telegram_id, :now FROM changed
+)
+SELECT * FROM changed;
+
+-- name: past
+-- What the rep's row went through before its current status, newest first, with who did it
+-- (a rep's name when the one who did it is a rep, else only their Telegram id).
+SELECT c.status, c.reason, c.changed_at, c.by_telegram_id,
+       c.by_telegram_id = r.telegram_id AS by_self, by.name AS by_name,
+       by.telegram_username AS by_username
+  FROM rep_status_changes c
+  JOIN reps r ON r.id = c.rep_id
+  LEFT JOIN reps by ON by.telegram_id = c.by_telegram_id
+ WHERE c.rep_id = :rep_id
+ ORDER BY c.changed_at DESC, c.id DESC
+OFFSET 1 LIMIT :limit;
 
 -- name: update
 UPDATE reps

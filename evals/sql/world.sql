@@ -1,5 +1,7 @@
 -- name: add_reps
--- Rows of a case's setup; what a row leaves out gets the value a real rep would have.
+-- Rows of a case's setup; what a row leaves out gets the value a real rep would have, its
+-- status in the row's history too (by someone not recorded).
+WITH added AS (
 INSERT INTO reps (telegram_id, telegram_username, name, email, status, language, timezone,
                   calendar_account_name, calendar_connected_at, is_admin, snoozed_until,
                   registered_at, approved_at, status_changed_at, created_at, updated_at)
@@ -15,7 +17,11 @@ SELECT r.telegram_id, r.username, r.name, r.email, coalesce(r.status, 'active'),
   FROM jsonb_to_recordset(:rows::jsonb) AS r (
        telegram_id bigint, username text, name text, email text, status text, language text,
        timezone text, calendar boolean, is_admin boolean, snoozed_until timestamptz,
-       registered_at timestamptz);
+       registered_at timestamptz)
+RETURNING id, status, status_changed_at
+)
+INSERT INTO rep_status_changes (rep_id, status, changed_at)
+SELECT id, status, status_changed_at FROM added;
 
 -- name: add_prospects
 INSERT INTO prospects (id, telegram_id, name, context, status, assigned_rep_id, email, notes,

@@ -24,6 +24,7 @@ CHANGED = default_settings(
     digest_time=time(8, 15),
     stale_deal_days=3,
     owed_retry_minutes=10,
+    registrations_per_day=5,
 )
 
 
@@ -35,6 +36,7 @@ def test_the_rules_carry_the_settings():
         confirmation_ttl=timedelta(minutes=5),
         work_start=time(8),
         work_end=time(20),
+        registrations_per_day=5,
     )
 
 

@@ -35,6 +35,13 @@ def test_values_come_from_the_environment_and_dotenv(monkeypatch, tmp_path):
     assert settings.quiet_hours_start == time(22, 30)
 
 
+def test_who_is_limited_is_a_list_of_roles_or_none(monkeypatch):
+    monkeypatch.setenv("LIMITED_ROLES", "Unknown; pending")
+    assert load_settings().limited_roles == ("unknown", "pending")
+    monkeypatch.setenv("LIMITED_ROLES", "none")
+    assert load_settings().limited_roles == ()
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -44,6 +51,8 @@ def test_values_come_from_the_environment_and_dotenv(monkeypatch, tmp_path):
         ("QUIET_HOURS_END", "25:00"),
         ("CORPORATE_EMAIL_DOMAIN", "not a domain"),
         ("OUTREACH_ENABLED", "sometimes"),
+        ("LIMITED_ROLES", "unknown,strangers"),
+        ("STRANGER_MESSAGE_CHARS", "10"),
     ],
 )
 def test_a_wrong_value_names_the_setting(monkeypatch, name, value):

@@ -73,6 +73,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "rep_timezone_from_settings",
             "languages_from_the_catalogue",
             "sign_in_links_used_once",
+            "limits_and_rep_history",
         ]
     )
     assert again == []
@@ -91,6 +92,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (11, "rep_timezone_from_settings"),
             (12, "languages_from_the_catalogue"),
             (13, "sign_in_links_used_once"),
+            (15, "limits_and_rep_history"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -172,6 +174,10 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "idempotency_key text",
                 "undone_at timestamp with time zone",
             ],
+            "limited_turns": [
+                "telegram_id bigint not null",
+                "granted_at timestamp with time zone not null",
+            ],
             "meetings": [
                 "id uuid not null",
                 "rep_id uuid not null",
@@ -241,6 +247,14 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "created_at timestamp with time zone not null",
                 "updated_at timestamp with time zone not null",
                 "last_activity_at timestamp with time zone",
+            ],
+            "rep_status_changes": [
+                "id bigint not null",
+                "rep_id uuid not null",
+                "status text not null",
+                "reason text",
+                "by_telegram_id bigint",
+                "changed_at timestamp with time zone not null",
             ],
             "reps": [
                 "id uuid not null",
@@ -369,7 +383,8 @@ applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
 applied 013_sign_in_links_used_once
-13 migration(s) applied
+applied 015_limits_and_rep_history
+14 migration(s) applied
 """,
             "database is up to date\n",
         ]

@@ -3,13 +3,20 @@ question for the user, never a failed turn."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from inline_snapshot import snapshot
+
+from db import reps
 from db.reps import get_rep_by_telegram_id
+from tests.agent.scripted import ADMIN, dialogue
+from tests.conftest import NOW
 from tools.names import NAME_MAX
 
 IVAN = 501
 EMAIL = "ivan@truerealestate.bali"
+ADMIN_EN = 1001
 
 
 @pytest.mark.parametrize(
@@ -62,3 +69,95 @@ async def test_a_nul_in_what_the_model_wrote_is_stored_cleaned_and_the_turn_kept
         rep = await get_rep_by_telegram_id(conn, telegram_id=IVAN)
     assert rep is not None
     assert rep.name == "Ivan Petrov"
+
+
+async def test_applying_and_leaving_five_times_a_day_is_three_applications_and_three_cards(talk):
+    pool = talk.runtime.pool
+    cards, refused = 0, []
+    for attempt in range(5):
+        talk.script.call("register_rep", name="Ivan Petrov", email=EMAIL).say("ok")
+        result = await talk.say(IVAN, "register me")
+        cards += sum(m.chat_id == ADMIN for m in result.messages)
+        refused.append(str(talk.script.last_return()).startswith("Not done"))
+        rep = await get_rep_by_telegram_id(pool, telegram_id=IVAN)
+        if rep is not None and rep.status == "pending":
+            await reps.remove_rep(
+                pool, rep_id=rep.id, reason="unregistered", now=talk.clock(), by_telegram_id=IVAN
+            )
+        talk.clock.advance(minutes=10 + attempt)
+    assert (cards, refused) == (3, [False, False, False, True, True])
+    assert "applied 3 times in the last day" in talk.script.last_return()
+    talk.clock.advance(hours=24)
+    talk.script.call("register_rep", name="Ivan Petrov", email=EMAIL).say("ok")
+    assert sum(m.chat_id == ADMIN for m in (await talk.say(IVAN, "register me")).messages) == 1
+
+
+async def test_a_rep_who_was_suspended_and_left_comes_back_with_that_history_on_the_card(db_dsn):
+    talk, pool = await dialogue(db_dsn, admins=(ADMIN, ADMIN_EN))
+    try:
+        await pool.execute(
+            "INSERT INTO chats (chat_id, language, created_at, updated_at) VALUES ($1, 'en', $2, $2)",
+            ADMIN_EN,
+            NOW,
+        )
+        olga = await reps.create_rep(
+            pool,
+            telegram_id=ADMIN,
+            name="Olga Smirnova",
+            email="olga@truerealestate.bali",
+            now=NOW,
+            timezone="Asia/Makassar",
+            telegram_username="olga_admin",
+        )
+        await reps.approve_rep(pool, rep_id=olga.id, now=NOW)
+        talk.script.call("register_rep", name="Ivan Petrov", email=EMAIL).say("ok")
+        first = await talk.say(IVAN, "register me", username="ivan_sales")
+        assert "Not a first application" not in first.messages[-1].text
+        rep = await get_rep_by_telegram_id(pool, telegram_id=IVAN)
+        assert rep is not None
+        day = timedelta(days=1)
+        await reps.approve_rep(pool, rep_id=rep.id, now=NOW + day, by_telegram_id=ADMIN)
+        await reps.suspend_rep(
+            pool, rep_id=rep.id, now=NOW + 2 * day, reason="missed\nmeetings", by_telegram_id=ADMIN
+        )
+        await reps.remove_rep(
+            pool, rep_id=rep.id, now=NOW + 3 * day, reason="unregistered", by_telegram_id=IVAN
+        )
+        talk.clock.advance(days=4)
+        talk.script.call("register_rep", name="Ivan Petrov", email=EMAIL).say("ok")
+        again = await talk.say(IVAN, "register me", username="ivan_sales")
+        cards = {m.chat_id: m.text for m in again.messages if m.chat_id != IVAN}
+        assert cards == snapshot(
+            {
+                1000: """\
+Новая заявка на регистрацию!
+
+Имя: Ivan Petrov
+Email: ivan@truerealestate.bali
+Telegram: @ivan_sales
+
+Заявка не первая: этот Telegram-аккаунт уже был у нас.
+• 2026-11-23 18:00: ушёл(ушла) из команды сам(а)
+• 2026-11-22 18:00: приостановлен(а) — Olga Smirnova (@olga_admin) («missed meetings»)
+• 2026-11-21 18:00: одобрен(а) — Olga Smirnova (@olga_admin)
+
+Одобрить или отклонить?\
+""",
+                1001: """\
+New registration request!
+
+Name: Ivan Petrov
+Email: ivan@truerealestate.bali
+Telegram: @ivan_sales
+
+Not a first application: this Telegram account was here before.
+• 2026-11-23 18:00: left the team, by themselves
+• 2026-11-22 18:00: suspended, by Olga Smirnova (@olga_admin) («missed meetings»)
+• 2026-11-21 18:00: approved, by Olga Smirnova (@olga_admin)
+
+Approve or reject?\
+""",
+            }
+        )
+    finally:
+        await pool.close()
