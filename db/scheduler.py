@@ -124,6 +124,21 @@ async def owed_steps(db: Executor, *, now: datetime, every: timedelta) -> int:
     return len(await _q.fetch(db, "owed_steps", now=now, every=every))
 
 
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """An event that was no longer true when it came to be served, and why."""
+
+    inbox_id: int
+    event: str
+    reason: str
+
+
+async def drop_void_events(db: Executor, *, now: datetime) -> list[Dropped]:
+    """Drops (and audits) the events due at `now` that are no longer true; see the SQL."""
+    rows = await _q.fetch(db, "drop_void_events", now=now)
+    return [Dropped(r["id"], r["event"], r["reason"]) for r in rows]
+
+
 async def _queue(db: Executor, name: str, quiet: Quiet, **params: Any) -> int:
     """Runs one due-work statement; the number of events it queued."""
     rows = await _q.fetch(db, name, quiet_start=quiet.start, quiet_end=quiet.end, **params)
