@@ -124,6 +124,23 @@ async def owed_steps(db: Executor, *, now: datetime, every: timedelta) -> int:
     return len(await _q.fetch(db, "owed_steps", now=now, every=every))
 
 
+async def quiet_until(
+    db: Executor, *, chat_id: int, now: datetime, quiet: Quiet, admin: bool
+) -> datetime:
+    """When a message to `chat_id` may be delivered: `now`, or the end of their quiet hours."""
+    until: datetime = await _q.fetchval(
+        db,
+        "quiet_until",
+        chat_id=chat_id,
+        now=now,
+        timezone=quiet.timezone,
+        quiet_start=quiet.start,
+        quiet_end=quiet.end,
+        admin=admin,
+    )
+    return until
+
+
 @dataclass(frozen=True, slots=True)
 class Dropped:
     """An event that was no longer true when it came to be served, and why."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from db.queries import Connection, Executor
+from db.scheduler import Quiet
 from tools.actor import Actor
 from tools.services import Services
 
@@ -22,6 +23,13 @@ class Rules:
     confirmation_ttl: timedelta
     work_start: time
     work_end: time
+    quiet_start: time
+    quiet_end: time
+
+    @property
+    def quiet(self) -> Quiet:
+        """The default quiet hours, as the scheduler's events keep them."""
+        return Quiet(self.quiet_start, self.quiet_end, self.default_timezone)
 
 
 @dataclass

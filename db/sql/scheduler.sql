@@ -323,3 +323,13 @@ WITH due AS (
       FROM dropped
 )
 SELECT id, event, reason FROM dropped ORDER BY id;
+
+-- name: quiet_until
+-- When a message to this chat may be delivered, as the events above compute it: after the
+-- quiet hours of the rep it is (their timezone and hours, else the defaults), or of an admin
+-- (the defaults).
+SELECT salesbot_after_quiet(:now::timestamptz, coalesce(r.timezone, :timezone::text),
+                            coalesce(r.quiet_hours_start, :quiet_start::time),
+                            coalesce(r.quiet_hours_end, :quiet_end::time))
+  FROM (VALUES (1)) AS one (x)
+  LEFT JOIN reps r ON r.telegram_id = :chat_id AND NOT :admin::boolean;

@@ -54,7 +54,7 @@ applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
 applied 013_sign_in_links_used_once
-applied 016_events_dropped_when_void
+applied 016_still_true_when_delivered
 14 migration(s) applied
 """
     )

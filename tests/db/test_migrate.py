@@ -73,7 +73,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "rep_timezone_from_settings",
             "languages_from_the_catalogue",
             "sign_in_links_used_once",
-            "events_dropped_when_void",
+            "still_true_when_delivered",
         ]
     )
     assert again == []
@@ -92,7 +92,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (11, "rep_timezone_from_settings"),
             (12, "languages_from_the_catalogue"),
             (13, "sign_in_links_used_once"),
-            (16, "events_dropped_when_void"),
+            (16, "still_true_when_delivered"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -371,7 +371,7 @@ applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
 applied 013_sign_in_links_used_once
-applied 016_events_dropped_when_void
+applied 016_still_true_when_delivered
 14 migration(s) applied
 """,
             "database is up to date\n",

@@ -3,3 +3,7 @@
 ALTER TABLE inbox DROP CONSTRAINT inbox_status_check;
 ALTER TABLE inbox ADD CONSTRAINT inbox_status_check
     CHECK (status IN ('pending', 'done', 'failed', 'dropped'));
+
+-- A notice to someone in their quiet hours is held until they end; while held it does not
+-- hold up the other messages to that chat (a retry's wait does: order is kept).
+ALTER TABLE outbox ADD COLUMN held_until timestamptz;
