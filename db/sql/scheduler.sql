@@ -268,15 +268,16 @@ RETURNING id;
 -- rep (admins' events excepted), and what made it due must still hold: the prospect still
 -- theirs, not archived, not contacted since; the meeting still theirs, at the same time, not
 -- cancelled nor logged; the application still undecided; the calendar still unconnected.
+-- A reminder still true whose rep snoozed reminders since it was queued waits for the snooze.
 WITH due AS (
     SELECT i.id, i.payload->>'event' AS event, i.payload->'data' AS data,
-           r.id AS rep_id, r.status AS rep_status, r.calendar_connected_at
+           r.id AS rep_id, r.status AS rep_status, r.calendar_connected_at, r.snoozed_until
       FROM inbox i
       LEFT JOIN reps r ON r.telegram_id = i.chat_id
      WHERE i.kind = 'event' AND i.status = 'pending' AND i.not_before <= :now::timestamptz
        AND (i.locked_until IS NULL OR i.locked_until < :now::timestamptz)
 ), judged AS (
-    SELECT d.id, d.event, d.data, CASE
+    SELECT d.id, d.event, d.data, d.snoozed_until, CASE
         WHEN d.event IN ('pending_application', 'team_digest') THEN (
             SELECT 'application_decided' FROM reps a
              WHERE d.event = 'pending_application' AND a.id = (d.data->>'rep_id')::uuid
@@ -315,6 +316,12 @@ WITH due AS (
      WHERE i.id = j.id AND j.reason IS NOT NULL AND i.status = 'pending'
        AND (i.locked_until IS NULL OR i.locked_until < :now::timestamptz)
     RETURNING i.id, i.chat_id, j.event, j.data, j.reason
+), snoozed AS (
+    UPDATE inbox i SET not_before = j.snoozed_until
+      FROM judged j
+     WHERE i.id = j.id AND j.reason IS NULL AND j.snoozed_until > :now::timestamptz
+       AND j.event IN ('unreached_reminder', 'follow_up', 'calendar_reminder', 'stale_digest')
+       AND i.status = 'pending' AND (i.locked_until IS NULL OR i.locked_until < :now::timestamptz)
 ), audited AS (
     INSERT INTO audit_log (actor_telegram_id, actor_role, tool, args, allowed, outcome, detail,
                            created_at)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import db
-from db import inbox, meetings, prospects
+from db import inbox, meetings, prospects, reps
 from db import scheduler as due
 from db.meetings import create_meeting
 from db.models import ProspectStatus
@@ -295,3 +295,21 @@ async def test_an_event_is_neither_dropped_before_it_is_due_nor_under_a_turn_ser
     assert await due.drop_void_events(conn, now=SERVED + timedelta(seconds=10)) == []
     status = await conn.fetchval("SELECT status FROM inbox WHERE id = $1", claimed)
     assert status == "pending"
+
+
+async def test_a_reminder_queued_before_the_rep_snoozed_waits_for_the_snooze(conn):
+    rep = await active_rep(conn)
+    await due.calendar_reminders(conn, now=SERVED, quiet=QUIET, after=DAY)
+    await meeting(conn, rep, "Soon", SERVED + timedelta(minutes=30))
+    assert await due.meeting_preps(conn, now=SERVED, quiet=QUIET, before=timedelta(hours=1)) == 1
+    until = SERVED + timedelta(hours=3)
+    await reps.snooze(conn, rep_id=rep.id, until=until, now=SERVED)
+
+    (claimed,), _ = await serve(conn)  # the prep still comes, the reminder waits
+    assert await conn.fetchval("SELECT payload->>'event' FROM inbox WHERE id = $1", claimed) == (
+        "meeting_prep"
+    )
+    reminder = await conn.fetchrow(
+        "SELECT status, not_before FROM inbox WHERE payload->>'event' = 'calendar_reminder'"
+    )
+    assert tuple(reminder) == ("pending", until)
