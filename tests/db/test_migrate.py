@@ -225,6 +225,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "sent_at timestamp with time zone",
                 "payload jsonb",
                 "parts_sent integer not null",
+                "held_until timestamp with time zone",
             ],
             "prospects": [
                 "id text not null",
