@@ -87,6 +87,8 @@ def rules_from(settings: Settings) -> Rules:
         confirmation_ttl=timedelta(minutes=settings.confirmation_minutes),
         work_start=settings.work_hours_start,
         work_end=settings.work_hours_end,
+        quiet_start=settings.quiet_hours_start,
+        quiet_end=settings.quiet_hours_end,
         registrations_per_day=settings.registrations_per_day,
     )
 

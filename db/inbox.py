@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from db import claims
+from db import claims, scheduler
 from db.queries import Executor, Queries
 
 _q = Queries("inbox")
@@ -54,6 +54,8 @@ async def add_updates(db: Executor, *, updates: list[Update], now: datetime) -> 
 async def claim(
     db: Executor, *, worker: str, limit: int, now: datetime, until: datetime
 ) -> list[Claim]:
+    """Claims what is due; a scheduler event no longer true is dropped first, not served."""
+    await scheduler.drop_void_events(db, now=now)
     rows = await _q.fetch(db, "claim", worker=worker, limit=limit, now=now, until=until)
     return [
         Claim(r["id"], r["chat_id"], r["kind"], r["payload"], r["attempts"], worker)

@@ -67,8 +67,10 @@ async def enqueue(
     buttons: Buttons | None = None,
     turn_id: int | None = None,
     dedupe_key: str | None = None,
+    held_until: datetime | None = None,
 ) -> int | None:
-    """Queues a message; None when its dedupe key was queued before."""
+    """Queues a message, to be sent from `held_until` if given; None when its dedupe key was
+    queued before."""
     message_id: int | None = await _q.fetchval(
         db,
         "enqueue",
@@ -77,6 +79,7 @@ async def enqueue(
         buttons=buttons,
         turn_id=turn_id,
         dedupe_key=dedupe_key,
+        held_until=held_until,
         now=now,
     )
     return message_id

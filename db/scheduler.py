@@ -124,6 +124,38 @@ async def owed_steps(db: Executor, *, now: datetime, every: timedelta) -> int:
     return len(await _q.fetch(db, "owed_steps", now=now, every=every))
 
 
+async def quiet_until(
+    db: Executor, *, chat_id: int, now: datetime, quiet: Quiet, admin: bool
+) -> datetime:
+    """When a message to `chat_id` may be delivered: `now`, or the end of their quiet hours."""
+    until: datetime = await _q.fetchval(
+        db,
+        "quiet_until",
+        chat_id=chat_id,
+        now=now,
+        timezone=quiet.timezone,
+        quiet_start=quiet.start,
+        quiet_end=quiet.end,
+        admin=admin,
+    )
+    return until
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """An event that was no longer true when it came to be served, and why."""
+
+    inbox_id: int
+    event: str
+    reason: str
+
+
+async def drop_void_events(db: Executor, *, now: datetime) -> list[Dropped]:
+    """Drops (and audits) the events due at `now` that are no longer true; see the SQL."""
+    rows = await _q.fetch(db, "drop_void_events", now=now)
+    return [Dropped(r["id"], r["event"], r["reason"]) for r in rows]
+
+
 async def _queue(db: Executor, name: str, quiet: Quiet, **params: Any) -> int:
     """Runs one due-work statement; the number of events it queued."""
     rows = await _q.fetch(db, name, quiet_start=quiet.start, quiet_end=quiet.end, **params)

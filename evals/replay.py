@@ -146,7 +146,7 @@ class _Delivery:
         self.plan = plan_from(_settings(case))
         self.people = _people(case)
         self.update_id = 0
-        self.last_message = 0
+        self.shown: list[int] = []
         self.last_turn = 0
 
     async def turn(self, turn: Turn, so_far: list[Message]) -> Step:
@@ -195,9 +195,9 @@ class _Delivery:
 
     async def _collect(self, step: Step) -> None:
         pool = self.rt.pool
-        rows = await _q.fetch(pool, "messages", after=self.last_message)
+        rows = await _q.fetch(pool, "messages", shown=self.shown, now=self.clock())
         step.messages = [Message(r["chat_id"], r["text"], r["buttons"]) for r in rows]
-        self.last_message = max([self.last_message, *(r["id"] for r in rows)])
+        self.shown += [r["id"] for r in rows]
         turns = await _q.fetch(pool, "turns_after", after=self.last_turn)
         ids = [t["id"] for t in turns]
         self.last_turn = max([self.last_turn, *ids])

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from db.queries import Connection, Executor
+from db.scheduler import Quiet
 from tools.actor import Actor
 from tools.services import Services
 
@@ -22,8 +23,15 @@ class Rules:
     confirmation_ttl: timedelta
     work_start: time
     work_end: time
-    registrations_per_day: int = 3
+    quiet_start: time
+    quiet_end: time
+    registrations_per_day: int
     """Applications one person may send in a day; more are refused with a clear answer."""
+
+    @property
+    def quiet(self) -> Quiet:
+        """The default quiet hours, as the scheduler's events keep them."""
+        return Quiet(self.quiet_start, self.quiet_end, self.default_timezone)
 
 
 @dataclass

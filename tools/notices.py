@@ -3,9 +3,10 @@ They are written by code, not by the model: what they say is exactly what happen
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from db import outbox, reps
+from db import outbox, reps, scheduler
 from db.chats import chat_language
 from db.models import Prospect, Rep, RepStatus
 from db.outbox import Buttons
@@ -16,14 +17,31 @@ from tools.names import NAME_SHOWN, TEXT_SHOWN, one_line
 
 
 async def send(deps: Deps, chat_id: int, message: str, *, buttons: Buttons | None = None) -> None:
+    """Queues `message` to `chat_id`, held until their quiet hours end unless it answers what
+    they are doing in this very turn."""
+    now = deps.now()
     await outbox.enqueue(
         deps.db,
         chat_id=chat_id,
         text=message,
         buttons=buttons,
         turn_id=deps.turn_id,
-        now=deps.now(),
+        held_until=await _held_until(deps, chat_id, now),
+        now=now,
     )
+
+
+async def _held_until(deps: Deps, chat_id: int, now: datetime) -> datetime | None:
+    if deps.turn_id is not None and chat_id == deps.actor.telegram_id:
+        return None
+    until = await scheduler.quiet_until(
+        deps.db,
+        chat_id=chat_id,
+        now=now,
+        quiet=deps.rules.quiet,
+        admin=chat_id in deps.rules.admin_ids,
+    )
+    return until if until > now else None
 
 
 def identity(rep: Rep) -> dict[str, str]:

@@ -1,6 +1,7 @@
 -- name: enqueue
-INSERT INTO outbox (chat_id, text, buttons, turn_id, dedupe_key, created_at, not_before)
-VALUES (:chat_id, :text, :buttons, :turn_id, :dedupe_key, :now, :now)
+INSERT INTO outbox (chat_id, text, buttons, turn_id, dedupe_key, created_at, not_before, held_until)
+VALUES (:chat_id, :text, :buttons, :turn_id, :dedupe_key, :now,
+        coalesce(:held_until::timestamptz, :now::timestamptz), :held_until::timestamptz)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
@@ -22,10 +23,11 @@ RETURNING id;
 
 -- name: claim
 -- The oldest unsent message of each chat no one holds: chats are served at once, each in order.
+-- A notice held for the recipient's quiet hours waits without holding up the chat.
 WITH heads AS (
     SELECT DISTINCT ON (chat_id) id, locked_until, not_before
       FROM outbox
-     WHERE status = 'pending'
+     WHERE status = 'pending' AND (held_until IS NULL OR held_until <= :now)
      ORDER BY chat_id, id
 ), free AS (
     SELECT id FROM heads

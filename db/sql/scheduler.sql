@@ -117,7 +117,7 @@ RETURNING id;
 -- name: meeting_debriefs
 INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
 SELECT r.telegram_id, 'event',
-       'debrief:' || m.id,
+       'debrief:' || m.id || ':' || extract(epoch FROM m.starts_at)::bigint,
        jsonb_build_object('event', 'meeting_debrief', 'data', jsonb_build_object(
            'meeting_id', m.id, 'title', m.title, 'starts_at', m.starts_at,
            'prospect_id', p.id, 'name', p.name, 'status', p.status)),
@@ -261,3 +261,82 @@ SELECT r.telegram_id, 'task',
    AND m.created_at > :now::timestamptz - interval '7 days'
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
+
+-- name: drop_void_events
+-- Each event is checked again as it comes to be served: one that is no longer true is dropped,
+-- with why, and audited, instead of reaching the agent. Its recipient must still be an active
+-- rep (admins' events excepted), and what made it due must still hold: the prospect still
+-- theirs, not archived, not contacted since; the meeting still theirs, at the same time, not
+-- cancelled nor logged; the application still undecided; the calendar still unconnected.
+-- A reminder still true whose rep snoozed reminders since it was queued waits for the snooze.
+WITH due AS (
+    SELECT i.id, i.payload->>'event' AS event, i.payload->'data' AS data,
+           r.id AS rep_id, r.status AS rep_status, r.calendar_connected_at, r.snoozed_until
+      FROM inbox i
+      LEFT JOIN reps r ON r.telegram_id = i.chat_id
+     WHERE i.kind = 'event' AND i.status = 'pending' AND i.not_before <= :now::timestamptz
+       AND (i.locked_until IS NULL OR i.locked_until < :now::timestamptz)
+), judged AS (
+    SELECT d.id, d.event, d.data, d.snoozed_until, CASE
+        WHEN d.event IN ('pending_application', 'team_digest') THEN (
+            SELECT 'application_decided' FROM reps a
+             WHERE d.event = 'pending_application' AND a.id = (d.data->>'rep_id')::uuid
+               AND a.status <> 'pending')
+        WHEN d.rep_status IS DISTINCT FROM 'active' THEN 'recipient_not_active'
+        WHEN d.event IN ('prospect_assigned', 'unreached_reminder', 'follow_up') THEN (
+            SELECT CASE
+                WHEN p.assigned_rep_id IS DISTINCT FROM d.rep_id THEN 'prospect_not_theirs'
+                WHEN p.status = 'archived' THEN 'prospect_archived'
+                WHEN d.event <> 'follow_up' AND p.status <> 'unreached' THEN 'contact_reported'
+                WHEN d.event = 'follow_up'
+                     AND p.last_contact_at > (d.data->>'last_contact_at')::timestamptz
+                    THEN 'contact_reported'
+                WHEN d.event = 'follow_up' AND p.status <> 'contacted' THEN 'status_changed'
+            END
+              FROM prospects p WHERE p.id = d.data->>'prospect_id')
+        WHEN d.event IN ('meeting_prep', 'meeting_debrief') THEN (
+            SELECT CASE
+                WHEN m.rep_id <> d.rep_id THEN 'meeting_not_theirs'
+                WHEN m.status = 'cancelled' THEN 'meeting_cancelled'
+                WHEN m.status <> 'scheduled' THEN 'meeting_logged'
+                WHEN m.starts_at <> (d.data->>'starts_at')::timestamptz THEN 'meeting_moved'
+                WHEN d.event = 'meeting_prep' AND m.starts_at <= :now::timestamptz
+                    THEN 'meeting_started'
+            END
+              FROM meetings m WHERE m.id = (d.data->>'meeting_id')::uuid)
+        WHEN d.event = 'calendar_reminder' AND d.calendar_connected_at IS NOT NULL
+            THEN 'calendar_connected'
+    END AS reason
+      FROM due d
+), dropped AS (
+    UPDATE inbox i
+       SET status = 'dropped', processed_at = :now::timestamptz, last_error = j.reason,
+           locked_until = NULL
+      FROM judged j
+     WHERE i.id = j.id AND j.reason IS NOT NULL AND i.status = 'pending'
+       AND (i.locked_until IS NULL OR i.locked_until < :now::timestamptz)
+    RETURNING i.id, i.chat_id, j.event, j.data, j.reason
+), snoozed AS (
+    UPDATE inbox i SET not_before = j.snoozed_until
+      FROM judged j
+     WHERE i.id = j.id AND j.reason IS NULL AND j.snoozed_until > :now::timestamptz
+       AND j.event IN ('unreached_reminder', 'follow_up', 'calendar_reminder', 'stale_digest')
+       AND i.status = 'pending' AND (i.locked_until IS NULL OR i.locked_until < :now::timestamptz)
+), audited AS (
+    INSERT INTO audit_log (actor_telegram_id, actor_role, tool, args, allowed, outcome, detail,
+                           created_at)
+    SELECT chat_id, 'scheduler', event, data || jsonb_build_object('inbox_id', id), true,
+           'dropped', reason, :now::timestamptz
+      FROM dropped
+)
+SELECT id, event, reason FROM dropped ORDER BY id;
+
+-- name: quiet_until
+-- When a message to this chat may be delivered, as the events above compute it: after the
+-- quiet hours of the rep it is (their timezone and hours, else the defaults), or of an admin
+-- (the defaults).
+SELECT salesbot_after_quiet(:now::timestamptz, coalesce(r.timezone, :timezone::text),
+                            coalesce(r.quiet_hours_start, :quiet_start::time),
+                            coalesce(r.quiet_hours_end, :quiet_end::time))
+  FROM (VALUES (1)) AS one (x)
+  LEFT JOIN reps r ON r.telegram_id = :chat_id AND NOT :admin::boolean;

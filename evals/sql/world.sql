@@ -120,8 +120,13 @@ SELECT i.service, i.operation, p.name AS prospect_name, count(*)::int AS times
  ORDER BY i.service, i.operation, p.name;
 
 -- name: messages
+-- What reached the chats by :now and was not shown before: a notice held for the recipient's
+-- quiet hours shows when it is delivered.
 SELECT o.id, o.chat_id, o.text, o.buttons, o.turn_id
-  FROM outbox o WHERE o.kind = 'message' AND o.id > :after ORDER BY o.id;
+  FROM outbox o
+ WHERE o.kind = 'message' AND o.id <> ALL (:shown::bigint[])
+   AND (o.held_until IS NULL OR o.held_until <= :now::timestamptz)
+ ORDER BY o.id;
 
 -- name: calls_of_turns
 SELECT a.turn_id, a.tool, a.args, a.allowed, a.outcome, a.detail

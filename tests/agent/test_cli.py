@@ -55,7 +55,8 @@ applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
 applied 013_sign_in_links_used_once
 applied 015_limits_and_rep_history
-14 migration(s) applied
+applied 016_still_true_when_delivered
+15 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

@@ -16,7 +16,8 @@ from agent.turn import run_turn
 from agent.workers import TurnWorkers
 from db import inbox
 from db.inbox import Claim
-from db.reps import approve_rep, create_rep, get_rep_by_telegram_id
+from db.prospects import record_contact
+from db.reps import approve_rep, create_rep, get_rep_by_telegram_id, set_calendar_account
 from db.scheduler import EventKind
 from tests.agent.scripted import sent
 
@@ -161,3 +162,32 @@ def test_an_event_becomes_a_note_with_its_data_not_the_users_words():
     assert inbound.note == snapshot(
         '[Scheduler event «follow_up»; not the user\'s words. The rep contacted this prospect a while ago and has not reported an answer. Ask whether the prospect replied; offer a short, honest follow-up draft in the prospect\'s language (no invented scarcity or pressure). Data: {"prospect": "Алексей"}]'
     )
+
+
+async def test_an_event_no_longer_true_by_morning_reaches_neither_the_model_nor_the_rep(talk):
+    pool = talk.runtime.pool
+    late = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)  # 22:30 in Bali
+    async with pool.acquire() as conn:
+        rep = await create_rep(
+            conn,
+            telegram_id=501,
+            name="Иван",
+            email="ivan@truerealestate.bali",
+            now=late - timedelta(days=2),
+            timezone="Asia/Makassar",
+        )
+        await approve_rep(conn, rep_id=rep.id, now=late - timedelta(days=2))
+        await set_calendar_account(conn, rep_id=rep.id, account="ivan@x", now=late)
+        await conn.execute(
+            "UPDATE prospects SET status = 'archived' WHERE id <> 'test_prospect_001'"
+        )
+    await tick(pool, plan_from(default_settings()), late)  # held for 09:00
+    async with pool.acquire() as conn:
+        await record_contact(conn, prospect_id="test_prospect_001", rep_id=rep.id, now=late)
+    talk.clock.now = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
+    workers = TurnWorkers(talk.runtime, kinds=inbox_kinds(), wall=talk.clock)
+
+    assert await serve(talk, workers) == []  # the script is empty: a model call would fail
+    rows = await pool.fetch("SELECT status, last_error FROM inbox WHERE chat_id = 501")
+    assert [tuple(r) for r in rows] == [("dropped", "contact_reported")]
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE chat_id = 501") == 0

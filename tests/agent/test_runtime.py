@@ -36,6 +36,8 @@ def test_the_rules_carry_the_settings():
         confirmation_ttl=timedelta(minutes=5),
         work_start=time(8),
         work_end=time(20),
+        quiet_start=time(22),
+        quiet_end=time(7),
         registrations_per_day=5,
     )
 

@@ -74,6 +74,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "languages_from_the_catalogue",
             "sign_in_links_used_once",
             "limits_and_rep_history",
+            "still_true_when_delivered",
         ]
     )
     assert again == []
@@ -93,6 +94,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (12, "languages_from_the_catalogue"),
             (13, "sign_in_links_used_once"),
             (15, "limits_and_rep_history"),
+            (16, "still_true_when_delivered"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -229,6 +231,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "sent_at timestamp with time zone",
                 "payload jsonb",
                 "parts_sent integer not null",
+                "held_until timestamp with time zone",
             ],
             "prospects": [
                 "id text not null",
@@ -384,7 +387,8 @@ applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
 applied 013_sign_in_links_used_once
 applied 015_limits_and_rep_history
-14 migration(s) applied
+applied 016_still_true_when_delivered
+15 migration(s) applied
 """,
             "database is up to date\n",
         ]
