@@ -83,11 +83,15 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
         )
         asked = confirmation.ask(result.output, deps.actor.language)
         await _audit_unseen_calls(deps, result.new_messages())
+        reply = _sendable(asked.text, spoken)
+        kept = result.all_messages()
+        if asked.pending is None and reply != asked.text:
+            kept = history.as_sent(kept, reply)
         ended = await turns.end_turn(
             conn,
             turn_id=turn_id,
             chat_id=inbound.chat_id,
-            history=history.dump(history.trim(result.all_messages())),
+            history=history.dump(history.trim(kept)),
             language=spoken,
             pending_approval=asked.pending,
             pending_expires_at=now + rt.rules.confirmation_ttl if asked.pending else None,
@@ -96,7 +100,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
             outcome="confirmation" if asked.pending else "ok",
-            text=_sendable(asked.text, spoken),
+            text=reply,
             buttons=asked.buttons,
             claim=inbound.claim,
             now=now,
