@@ -24,6 +24,7 @@ from db import inbox, outbox, turns
 from db.chats import ChatState
 from db.inbox import Claim
 from db.outbox import OutboxMessage
+from db.pool import database_away
 from db.queries import Connection
 from tools import texts
 from tools.access import audit_invalid, audit_refusal, offered
@@ -57,6 +58,8 @@ async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     except ClaimLost:
         raise
     except Exception as e:  # the model or a service failed: nothing was committed
+        if database_away(e):  # not the message's fault: it is tried again, still in its turn
+            raise
         log.exception("turn failed in chat %s", inbound.chat_id)
         return await _apologise(rt, inbound, e, usage)
 
