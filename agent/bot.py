@@ -10,6 +10,7 @@ from pydantic_ai.models import Model
 from agent import scheduler
 from agent.runtime import plan_from, runtime
 from agent.settings import Settings
+from agent.supervision import Supervisor
 from agent.telegram.app import Channel, Webhook, serve, stop_on_signals, webhook_secret
 from agent.telegram.transport import make_bot
 
@@ -53,17 +54,20 @@ async def run_bot(
     async with runtime(settings, model, pool_size=pool_size) as rt:
         stop = asyncio.Event()
         stop_on_signals(stop)
-        ticking = asyncio.create_task(
+        supervisor = Supervisor(stop)
+        ticking = supervisor.watch(
+            "the scheduler",
             scheduler.run(
                 rt.pool,
                 plan_from(settings),
                 clock=rt.clock,
                 every=settings.scheduler_tick_seconds,
                 stop=stop,
-            )
+            ),
         )
         try:
             await serve(rt, channel, stop)
         finally:
             stop.set()
             await ticking
+        supervisor.check()

@@ -39,12 +39,14 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A fixed answer, no turn: `dedupe_key` keeps it to once per chat when set."""
+    """A fixed answer, no turn: `dedupe_key` keeps it to once per chat when set; with an
+    `error`, the item is finished as failed for that reason."""
 
     chat_id: int
     key: str
     language_code: str | None = None
     dedupe_key: str | None = None
+    error: str | None = None
 
     def text(self, chat_language: str | None) -> str:
         return texts.text(f"reply.{self.key}", chat_language or self.language_code)

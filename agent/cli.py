@@ -166,10 +166,13 @@ def run_command(
     from telegram.error import InvalidToken, NetworkError
 
     from agent.bot import run_bot
+    from agent.supervision import LoopEnded
 
     _log_to_stderr()
     try:
         uvloop.run(run_bot(settings, model, webhook_url=webhook, receive=not work_only))
+    except LoopEnded as e:
+        _fail(f"salesbot {e}")
     except InvalidToken:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.")
     except NetworkError as e:

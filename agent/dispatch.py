@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import socket
 import uuid
 from abc import ABC, abstractmethod
@@ -76,9 +77,9 @@ class ClaimLoop(ABC, Generic[Item]):
                 try:
                     now = self.wall()
                     items = await self.claim(free, now, now + self.lease)
-                except Exception as e:  # the database is away: try again shortly
+                except Exception as e:  # the database is away: try again shortly, out of step
                     log.warning("%s: claiming failed: %s", self.worker, e)
-                    await _sleep_or(stop, self.poll)
+                    await _sleep_or(stop, self.poll * random.uniform(0.5, 1.5))
                     continue
             for item in items:
                 task = asyncio.create_task(self._guarded(item))

@@ -5,7 +5,6 @@ talks to Telegram or to the model itself. Any number may run on one database."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 import asyncpg
 
+from agent.supervision import backoff_seconds, sleep_or_stop
 from db import scheduler as due
 from db.scheduler import Quiet
 
@@ -90,14 +90,18 @@ async def run(
     clock: Callable[[], datetime],
     every: float,
     stop: asyncio.Event,
+    backoff: Callable[[int], float] = backoff_seconds,
 ) -> None:
-    """Ticks until `stop`; a failed tick is logged and the next one tries again."""
+    """Ticks until `stop`; a failed tick is logged and tried again soon (a tick is safe to
+    repeat), backing off while the database is away."""
+    failures = 0
     while not stop.is_set():
         try:
             queued = await tick(pool, plan, clock())
             if queued and any(queued.values()):
                 log.info("scheduler queued %s", {k: v for k, v in queued.items() if v})
-        except (OSError, asyncpg.PostgresError) as e:
-            log.warning("scheduler tick failed: %s", e)
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
+            failures = 0
+        except Exception as e:  # whatever the database says, the next tick tries again
+            failures += 1
+            log.warning("scheduler tick failed: %r", e)
+        await sleep_or_stop(stop, min(every, backoff(failures)) if failures else every)

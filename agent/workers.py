@@ -102,8 +102,10 @@ class TurnWorkers(ClaimLoop[Claim]):
                 await run_turn(self.rt, dataclasses.replace(action, claim=item))
         elif isinstance(action, Work):
             await action.run(self.rt, item)
+        elif action is None:
+            await self._answer(item, None)
         else:
-            await self._answer(item, action)
+            await self._answer(item, action, failed=action.error is not None, error=action.error)
 
     def _interpret(self, item: Claim) -> Action:
         interpreter = self.kinds.get(item.kind)

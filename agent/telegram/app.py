@@ -1,6 +1,7 @@
 """`salesbot run`: updates in (polling or webhook), turn workers, the sender, woken by the
 database when work arrives; stopped in that order on SIGINT or SIGTERM, each finishing what it
-holds for a grace period and giving back the rest."""
+holds for a grace period and giving back the rest. One of them ending before that stops them
+all, and the process with an error (agent/supervision.py)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-import asyncpg
 from aiohttp import web
 
+from agent.listener import Listener
 from agent.runtime import Runtime, inbox_kinds, utc_now
 from agent.signin import sign_in_routes
+from agent.supervision import Supervisor
 from agent.telegram import intake
 from agent.telegram.limits import RateLimiter
 from agent.telegram.sender import OutboxSender
@@ -67,6 +68,7 @@ def webhook_secret(token: str) -> str:
 
 
 async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
+    """Runs until `stop`; raises `LoopEnded` when one of its loops ended before it."""
     sender = OutboxSender(
         rt.pool, channel.bot, wall=channel.wall, limiter=channel.limiter, lease=channel.lease
     )
@@ -78,24 +80,32 @@ async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
         typing=sender.typing,
         lease=channel.lease,
     )
+    listener = Listener(rt.pool, {"salesbot_inbox": workers.wake, "salesbot_outbox": sender.wake})
+    supervisor = Supervisor(stop)
     stop_sender = asyncio.Event()
-    async with channel.bot, _listening(rt.pool, workers=workers, sender=sender):
-        sending = asyncio.create_task(sender.run(stop_sender, grace=channel.grace))
-        working = asyncio.create_task(workers.run(stop, grace=channel.grace))
+    async with channel.bot:
+        listening = supervisor.watch("the database listener", listener.run(stop_sender))
+        sending = supervisor.watch(
+            "the outbox sender", sender.run(stop_sender, grace=channel.grace)
+        )
+        working = supervisor.watch("the turn workers", workers.run(stop, grace=channel.grace))
         try:
-            async with _updates_in(rt, channel, stop):
+            async with _updates_in(rt, channel, stop, supervisor):
                 log.info("salesbot is running; stop it with Ctrl+C or SIGTERM")
                 await stop.wait()
         finally:
             stop.set()
             await working
             stop_sender.set()
-            await sending
+            await asyncio.gather(sending, listening)
+    supervisor.check()
     log.info("salesbot stopped")
 
 
 @contextlib.asynccontextmanager
-async def _updates_in(rt: Runtime, channel: Channel, stop: asyncio.Event) -> AsyncIterator[None]:
+async def _updates_in(
+    rt: Runtime, channel: Channel, stop: asyncio.Event, supervisor: Supervisor
+) -> AsyncIterator[None]:
     hook = channel.webhook
     async with _web_server(rt, channel):
         if not channel.receive:
@@ -107,10 +117,11 @@ async def _updates_in(rt: Runtime, channel: Channel, stop: asyncio.Event) -> Asy
             log.info("receiving updates at %s", hook.url)
             yield
             return
-        polling = asyncio.create_task(
+        polling = supervisor.watch(
+            "polling",
             intake.poll(
                 channel.bot, rt.pool, wall=channel.wall, stop=stop, long_poll=channel.poll_timeout
-            )
+            ),
         )
         try:
             yield
@@ -140,28 +151,6 @@ async def _web_server(rt: Runtime, channel: Channel) -> AsyncIterator[None]:
         yield
     finally:
         await runner.cleanup()
-
-
-@contextlib.asynccontextmanager
-async def _listening(
-    pool: asyncpg.Pool, *, workers: TurnWorkers, sender: OutboxSender
-) -> AsyncIterator[None]:
-    """New inbox and outbox rows wake the loops at once, from any process; without this they
-    would still find them, a poll interval later."""
-    wakes = {"salesbot_inbox": workers.wake, "salesbot_outbox": sender.wake}
-
-    def wake(_conn: Any, _pid: int, channel: str, _payload: object) -> None:
-        wakes[channel].set()
-
-    async with pool.acquire() as conn:
-        for name in wakes:
-            await conn.add_listener(name, wake)
-        try:
-            yield
-        finally:
-            for name in wakes:
-                with contextlib.suppress(Exception):
-                    await conn.remove_listener(name, wake)
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

@@ -9,15 +9,15 @@ import contextlib
 import hmac
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 from aiohttp import web
-from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
+from agent.supervision import backoff_seconds, sleep_or_stop
 from agent.telegram import updates
 from agent.telegram.transport import TelegramBot
 from db import inbox, outbox
@@ -35,21 +35,51 @@ AWAY = (
     asyncpg.InternalClientError,
 )
 """What Telegram or the database raise while they are away (a restart, a dropped connection):
-polling waits and tries again."""
+the webhook asks Telegram to deliver the update again."""
 
 
-def backoff_seconds(failures: int, rand: Callable[[], float] = random.random) -> float:
-    """After `failures` in a row: up to half a second doubled each time, at most 8 s, jittered
-    so that processes do not come back in step."""
-    ceiling = min(0.5 * 2.0 ** min(failures, 10), 8.0)
-    return ceiling * (0.5 + 0.5 * rand())
+REFUSED = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.ProgramLimitExceededError,
+)
+"""What PostgreSQL raises when it refuses an update for what the update holds, not because it
+is away."""
 
 
 async def store(pool: asyncpg.Pool, raw: list[dict[str, Any]], now: datetime) -> int:
-    """Keeps the updates in one transaction; returns how many were new."""
+    """Keeps the updates in one transaction; returns how many were new. When the database
+    refuses one for what it holds, they are kept one by one, and of the one refused, what it
+    takes to answer its sender: one update never holds back the others."""
     kept = [u for u in map(updates.to_inbox, raw) if u is not None]
-    if not kept:
+    if len(kept) > 1:
+        try:
+            return await _keep(pool, kept, now)
+        except REFUSED as e:
+            log.warning(
+                "the database refused %s updates (%s): keeping them one by one", len(kept), e
+            )
+    return sum([await _keep_or_note(pool, update, now) for update in kept])
+
+
+async def _keep_or_note(pool: asyncpg.Pool, update: inbox.Update, now: datetime) -> int:
+    try:
+        return await _keep(pool, [update], now)
+    except REFUSED as e:
+        log.error(
+            "the database refused update %s (%r): its sender is asked again", update.update_id, e
+        )
+        error = f"the database refused the update: {e!r}"
+    try:
+        return await _keep(pool, [updates.unstored(update, error)], now)
+    except REFUSED as e:
+        log.error(
+            "update %s dropped: the database refused even a note of it: %r", update.update_id, e
+        )
         return 0
+
+
+async def _keep(pool: asyncpg.Pool, kept: list[inbox.Update], now: datetime) -> int:
     async with pool.acquire() as conn, conn.transaction():
         new = await inbox.add_updates(conn, updates=kept, now=now)
         for update in kept:
@@ -86,17 +116,19 @@ async def poll(
                 return
             await store(pool, raw, wall())
             failures = 0
+        except InvalidToken:
+            raise  # the one refusal waiting does not mend: it ends the process
         except Conflict as e:
             log.error("Telegram refused polling (%s); is another `salesbot run` polling?", e)
             failures += 1
-        except AWAY as e:
-            log.warning("getting updates failed: %s", e)
+        except Exception as e:  # Telegram or the database is away: wait, then go on
+            log.warning("getting updates failed: %r", e)
             failures += 1
         else:
             if raw:
                 offset = max(u["update_id"] for u in raw) + 1
             continue
-        await _sleep_or_stop(stop, backoff(failures))
+        await sleep_or_stop(stop, backoff(failures))
 
 
 async def _until_stopped(coro: Any, stop: asyncio.Event) -> Any:
@@ -110,11 +142,6 @@ async def _until_stopped(coro: Any, stop: asyncio.Event) -> Any:
     with contextlib.suppress(asyncio.CancelledError, TelegramError):
         await work
     return None
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
 
 
 def web_app(
@@ -151,7 +178,7 @@ def _receiver(
             return web.json_response({"ok": False, "error": "not a Telegram update"}, status=400)
         try:
             await store(pool, [update], wall())
-        except (OSError, asyncpg.PostgresError) as e:  # Telegram will deliver it again
+        except AWAY as e:  # Telegram will deliver it again
             log.error("could not keep update %s: %s", update.get("update_id"), e)
             return web.json_response({"ok": False, "error": "try again"}, status=503)
         return web.json_response({"ok": True})

@@ -2,15 +2,19 @@
 Telegram's limits. A message is marked sent only once Telegram has accepted it; a long one is
 sent in parts and remembers how many went, so a restart never repeats a part. A sender whose
 claim on a message was lost (its lease ran out and another took the message) stops at once and
-leaves the message to the new holder, who goes on from the parts recorded as sent."""
+leaves the message to the new holder, who goes on from the parts recorded as sent. What Telegram
+accepted while the database was away is kept in memory and recorded as soon as it answers,
+before anything is claimed again, so that it is not sent twice."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -26,6 +30,25 @@ from db import outbox
 from db.outbox import Buttons, OutboxClaim
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """Telegram accepted the first `parts` parts of a claimed message; `last`: all of it."""
+
+    claim: OutboxClaim
+    parts: int
+    telegram_message_id: int | None
+    last: bool
+
+
+class NotRecorded(Exception):
+    """Telegram accepted a part, and the database could not record it: it is kept for later."""
+
+    def __init__(self, accepted: Accepted) -> None:
+        super().__init__(f"part {accepted.parts} of outbox message {accepted.claim.id}")
+        self.accepted = accepted
+
 
 GIVE_UP_AFTER = 8
 """Attempts at a message that fails for a reason Telegram does not explain (not a 429, 5xx or
@@ -51,8 +74,18 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
         self.limiter = limiter or RateLimiter()
         # httpx's pool slows down with the square of its open requests: keep few in flight
         self._calls = asyncio.Semaphore(connections)
+        self._accepted: dict[int, Accepted] = {}
+        """By outbox id: what Telegram accepted and the database did not record yet."""
+
+    async def run(self, stop: asyncio.Event, grace: float = 10.0) -> None:
+        await super().run(stop, grace)
+        with contextlib.suppress(Exception):  # one last try; if it fails, a part goes twice
+            await self._record_accepted()
+        for accepted in self._accepted.values():
+            log.error("stopping with %s accepted by Telegram, not recorded", NotRecorded(accepted))
 
     async def claim(self, limit: int, now: datetime, until: datetime) -> list[OutboxClaim]:
+        await self._record_accepted()
         return await outbox.claim(self.pool, worker=self.worker, limit=limit, now=now, until=until)
 
     async def extend(self, items: list[OutboxClaim], until: datetime) -> None:
@@ -74,7 +107,16 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
                 await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
     async def handle(self, item: OutboxClaim) -> None:
-        if not await self._deliver(item):
+        try:
+            held = await self._deliver(item)
+        except NotRecorded as e:
+            log.warning(
+                "Telegram accepted %s; recording it failed (%r): kept until it works",
+                e,
+                e.__cause__,
+            )
+            return
+        if not held:
             log.warning(
                 "%s lost its claim on outbox message %s (attempt %s): left to its new holder",
                 self.worker,
@@ -89,6 +131,8 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
             if message.kind == "callback_answer":
                 return await self._answer_press(item)
             return await self._send(item)
+        except NotRecorded:
+            raise
         except RetryAfter as e:
             wait = _retry_after(e)
             self.limiter.hold(message.chat_id, wait)
@@ -114,11 +158,39 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
             markup = _keyboard(message.buttons) if last else None
             await self.limiter.wait(message.chat_id)
             message_id = await self._send_part(message.chat_id, parts[index], markup)
-            if not last and not await outbox.part_sent(
-                self.pool, claim=item, parts_sent=index + 1, telegram_message_id=message_id
-            ):
+            if not last and not await self._record(Accepted(item, index + 1, message_id, False)):
                 return False
-        return await self._settle(item, "sent", telegram_message_id=message_id)
+        return await self._record(Accepted(item, len(parts), message_id, last=True))
+
+    async def _record(self, accepted: Accepted) -> bool:
+        """Records what Telegram accepted; False when the claim was lost. When the database
+        cannot, keeps it for `_record_accepted` and raises `NotRecorded`."""
+        key = accepted.claim.id
+        self._accepted[key] = accepted
+        try:
+            held = await self._write(accepted)
+        except Exception as e:
+            raise NotRecorded(accepted) from e
+        del self._accepted[key]
+        return held
+
+    async def _record_accepted(self) -> None:
+        """Records what was kept, and gives back a message with parts still to send, so that
+        it goes on from there at once; raises while the database is still away."""
+        for key, accepted in list(self._accepted.items()):
+            if await self._write(accepted) and not accepted.last:
+                error = f"part {accepted.parts} was recorded late: the database was away"
+                await self._release(accepted.claim, at=self.wall(), error=error)
+            del self._accepted[key]
+
+    async def _write(self, accepted: Accepted) -> bool:
+        item, message_id = accepted.claim, accepted.telegram_message_id
+        if accepted.last:
+            return await self._settle(item, "sent", telegram_message_id=message_id)
+        assert message_id is not None
+        return await outbox.part_sent(
+            self.pool, claim=item, parts_sent=accepted.parts, telegram_message_id=message_id
+        )
 
     async def _send_part(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int:
         async with self._calls:
@@ -145,7 +217,7 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
                     )
         except BadRequest as e:  # the press is too old, or the keyboard was already gone
             log.info("answering a button press: %s", e.message)
-        return await self._settle(item, "sent")
+        return await self._record(Accepted(item, 1, None, last=True))
 
     async def _settle(
         self,

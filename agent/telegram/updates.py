@@ -52,6 +52,23 @@ def _storable(value: Any) -> Any:
     return value
 
 
+def unstored(update: Update, error: str) -> Update:
+    """What is kept of an update the database refused to store: enough to tell its sender, in
+    their language, to send it again, and why it was refused."""
+    payload = update.payload
+    source = payload.get("message") or payload.get("edited_message") or {}
+    query = payload.get("callback_query") or {}
+    chat = (source or query.get("message") or {}).get("chat") or {}
+    language = ((source or query).get("from") or {}).get("language_code")
+    note = {
+        "update_id": update.update_id,
+        "private": chat.get("type", "private") == "private",
+        "language_code": storable(language)[:16] if isinstance(language, str) else None,
+        "error": storable(error)[:500],
+    }
+    return Update(update_id=update.update_id, chat_id=update.chat_id, kind="unstored", payload=note)
+
+
 def callback_query(update: dict[str, Any]) -> tuple[str, int | None] | None:
     """The id of a button press and the message its keyboard is on."""
     query = update.get("callback_query")
@@ -110,4 +127,18 @@ def interpret_item(item: Claim) -> Action:
     return interpret(item.payload)
 
 
-KINDS: Kinds = {"message": interpret_item, "callback": interpret_item}
+def interpret_unstored(item: Claim) -> Action:
+    """An update the database refused is finished as failed, its sender asked to send it again
+    (in a group, no one is)."""
+    note = item.payload
+    if not note.get("private", True):
+        return None
+    key = f"unstored:{note.get('update_id')}"
+    return Reply(item.chat_id, "unstored", note.get("language_code"), key, error=note.get("error"))
+
+
+KINDS: Kinds = {
+    "message": interpret_item,
+    "callback": interpret_item,
+    "unstored": interpret_unstored,
+}

@@ -221,6 +221,18 @@ async def test_sigterm_finishes_the_turn_in_hand_and_exits_cleanly(
         assert replies(run.tg, 7) == ["медленно"]
 
 
+async def test_a_loop_that_ends_ends_the_process_with_an_error(db_dsn: str, tmp_path: Path) -> None:
+    """Telegram no longer taking the token ends polling: the process does not live on without
+    it, but stops and says why, for whatever runs it to start it again."""
+    async with bots(db_dsn, tmp_path) as run:
+        process = await run.serving()
+        run.tg.fail("getUpdates", status=401, description="Unauthorized")
+        run.tg.push(text_update(7, "hi"))  # ends the poll in flight; the next one is refused
+        assert await asyncio.to_thread(process.wait, 60) == 2
+        assert "polling failed; stopping the process" in run.logs()
+        assert "salesbot stopped because polling ended unexpectedly" in run.logs()
+
+
 def _healthy(port: int) -> bool:
     import urllib.request
 

@@ -11,9 +11,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 from inline_snapshot import snapshot
 
+from agent import scheduler
 from agent.runtime import plan_from
 from agent.scheduler import tick
 from agent.settings import default_settings
@@ -75,6 +77,45 @@ async def test_ten_prospects_spread_evenly_over_three_reps_and_each_rep_is_told(
         (502, "prospect_assigned"): 3,
         (503, "prospect_assigned"): 3,
     }
+
+
+class AwayOnce:
+    """The pool as a database restart leaves it: the first tick cannot get a connection; the
+    process is told to stop once the next one has one."""
+
+    def __init__(self, pool, stop):
+        self.pool, self.stop, self.acquired = pool, stop, 0
+
+    def acquire(self):
+        self.acquired += 1
+        if self.acquired == 1:
+            raise asyncpg.InterfaceError("connection was closed in the middle of operation")
+        self.stop.set()
+        return self.pool.acquire()
+
+
+async def test_the_scheduler_survives_the_database_going_away_and_ticks_again(pool, caplog):
+    await team(pool)
+    stop = asyncio.Event()
+    waits = []
+
+    def backoff(failures):
+        waits.append(failures)
+        return 0
+
+    away = AwayOnce(pool, stop)
+    ticking = scheduler.run(
+        away,  # type: ignore[arg-type]
+        PLAN,
+        clock=lambda: MORNING,
+        every=60,
+        stop=stop,
+        backoff=backoff,
+    )
+    await asyncio.wait_for(ticking, 10)
+    assert waits == [1]
+    assert "scheduler tick failed" in caplog.text
+    assert len([e for e in await events(pool) if e[1] == "prospect_assigned"]) == 3
 
 
 async def test_each_event_fires_once_across_ticks_restarts_and_two_schedulers(pool, db_dsn):

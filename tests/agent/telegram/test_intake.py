@@ -11,13 +11,15 @@ from typing import Any
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from telegram.error import InvalidToken
 
 from agent.telegram import intake
 from agent.telegram.transport import make_bot
 from db import inbox
 from db.pool import create_pool
+from tests.agent.telegram.harness import running
 from tests.conftest import NOW
-from tests.fakes.telegram import FakeTelegram, callback_update, text_update
+from tests.fakes.telegram import FakeTelegram, callback_update, location_update, text_update
 
 CHAT = 501
 SECRET = "s3cret"
@@ -185,9 +187,58 @@ async def test_polling_survives_the_database_going_away_and_fetches_everything(
     assert waits == [1]
 
 
-def test_the_backoff_is_jittered_capped_and_starts_small() -> None:
-    low = [intake.backoff_seconds(n, rand=lambda: 0.0) for n in range(1, 8)]
-    high = [intake.backoff_seconds(n, rand=lambda: 1.0) for n in range(1, 8)]
-    assert high == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0, 8.0]
-    assert low == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0]
-    assert intake.backoff_seconds(10_000, rand=lambda: 1.0) == 8.0
+async def test_polling_survives_telegram_asking_it_to_wait_and_ends_on_a_refused_token(
+    pool: asyncpg.Pool,
+) -> None:
+    async with FakeTelegram() as tg, make_bot(tg.token, base_url=tg.base_url) as bot:
+        tg.fail("getUpdates", retry_after=1)
+        tg.push(text_update(CHAT, "one"), update_id=60)
+        stop = asyncio.Event()
+        polling = asyncio.create_task(
+            intake.poll(bot, pool, wall=lambda: NOW, stop=stop, long_poll=1, backoff=lambda _: 0)
+        )
+        for _ in range(400):
+            if tg.confirmed_offset == 61 or polling.done():
+                break
+            await asyncio.sleep(0.01)
+        assert tg.confirmed_offset == 61
+        tg.fail("getUpdates", status=401, description="Unauthorized")
+        with pytest.raises(InvalidToken):
+            await asyncio.wait_for(polling, 10)
+    assert await kept(pool) == [(60, "message")]
+
+
+async def test_an_update_the_database_refuses_is_answered_and_holds_back_no_one(
+    db_dsn: str,
+) -> None:
+    """JSON's Infinity, which PostgreSQL's jsonb does not take, stands for any update that the
+    database refuses for what it holds."""
+    async with running(db_dsn) as bot:
+        bot.push(text_update(CHAT, "one"))
+        refused = bot.push(location_update(CHAT + 1, float("inf"), language_code="ru"))
+        bot.push(text_update(CHAT + 2, "three"))
+        await bot.until(bot.settled)
+        assert bot.tg.texts(CHAT) == ["echo: one"]
+        assert bot.tg.texts(CHAT + 2) == ["echo: three"]
+        assert bot.tg.texts(CHAT + 1) == [
+            "Не получилось прочитать это сообщение. Пожалуйста, отправьте его ещё раз."
+        ]
+        assert (bot.tg.confirmed_offset or 0) > refused
+        row = await bot.pool.fetchrow("SELECT * FROM inbox WHERE update_id = $1", refused)
+        assert row is not None
+        assert (row["kind"], row["status"]) == ("unstored", "failed")
+        assert "the database refused the update" in row["last_error"]
+        assert bot.model.calls == 2
+
+
+async def test_a_single_refused_update_is_kept_as_a_note_to_answer(pool: asyncpg.Pool) -> None:
+    update = numbered(location_update(CHAT, float("nan"), language_code="de"), 50)
+    assert await intake.store(pool, [update], NOW) == 1
+    assert await kept(pool) == [(50, "unstored")]
+    note = await pool.fetchval("SELECT payload FROM inbox WHERE update_id = 50")
+    assert {k: note[k] for k in ("update_id", "private", "language_code")} == {
+        "update_id": 50,
+        "private": True,
+        "language_code": "de",
+    }
+    assert note["error"].startswith("the database refused the update: InvalidTextRepresentation")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import pytest
@@ -218,3 +219,50 @@ async def test_a_button_press_is_answered_and_its_keyboard_taken_off(senders: Se
     assert [c.fields["callback_query_id"] for c in answered] == ["q7"]
     assert [(c.fields["chat_id"], c.fields["message_id"]) for c in edited] == [(CHAT, 12)]
     assert await senders.pool.fetchval("SELECT status FROM outbox") == "sent"
+
+
+class AwayFor:
+    """The pool, but the next `failing` statements fail as when the database restarts."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool, self.failing = pool, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pool, name)
+
+    async def fetchval(self, *args: Any, **kwargs: Any) -> Any:
+        if self.failing:
+            self.failing -= 1
+            raise asyncpg.InterfaceError("connection was closed in the middle of operation")
+        return await self.pool.fetchval(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"), [("hello", ["hello"]), (LONG, PARTS)], ids=["the last part", "a first part"]
+)
+async def test_what_telegram_accepted_while_the_database_was_away_is_not_sent_again(
+    senders: Senders, text: str, parts: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    message_id = await senders.queue(text)
+    away = AwayFor(senders.pool)
+    sender = OutboxSender(
+        away,  # type: ignore[arg-type]
+        senders.bot,
+        wall=senders.clock,
+        limiter=Interrupting(),
+        lease=LEASE,
+    )
+    held = await senders.claim(sender)
+    away.failing = 1  # recording the first part Telegram accepts fails
+    await sender.handle(held)
+    assert senders.tg.texts(CHAT) == parts[:1]
+
+    # Long after, the database is back: what was accepted is recorded before the next claim.
+    senders.clock.advance(seconds=LEASE.total_seconds() + 1)
+    now = senders.clock()
+    for again in await sender.claim(10, now, now + LEASE):
+        await sender.handle(again)
+    assert senders.tg.texts(CHAT) == parts  # each part once
+    sent = await senders.row(message_id)
+    assert (sent["status"], sent["parts_sent"]) == ("sent", len(parts) - 1)
+    assert "recording it failed" in caplog.text

@@ -9,6 +9,7 @@ from inline_snapshot import snapshot
 from agent.channel import Inbound, Reply, Sender
 from agent.telegram import updates
 from agent.telegram.updates import interpret
+from db.inbox import Claim
 from tests.fakes.telegram import (
     callback_update,
     command_update,
@@ -141,3 +142,27 @@ def test_a_nul_or_a_lone_surrogate_is_replaced_before_the_update_is_kept() -> No
     assert kept is not None
     assert kept.payload["message"]["text"] == "ab\ufffdc"
     assert kept.payload["message"]["entities"][0]["x"] == ""
+
+
+def test_of_an_update_the_database_refused_its_sender_is_asked_again_except_in_a_group() -> None:
+    private = updates.to_inbox(numbered(callback_update(501, "ok", language_code="ru"), 7))
+    group = updates.to_inbox(numbered(text_update(-300, "hi", chat_type="group", user_id=7), 8))
+    assert private is not None and group is not None
+    notes = [updates.unstored(u, "refused") for u in (private, group)]
+    assert [(n.kind, n.chat_id, n.payload) for n in notes] == [
+        (
+            "unstored",
+            501,
+            {"update_id": 7, "private": True, "language_code": "ru", "error": "refused"},
+        ),
+        (
+            "unstored",
+            -300,
+            {"update_id": 8, "private": False, "language_code": None, "error": "refused"},
+        ),
+    ]
+    claims = [Claim(1, n.chat_id, n.kind, n.payload, 1, "w") for n in notes]
+    assert [updates.KINDS["unstored"](c) for c in claims] == [
+        Reply(501, "unstored", "ru", "unstored:7", error="refused"),
+        None,
+    ]
