@@ -1,6 +1,14 @@
 """The turn: the one door every channel uses. Resolve the actor, load the chat's history, run
 the agent, and commit the new history, the tools' effects, the audit rows and every reply in
-one transaction."""
+one transaction.
+
+The transaction stays open while the model thinks, on purpose: the tools read and write on it
+between model calls, and a turn that fails leaves nothing behind only because all of it rolls
+back; it also holds the chat's row, so a chat has one turn at a time whichever channel asks.
+What that costs is bounded instead: one connection per running turn (at most `TURN_WORKERS`,
+the pool holds that many and a few more), each for at most `TURN_DEADLINE_SECONDS`; a turn cut
+off by the database going away was rolled back, and is tried again rather than apologised for
+(`bench/slow_turns.py` measures it)."""
 
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ def report(
     seconds: float,
     alive: bool,
 ) -> None:
-    lost = duplicated = reordered = other = 0
+    lost = duplicated = reordered = other = 0  # lost: not answered by the end of the drain
     delays: list[float] = []
     for chat in chats:
         calls = bot.tg.sent(chat)  # type: ignore[attr-defined]
@@ -114,8 +114,8 @@ def report(
         f" PostgreSQL stopped {len(outages)} times (stop to ready: {down} s)"
     )
     print(
-        f"lost {lost}, duplicated {duplicated}, reordered {reordered}, other replies {other};"
-        f" the bot still serving: {alive}"
+        f"lost (unanswered at the end) {lost}, duplicated {duplicated}, reordered {reordered},"
+        f" other replies {other}; the bot still serving: {alive}"
     )
     if delays:
         p99 = delays[max(0, int(len(delays) * 0.99) - 1)]
