@@ -10,7 +10,13 @@ import re
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter, ModelRequest
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelMessagesTypeAdapter,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+)
 from typing_extensions import TypedDict
 
 log = logging.getLogger(__name__)
@@ -77,3 +83,17 @@ def _starts_turn(message: ModelMessage) -> bool:
         return False
     kinds = {p.part_kind for p in message.parts}
     return "user-prompt" in kinds and not kinds & {"tool-return", "retry-prompt"}
+
+
+def as_sent(messages: list[ModelMessage], reply: str) -> list[ModelMessage]:
+    """The conversation with its last reply as the person received it (a reply cut at the cap
+    keeps the cut and its notice): the model then knows where to go on from when asked for the
+    rest, and a reply of a megabyte is not sent back to the model with every later request."""
+    if not messages or not isinstance(last := messages[-1], ModelResponse):
+        return messages
+    texts = [i for i, p in enumerate(last.parts) if isinstance(p, TextPart)]
+    if not texts:
+        return messages
+    parts = [p for i, p in enumerate(last.parts) if i not in texts[1:]]
+    parts[texts[0]] = TextPart(reply)
+    return [*messages[:-1], dataclasses.replace(last, parts=parts)]

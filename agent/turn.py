@@ -1,6 +1,14 @@
 """The turn: the one door every channel uses. Resolve the actor, load the chat's history, run
 the agent, and commit the new history, the tools' effects, the audit rows and every reply in
-one transaction."""
+one transaction.
+
+The transaction stays open while the model thinks, on purpose: the tools read and write on it
+between model calls, and a turn that fails leaves nothing behind only because all of it rolls
+back; it also holds the chat's row, so a chat has one turn at a time whichever channel asks.
+What that costs is bounded instead: one connection per running turn (at most `TURN_WORKERS`,
+the pool holds that many and a few more), each for at most `TURN_DEADLINE_SECONDS`; a turn cut
+off by the database going away was rolled back, and is tried again rather than apologised for
+(`bench/slow_turns.py` measures it)."""
 
 from __future__ import annotations
 
@@ -25,6 +33,7 @@ from db.allowance import Admission
 from db.chats import ChatState
 from db.inbox import Claim
 from db.outbox import OutboxMessage
+from db.pool import database_away
 from db.queries import Connection
 from tools import texts
 from tools.access import audit_invalid, audit_refusal, offered
@@ -61,6 +70,8 @@ async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     except ClaimLost:
         raise
     except Exception as e:  # the model or a service failed: nothing was committed
+        if database_away(e):  # not the message's fault: it is tried again, still in its turn
+            raise
         log.exception("turn failed in chat %s", inbound.chat_id)
         return await _apologise(rt, inbound, e, usage)
 
@@ -92,11 +103,15 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
         )
         asked = confirmation.ask(result.output, deps.actor.language)
         await _audit_unseen_calls(deps, result.new_messages())
+        reply = _sendable(asked.text, spoken)
+        kept = result.all_messages()
+        if asked.pending is None and reply != asked.text:
+            kept = history.as_sent(kept, reply)
         ended = await turns.end_turn(
             conn,
             turn_id=turn_id,
             chat_id=inbound.chat_id,
-            history=history.dump(history.trim(result.all_messages(), keep)),
+            history=history.dump(history.trim(kept, keep)),
             language=spoken,
             pending_approval=asked.pending,
             pending_expires_at=now + rt.rules.confirmation_ttl if asked.pending else None,
@@ -105,7 +120,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
             outcome="confirmation" if asked.pending else "ok",
-            text=_sendable(asked.text, spoken),
+            text=reply,
             buttons=asked.buttons,
             claim=inbound.claim,
             now=now,

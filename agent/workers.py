@@ -19,6 +19,7 @@ from agent.turn import ClaimLost, run_turn
 from db import inbox, outbox
 from db.chats import chat_language
 from db.inbox import Claim
+from db.pool import database_away
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,25 @@ class TurnWorkers(ClaimLoop[Claim]):
             log.warning("%s", e)
         except Exception as e:
             log.exception("inbox item %s failed (attempt %s)", item.id, item.attempt)
-            retry_at = self.wall() + timedelta(seconds=2**item.attempt)
-            await inbox.release(self.rt.pool, claim=item, not_before=retry_at, error=repr(e))
+            away = database_away(e)
+            retry_at = self.wall() + timedelta(seconds=0 if away else 2**item.attempt)
+            await self._retry_later(item, retry_at, repr(e))
+
+    async def _retry_later(self, item: Claim, at: datetime, error: str) -> None:
+        """Gives the item back to be tried again from `at`; the chat's later items wait for it.
+        While the database is away this keeps trying, for as long as the lease would hold the
+        item anyway, so that the item is tried again as soon as the database is back."""
+        give_up = self.wall() + self.lease
+        pause = 0.05
+        while True:
+            try:
+                await inbox.release(self.rt.pool, claim=item, not_before=at, error=error)
+                return
+            except Exception as e:
+                if not database_away(e) or self.wall() + timedelta(seconds=pause) > give_up:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     async def _serve(self, item: Claim) -> None:
         try:

@@ -266,11 +266,19 @@ NO_FSYNC = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "of
 @contextlib.contextmanager
 def throwaway_server(settings: Mapping[str, str] = NO_FSYNC) -> Iterator[str]:
     """A server in a new temporary folder, stopped and deleted on exit whatever happened."""
+    with throwaway_cluster(settings) as server:
+        yield server.start()
+
+
+@contextlib.contextmanager
+def throwaway_cluster(settings: Mapping[str, str] = NO_FSYNC) -> Iterator[EmbeddedPostgres]:
+    """A cluster in a new temporary folder, not started: its holder may stop and start it again
+    (its DSN stays the same); stopped and deleted on exit whatever happened."""
     root = Path(tempfile.mkdtemp(prefix="salesbot-pg-"))
     root.chmod(0o755)  # as root, the server's own user must be able to enter it
     server = EmbeddedPostgres(root / "server", settings=settings)
     try:
-        yield server.start()
+        yield server
     finally:
         server.stop(force=True)
         shutil.rmtree(root, ignore_errors=True)

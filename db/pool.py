@@ -7,6 +7,33 @@ import urllib.parse
 
 import asyncpg
 
+AWAY = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # a protocol state left by a connection lost mid-query
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+"""What the client raises when the server is away (restarting, unreachable, full) rather than
+refusing what was asked: the transaction was rolled back (or, lost during its commit, may have
+committed), so work fenced on its claim may be tried again once the server is back."""
+
+
+def database_away(error: BaseException) -> bool:
+    """Whether `error`, or an error it was raised while handling, says the server is away; or
+    `error` is a failure to reach it (a socket refused). A timeout is a deadline, not this, and
+    a socket error deeper in the chain is another client's (the model's HTTP)."""
+    if isinstance(error, OSError) and not isinstance(error, TimeoutError):
+        return True
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, AWAY):
+            return True
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return False
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for name in ("json", "jsonb"):

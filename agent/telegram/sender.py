@@ -165,14 +165,14 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
     async def _record(self, accepted: Accepted) -> bool:
         """Records what Telegram accepted; False when the claim was lost. When the database
         cannot, keeps it for `_record_accepted` and raises `NotRecorded`."""
-        key = accepted.claim.id
-        self._accepted[key] = accepted
         try:
-            held = await self._write(accepted)
-        except Exception as e:
-            raise NotRecorded(accepted) from e
-        del self._accepted[key]
-        return held
+            return await self._write(accepted)
+        except BaseException as e:  # kept on a stop too, for `run`'s last try
+            # Kept only once the write failed: a claim made meanwhile must not write it again.
+            self._accepted[accepted.claim.id] = accepted
+            if isinstance(e, Exception):
+                raise NotRecorded(accepted) from e
+            raise
 
     async def _record_accepted(self) -> None:
         """Records what was kept, and gives back a message with parts still to send, so that
@@ -181,7 +181,7 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
             if await self._write(accepted) and not accepted.last:
                 error = f"part {accepted.parts} was recorded late: the database was away"
                 await self._release(accepted.claim, at=self.wall(), error=error)
-            del self._accepted[key]
+            self._accepted.pop(key, None)
 
     async def _write(self, accepted: Accepted) -> bool:
         item, message_id = accepted.claim, accepted.telegram_message_id

@@ -11,21 +11,23 @@ RETURNING id, update_id;
 -- The oldest pending item of each chat no one holds, oldest first: chats are served at once,
 -- each in order. The lease conditions are repeated in the UPDATE so that a row another process
 -- claimed since this statement's snapshot is re-checked and skipped.
--- An item not yet due (an event held for the end of quiet hours) does not hold up its chat, nor
--- does an event while the chat waits for the user to confirm something: it would cancel the
--- confirmation, so it waits for the answer (or the confirmation's expiry).
+-- An item tried before (held now, or waiting for its retry) holds up its chat until it is done:
+-- the chat's later items wait, in order. An item never tried may step aside: one not yet due
+-- (an event held for the end of quiet hours), or an event while the chat waits for the user to
+-- confirm something (it would cancel the confirmation, so it waits for the answer or the
+-- confirmation's expiry).
 WITH heads AS (
-    SELECT DISTINCT ON (chat_id) id, locked_until
+    SELECT DISTINCT ON (chat_id) id, locked_until, not_before
       FROM inbox i
-     WHERE status = 'pending' AND not_before <= :now
-       AND NOT (kind = 'event' AND EXISTS (
+     WHERE status = 'pending'
+       AND (attempts > 0 OR not_before <= :now AND NOT (kind = 'event' AND EXISTS (
            SELECT 1 FROM chats c
             WHERE c.chat_id = i.chat_id AND c.pending_approval IS NOT NULL
-              AND c.pending_expires_at > :now))
+              AND c.pending_expires_at > :now)))
      ORDER BY chat_id, id
 ), free AS (
     SELECT id FROM heads
-     WHERE (locked_until IS NULL OR locked_until < :now)
+     WHERE (locked_until IS NULL OR locked_until < :now) AND not_before <= :now
      ORDER BY id
      LIMIT :limit
 )

@@ -95,3 +95,17 @@ def test_a_history_that_no_longer_loads_starts_afresh():
     assert history.load('{"v": 1, "messages": [{"kind": "nonsense"}]}') == []
     assert history.load("not json") == []
     assert history.load("[]") == history.load(None) == []
+
+
+def test_the_last_reply_is_kept_as_it_was_sent():
+    messages = conversation(2)
+    messages[-1] = ModelResponse(parts=[TextPart("very long "), TextPart("reply")])
+    kept = history.as_sent(messages, "very… (cut)")
+    assert kept[:-1] == messages[:-1]
+    assert kept[-1].parts == [TextPart("very… (cut)")]
+    assert messages[-1].parts == [TextPart("very long "), TextPart("reply")]
+
+
+def test_a_conversation_not_ending_in_a_reply_is_left_as_it_is():
+    messages = conversation(1)[:-1]
+    assert history.as_sent(messages, "cut") == messages

@@ -12,8 +12,10 @@ from datetime import timedelta
 import pytest
 from inline_snapshot import snapshot
 from pydantic_ai.exceptions import ModelHTTPError
+from pydantic_ai.messages import ModelResponse, TextPart
 from pydantic_ai.models.function import FunctionModel
 
+from agent import history
 from agent.channel import Inbound, Sender
 from agent.turn import ClaimLost, run_turn
 from db import inbox
@@ -167,3 +169,21 @@ async def test_a_reply_of_a_megabyte_is_cut_to_a_few_messages_and_says_so(talk):
     whole = "".join(m.text for m in result.messages)
     assert len(whole) < 13_000
     assert whole.endswith("Спросите продолжение по частям.)")
+
+
+async def test_the_history_keeps_a_cut_reply_as_the_person_received_it(talk):
+    talk.script.say("строка ответа\n" * 80_000)
+    result = await talk.say(STRANGER, "расскажи всё")
+    sent_reply = "".join(m.text for m in result.messages)
+    stored = await talk.runtime.pool.fetchval(
+        "SELECT history::text FROM chats WHERE chat_id = $1", STRANGER
+    )
+    replies = [
+        p.content
+        for m in history.load(stored)
+        if isinstance(m, ModelResponse)
+        for p in m.parts
+        if isinstance(p, TextPart)
+    ]
+    assert replies == [sent_reply]
+    assert len(stored) < 20_000

@@ -5,10 +5,13 @@ every attempt is set aside and its person told once."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
 from inline_snapshot import snapshot
+from pydantic_ai.messages import ModelResponse, TextPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.channel import Inbound, Reply, Sender, Unreadable, Work
 from agent.workers import MAX_ATTEMPTS, TurnWorkers
@@ -130,6 +133,41 @@ async def test_a_failure_gives_the_item_back_for_later_with_why(talk):
     )
     assert row["not_before"] == talk.clock.now + timedelta(seconds=2)
     assert await serve(talk, workers) == []
+
+
+async def test_a_turn_cut_off_by_the_database_going_away_is_tried_again_at_once(talk):
+    """Not the message's fault: no apology, the item is due again as soon as the database is
+    back, and the chat's next message still waits for it."""
+    pool = talk.runtime.pool
+
+    async def dropping_the_turns_connection(messages, info: AgentInfo) -> ModelResponse:
+        await pool.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
+        )
+        return ModelResponse(parts=[TextPart("never kept")])
+
+    rt = dataclasses.replace(talk.runtime, model=FunctionModel(dropping_the_turns_connection))
+    await queued(talk, "nudge", {"n": 1})
+    await queued(talk, "nudge", {"n": 2})
+    workers = TurnWorkers(rt, kinds={"nudge": nudge}, wall=talk.clock)
+    (claim,) = await serve(talk, workers)
+    first, _ = await inbox.items_of_chat(pool, chat_id=CHAT)
+    assert (first["status"], first["attempts"], first["not_before"]) == (
+        "pending",
+        1,
+        talk.clock.now,
+    )
+    assert "connection is closed" in first["last_error"]
+    assert await outbox_texts(talk) == []
+    talk.script.say("Hello!")
+    workers = TurnWorkers(talk.runtime, kinds={"nudge": nudge}, wall=talk.clock)
+    assert [c.id for c in await serve(talk, workers)] == [claim.id]
+    assert await outbox_texts(talk) == ["Hello!"]
+
+
+def nudge(item: Claim) -> Inbound:
+    return Inbound(item.chat_id, Sender(item.chat_id), note="[Nudge]")
 
 
 async def test_an_item_that_failed_every_attempt_is_set_aside_and_its_person_told(talk):

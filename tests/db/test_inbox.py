@@ -112,3 +112,61 @@ async def test_two_workers_claiming_at_once_never_share_an_item(db_dsn: str) -> 
     for chat in range(25):
         mine = [n for c, n in taken if c == chat]
         assert mine == sorted(mine)
+
+
+async def test_an_item_waiting_for_its_retry_keeps_its_chat_waiting(
+    conn: asyncpg.Connection,
+) -> None:
+    await inbox.add_updates(conn, updates=[update(1, 10), update(2, 10), update(3, 20)], now=NOW)
+    first, other = await claim(conn)
+    retry_at = NOW + timedelta(seconds=4)
+    assert await inbox.release(conn, claim=first, not_before=retry_at, error="boom")
+    assert await inbox.finish(conn, claim=other, now=NOW)
+
+    assert await claim(conn, at=NOW + timedelta(seconds=3)) == []  # 2 waits behind 1
+    (again,) = await claim(conn, at=retry_at)
+    assert (again.id, again.attempt) == (first.id, 2)
+    assert await inbox.finish(conn, claim=again, now=retry_at)
+    assert [c.payload["n"] for c in await claim(conn, at=retry_at)] == [2]
+
+
+async def event(conn: asyncpg.Connection, chat_id: int, n: int, due) -> None:
+    await conn.execute(
+        "INSERT INTO inbox (chat_id, kind, payload, created_at, not_before)"
+        " VALUES ($1, 'event', $2, $3, $4)",
+        chat_id,
+        {"n": n},
+        NOW,
+        due,
+    )
+
+
+async def test_an_event_held_for_later_lets_its_chat_go_on(conn: asyncpg.Connection) -> None:
+    await event(conn, 10, 1, due=NOW + timedelta(hours=8))  # the end of the rep's quiet hours
+    await inbox.add_updates(conn, updates=[update(2, 10)], now=NOW)
+    assert [c.payload["n"] for c in await claim(conn)] == [2]
+
+
+async def test_an_event_waiting_for_a_confirmation_lets_the_answer_go_first(
+    conn: asyncpg.Connection,
+) -> None:
+    await conn.execute(
+        "INSERT INTO chats (chat_id, pending_approval, pending_expires_at, created_at, updated_at)"
+        ' VALUES (10, \'{"approvals": ["c1"]}\', $1, $2, $2)',
+        NOW + timedelta(minutes=15),
+        NOW,
+    )
+    await event(conn, 10, 1, due=NOW)
+    await inbox.add_updates(conn, updates=[update(2, 10)], now=NOW)
+    assert [c.payload["n"] for c in await claim(conn)] == [2]
+
+
+async def test_a_retried_event_keeps_its_chat_waiting_even_past_its_hold(
+    conn: asyncpg.Connection,
+) -> None:
+    await event(conn, 10, 1, due=NOW)
+    (held,) = await claim(conn)
+    assert await inbox.release(conn, claim=held, not_before=NOW + timedelta(seconds=8), error="x")
+    await inbox.add_updates(conn, updates=[update(2, 10)], now=NOW)
+    assert await claim(conn, at=NOW + timedelta(seconds=1)) == []
+    assert [c.id for c in await claim(conn, at=NOW + timedelta(seconds=8))] == [held.id]

@@ -64,6 +64,7 @@ class Running:
     pool: asyncpg.Pool
     model: Echo
     channel: Channel
+    serving: asyncio.Task[None]
     pushed: int = 0
 
     def push(self, update: dict[str, Any], update_id: int | None = None) -> int:
@@ -131,7 +132,7 @@ async def running(
         stop = asyncio.Event()
         task = asyncio.create_task(serve(rt, channel, stop))
         try:
-            yield Running(tg, pool, model, channel)
+            yield Running(tg, pool, model, channel, task)
         finally:
             stop.set()
             await asyncio.wait_for(task, 30)

@@ -7,6 +7,9 @@ import asyncio
 
 from agent.runtime import utc_now
 from agent.telegram import intake
+from db.embedded import throwaway_cluster
+from db.migrate import migrate
+from db.pool import connect
 from tests.agent.telegram.harness import Echo, running
 from tests.fakes.telegram import (
     callback_update,
@@ -224,3 +227,45 @@ async def test_a_process_that_takes_no_updates_still_answers_what_others_took_in
         assert bot.tg.texts(502) == ["echo: taken in elsewhere"]
         assert bot.tg.calls_of("getUpdates") == bot.tg.calls_of("deleteWebhook") == []
         assert bot.tg.sent(501) == []
+
+
+async def test_every_message_is_answered_once_in_order_through_two_database_restarts() -> None:
+    """A server of the test's own is stopped and started again twice while four chats write:
+    messages in flight when it stops, others arriving while it is away. The same serving task
+    answers every one once, in order, and still answers afterwards."""
+    chats, waves = (601, 602, 603, 604), 0
+    with throwaway_cluster() as server:
+        dsn = await asyncio.to_thread(server.start)
+        conn = await connect(dsn)
+        await migrate(conn)
+        await conn.close()
+        async with running(dsn, workers=8, grace=1.0) as bot:
+
+            def wave() -> None:
+                nonlocal waves
+                for n in range(waves * 3, waves * 3 + 3):
+                    for chat in chats:
+                        bot.push(text_update(chat, f"{chat}/{n}"))
+                waves += 1
+
+            wave()
+            for _ in range(2):
+                answered = len(bot.tg.sent())
+
+                def more(than: int = answered) -> bool:
+                    return len(bot.tg.sent()) > than
+
+                await bot.until(more, seconds=60)
+                wave()  # in flight as the server stops
+                await asyncio.to_thread(server.stop, force=True)
+                wave()  # arriving while it is away
+                await asyncio.to_thread(server.start)
+            wave()
+            total = len(chats) * waves * 3
+            await bot.until(lambda: len(bot.tg.sent()) >= total, seconds=120)
+            await bot.until(bot.settled, seconds=30)
+            for chat in chats:
+                assert bot.tg.texts(chat) == [f"echo: {chat}/{n}" for n in range(waves * 3)]
+            bot.push(text_update(chats[0], "still there?"))
+            await bot.until(lambda: len(bot.tg.sent(chats[0])) == waves * 3 + 1, seconds=30)
+            assert not bot.serving.done()

@@ -6,6 +6,7 @@ give it back for later."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -266,3 +267,46 @@ async def test_what_telegram_accepted_while_the_database_was_away_is_not_sent_ag
     sent = await senders.row(message_id)
     assert (sent["status"], sent["parts_sent"]) == ("sent", len(parts) - 1)
     assert "recording it failed" in caplog.text
+
+
+class HeldOnce:
+    """The pool, but the next statement that records a message waits until `go` is set."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool, self.holding = pool, False
+        self.waiting, self.go = asyncio.Event(), asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pool, name)
+
+    async def fetchval(self, *args: Any, **kwargs: Any) -> Any:
+        if self.holding:
+            self.holding = False
+            self.waiting.set()
+            await self.go.wait()
+        return await self.pool.fetchval(*args, **kwargs)
+
+
+async def test_a_claim_while_a_message_is_being_recorded_leaves_the_record_to_its_writer(
+    senders: Senders, caplog: pytest.LogCaptureFixture
+) -> None:
+    message_id = await senders.queue("hello")
+    slow = HeldOnce(senders.pool)
+    sender = OutboxSender(
+        slow,  # type: ignore[arg-type]
+        senders.bot,
+        wall=senders.clock,
+        limiter=Interrupting(),
+        lease=LEASE,
+    )
+    held = await senders.claim(sender)
+    slow.holding = True
+    handling = asyncio.create_task(sender.handle(held))
+    await slow.waiting.wait()  # Telegram accepted it; its record is being written
+    now = senders.clock()
+    assert await sender.claim(10, now, now + LEASE) == []
+    slow.go.set()
+    await handling
+    assert senders.tg.texts(CHAT) == ["hello"]
+    assert (await senders.row(message_id))["status"] == "sent"
+    assert "lost its claim" not in caplog.text
