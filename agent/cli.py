@@ -255,7 +255,8 @@ def eval_command(
     model: str = typer.Option(
         "scripted",
         "--model",
-        help="scripted (the gold calls), idle (a model that only talks), or a model name.",
+        help="scripted (the gold calls), perturbed (the gold calls garbled), idle (a model "
+        "that only talks), or a model name.",
     ),
     trials: int = typer.Option(1, "--trials", min=1, help="Runs of each case (pass^k)."),
     min_pass: float = typer.Option(

@@ -15,9 +15,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agent.model import build_model
 from agent.settings import Settings
 from evals import cases as datasets
+from evals import robustness
+from evals.cases import Case
+from evals.perturbations import plan
 from evals.players import idle_model
 from evals.report import pass_hat, print_summary, print_transcript, summary
 from evals.runner import default_concurrency, run_suite, server
+
+PERTURBED = "perturbed"
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ def model_for(name: str, settings: Settings) -> Model | None:
 async def evaluate(options: EvalOptions, settings: Settings, console: Console) -> int:
     """Runs the suite; 0 when pass^1 reaches `min_pass`, else 1."""
     cases = datasets.load(options.paths)
+    if options.model == PERTURBED:
+        return await _perturbed(cases, options, settings, console)
     model = model_for(options.model, settings)
     runs = len(cases) * (options.trials + (model is not None))
     name = "scripted (gold calls)" if model is None else model.model_name
@@ -70,3 +77,28 @@ async def evaluate(options: EvalOptions, settings: Settings, console: Console) -
     if options.report:
         options.report.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     return 0 if pass_hat(outcomes, 1) >= options.min_pass else 1
+
+
+async def _perturbed(
+    cases: list[Case], options: EvalOptions, settings: Settings, console: Console
+) -> int:
+    """Every perturbation of every gold call; 0 when none left a wrong state or broke a turn."""
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with (
+        server(settings.database_url) as dsn,
+        Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress,
+    ):
+        task = progress.add_task("eval", total=len(plan(cases, sample=False)))
+        findings = await robustness.run_perturbed(
+            cases,
+            dsn,
+            sample=False,
+            concurrency=options.concurrency or default_concurrency(),
+            done=lambda label: progress.update(task, advance=1, description=label),
+        )
+    report = robustness.summary(findings, seconds=time.perf_counter() - started)
+    robustness.print_summary(console, report)
+    if options.report:
+        options.report.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    return 1 if report["bad"] else 0

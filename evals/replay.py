@@ -79,6 +79,8 @@ class Run:
     requests: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    failed_turns: list[str] = field(default_factory=list)
+    """How each turn that failed (and so undid itself) ended: `failed: TimeoutError`."""
     error: str | None = None
 
     @property
@@ -95,9 +97,12 @@ async def replay(
     dsn: str,
     agent: Agent[Deps, str | DeferredToolRequests],
     model: Model | None,
+    *,
+    player: Player | None = None,
 ) -> Run:
-    """Runs `case` with `model`, or with its gold calls (`model=None`)."""
-    player = Player() if model is None else None
+    """Runs `case` with `model`, or with its gold calls (`model=None`) played by `player`."""
+    if model is None:
+        player = player or Player()
     run = Run(case)
     pool = await create_pool(dsn, min_size=1, max_size=3)
     try:
@@ -119,10 +124,12 @@ async def replay(
             if player is not None:
                 player.start(turn)
             run.steps.append(await delivery.turn(turn, run.messages))
-            if player is not None and player.rejected:
+            if player is None or not player.strict:
+                continue
+            if player.rejected:
                 raise BrokenCase(f"turn {n}: gold call arguments refused: {player.rejected[0]}")
-            if player is not None and player.steps:
-                unplayed = ", ".join(name for name, _ in player.steps)
+            if player.steps:
+                unplayed = ", ".join(name for step in player.steps for name, _ in step)
                 raise BrokenCase(f"turn {n} ended before its gold calls {unplayed}")
         await _totals(run, pool)
         run.state = await state(pool)
@@ -258,3 +265,5 @@ async def _totals(run: Run, pool: asyncpg.Pool) -> None:
         run.requests += t["requests"]
         run.input_tokens += t["input_tokens"]
         run.output_tokens += t["output_tokens"]
+        if (t["outcome"] or "").startswith("failed"):
+            run.failed_turns.append(t["outcome"])

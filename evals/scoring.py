@@ -64,6 +64,9 @@ def _keyed(table: str, mine: list[dict[str, Any]], gold: list[dict[str, Any]]) -
                     f"{table} {want[key]}: {column} is {got[column]!r}, "
                     f"the gold state has {value!r}"
                 )
+    have, want = Counter(r[key] for r in mine), Counter(r[key] for r in gold)
+    if twice := next((k for k in have if have[k] > max(want[k], 1)), None):
+        return f"{table}: {have[twice]} rows with {key} {twice!r}, the gold state has {want[twice]}"
     extra = [r for r in mine if r[key] not in gold_keys]
     return f"{table}: an extra row {_row(extra[0])}, not in the gold state" if extra else None
 

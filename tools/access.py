@@ -58,7 +58,10 @@ def tool_for(
                 approved=ctx.tool_call_approved,
             )
 
-        toolset.add_function(guarded, name=func.__name__, prepare=offered_to(allowed))
+        # One database connection serves the turn: calls a model sends together run in turn.
+        toolset.add_function(
+            guarded, name=func.__name__, prepare=offered_to(allowed), sequential=True
+        )
         ROLES[func.__name__] = allowed
         return cast(ToolFunc[P, R | str], guarded)
 

@@ -73,16 +73,33 @@ async def add_prospect(
     deps = ctx.deps
     if telegram and not telegram.lstrip("@").replace("_", "").isalnum():
         raise ModelRetry(f"{telegram!r} is not a Telegram username; ask for it again or omit it.")
+    handle = f"@{telegram.lstrip('@')}" if telegram else None
+    address = valid_email(email) if email else None
+    if known := await _known(deps, handle, address):
+        raise NotDone(f"{known.name} is already a prospect (id {known.id}); nothing was added")
     added = await prospects.create_prospect(
         deps.db,
         name=person_name(name, whose="prospect's"),
         now=deps.now(),
-        telegram_id=f"@{telegram.lstrip('@')}" if telegram else None,
-        email=valid_email(email) if email else None,
+        telegram_id=handle,
+        email=address,
         context=context,
         notes=notes,
     )
     return prospect_card(added)
+
+
+async def _known(deps: Deps, handle: str | None, email: str | None) -> Prospect | None:
+    """A prospect with this Telegram handle or email: a repeated call must not add a twin."""
+    for ref in (handle, email):
+        found = await prospects.find_prospects(deps.db, ref=ref) if ref else []
+        for p in found:
+            if ref and ref.casefold() in (
+                (p.telegram_id or "").casefold(),
+                (p.email or "").casefold(),
+            ):
+                return p
+    return None
 
 
 @tool_for(prospect_tools, Role.ADMIN)
@@ -98,6 +115,8 @@ async def assign_prospect(
     """
     deps = ctx.deps
     target = await one_prospect(deps, prospect)
+    if not rep and target.assigned_rep_id is not None:  # a repeated call must not move it on
+        raise NotDone(f"{target.name} already has a rep; name the rep to give them to instead")
     chosen = await one_rep(deps, rep) if rep else await prospects.least_loaded_rep(deps.db)
     if chosen is None:
         raise NotDone("there is no active rep to assign to")

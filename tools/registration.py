@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import allowance, prospects, reps
-from db.errors import AlreadyRegistered, EmailTaken
+from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
 from tools import leaving, notices, texts
 from tools.access import NotDone, confirm, tool_for
@@ -116,13 +116,16 @@ async def unregister_me(ctx: RunContext[Deps]) -> Left:
     deps = ctx.deps
     rep = _own(deps)
     confirm(ctx, "unregister")
-    removed = await reps.remove_rep(
-        deps.db,
-        rep_id=rep.id,
-        reason="unregistered",
-        now=deps.now(),
-        by_telegram_id=deps.actor.telegram_id,
-    )
+    try:  # a repeated call finds the rep gone already
+        removed = await reps.remove_rep(
+            deps.db,
+            rep_id=rep.id,
+            reason="unregistered",
+            now=deps.now(),
+            by_telegram_id=deps.actor.telegram_id,
+        )
+    except InvalidTransition as e:
+        raise NotDone(str(e)) from None
     await leaving.wind_up(deps, removed)
     return Left(status=removed.status)
 

@@ -73,3 +73,19 @@ def test_a_model_without_a_key_says_what_to_set(postgres_dsn):
     )
     assert done.returncode == 2
     assert "set OPENAI_API_KEY" in done.stderr
+
+
+def test_the_perturbed_player_reports_its_verdicts_per_kind_and_per_case(postgres_dsn, tmp_path):
+    raw = yaml.safe_load((DATASETS / "registration.yaml").read_text())
+    mine = [c for c in raw if c["name"].startswith("registration-my-status")]
+    dataset = tmp_path / "status.yaml"
+    dataset.write_text(yaml.safe_dump(mine, allow_unicode=True, sort_keys=False))
+    report = tmp_path / "report.json"
+    done = salesbot(postgres_dsn, str(dataset), "--model", "perturbed", "--report", str(report))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "perturbed gold calls" in done.stdout and "WRONG 0, FAILED 0" in done.stdout
+    data = json.loads(report.read_text())
+    assert set(data["cases"]) == {"registration-my-status-ru", "registration-my-status-en"}
+    assert set(data["kinds"]) == {"bad_json", "duplicate", "not_offered", "parallel"}
+    assert data["bad"] == []
+    assert data["runs"] == sum(sum(counts.values()) for counts in data["cases"].values())

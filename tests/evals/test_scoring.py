@@ -136,3 +136,16 @@ def test_a_broken_run_says_why(gold):
         gold[CASE].trials[0].run, error="RuntimeError: the database went away"
     )
     assert judge(run) == snapshot("the run broke: RuntimeError: the database went away")
+
+
+def test_a_row_the_gold_state_has_once_and_this_run_twice_is_found(gold):
+    """Prospects are compared by name (their ids are random): a twin must not hide behind it."""
+    run = gold["prospects-add-assign-en"].trials[0].run
+    tables = {**run.state.tables}
+    added = next(p for p in tables["prospects"] if p["name"] == "Emily Clark")
+    twin = dataclasses.replace(
+        run.state, tables={**tables, "prospects": [*tables["prospects"], added]}
+    )
+    assert judge(dataclasses.replace(run, state=twin), run.state) == snapshot(
+        "prospects: 2 rows with name 'Emily Clark', the gold state has 1"
+    )

@@ -130,3 +130,19 @@ async def test_only_an_active_rep_has_an_active_rep(conn):
         pending.active_rep()
     with pytest.raises(Refused, match="this user is admin"):
         Actor(telegram_id=6, role=Role.ADMIN).active_rep()
+
+
+async def test_calls_a_model_sends_together_run_one_after_another(talk):
+    """The turn's tools share one connection: run at once, they broke the turn."""
+    talk.script.steps.append(
+        [("add_prospect", {"name": "Anna Berg"}), ("add_prospect", {"name": "Boris Lee"})]
+    )
+    talk.script.say("Both added.")
+    result = await talk.say(1000, "add Anna Berg and Boris Lee")
+    assert not result.failed
+    assert [m.text for m in result.messages] == ["Both added."]
+    added = [talk.script.returned(0)["name"], talk.script.returned(1)["name"]]
+    assert added == ["Anna Berg", "Boris Lee"]
+    async with talk.runtime.pool.acquire() as conn:
+        names = await conn.fetch("SELECT name FROM prospects WHERE name = ANY($1)", added)
+    assert sorted(r["name"] for r in names) == added

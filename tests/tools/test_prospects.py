@@ -121,3 +121,36 @@ async def test_an_impossible_status_change_is_reported_not_done(talk):
         talk.script.last_return()
         == "Not done: Алексей Петров is converted and cannot become unreached"
     )
+
+
+async def test_an_assignment_without_a_rep_leaves_a_prospect_that_has_one_where_it_is(talk):
+    """A model that repeats "assign to the least loaded" must not move the prospect on."""
+    ivan, olga = await team(talk)
+    talk.script.call("assign_prospect", prospect="test_prospect_001")
+    talk.script.call("assign_prospect", prospect="test_prospect_001").say("ok")
+    await talk.say(ADMIN, "assign Alexey to someone")
+    assert talk.script.last_return() == snapshot(
+        "Not done: Алексей Петров already has a rep; name the rep to give them to instead"
+    )
+    async with talk.runtime.pool.acquire() as conn:
+        alexey = await get_prospect(conn, prospect_id="test_prospect_001")
+    assert alexey is not None and alexey.assigned_rep_id == ivan.id
+
+    talk.script.call("assign_prospect", prospect="test_prospect_001", rep="Olga").say("ok")
+    await talk.say(ADMIN, "give Alexey to Olga")
+    async with talk.runtime.pool.acquire() as conn:
+        alexey = await get_prospect(conn, prospect_id="test_prospect_001")
+    assert alexey is not None and alexey.assigned_rep_id == olga.id
+
+
+async def test_a_prospect_added_twice_is_added_once(talk):
+    """A model that repeats the call (or sends it twice at once) must not make a twin."""
+    card = {"name": "Anna Berg", "telegram": "anna_b", "email": "anna@example.com"}
+    talk.script.call("add_prospect", **card)
+    talk.script.steps.append([("add_prospect", card), ("add_prospect", card | {"telegram": None})])
+    talk.script.say("Added.")
+    await talk.say(ADMIN, "add Anna Berg @anna_b anna@example.com")
+    told = f"Not done: Anna Berg is already a prospect (id {talk.script.returned(0)['id']}); "
+    assert talk.script.returned(1) == talk.script.returned(2) == told + "nothing was added"
+    async with talk.runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM prospects WHERE name = 'Anna Berg'") == 1

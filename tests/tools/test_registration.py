@@ -161,3 +161,17 @@ Approve or reject?\
         )
     finally:
         await pool.close()
+
+
+async def test_leaving_asked_twice_at_once_leaves_once_and_keeps_the_turn(talk):
+    talk.script.call("register_rep", name="Ivan Petrov", email=EMAIL).say("Sent.")
+    await talk.say(IVAN, "Ivan Petrov, ivan@truerealestate.bali")
+    talk.script.steps.append([("unregister_me", {}), ("unregister_me", {})])
+    await talk.say(IVAN, "cancel my application")
+    talk.script.say("Done, you are off the list.")
+    result = await talk.press(IVAN, "confirm")
+    assert not result.failed
+    assert "cannot become removed" in talk.script.last_return()
+    async with talk.runtime.pool.acquire() as conn:
+        rep = await get_rep_by_telegram_id(conn, telegram_id=IVAN)
+    assert rep is not None and rep.status == "removed"
