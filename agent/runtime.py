@@ -83,6 +83,9 @@ def rules_from(settings: Settings) -> Rules:
         confirmation_ttl=timedelta(minutes=settings.confirmation_minutes),
         work_start=settings.work_hours_start,
         work_end=settings.work_hours_end,
+        code_ttl=timedelta(minutes=settings.email_code_minutes),
+        code_attempts=settings.email_code_attempts,
+        codes_per_day=settings.email_codes_per_day,
     )
 
 

@@ -22,6 +22,12 @@ class Rules:
     confirmation_ttl: timedelta
     work_start: time
     work_end: time
+    code_ttl: timedelta
+    """How long an emailed code works."""
+    code_attempts: int
+    """Wrong codes allowed before a code stops working."""
+    codes_per_day: int
+    """Codes one rep may be sent in 24 hours."""
 
 
 @dataclass

@@ -48,7 +48,8 @@ async def prospects_released(deps: Deps, rep: Rep, released: list[Prospect]) -> 
         await send(deps, admin_id, message)
 
 
-async def application_to_admins(deps: Deps, rep: Rep) -> int:
+async def application_to_admins(deps: Deps, rep: Rep, verified: str) -> int:
+    """The card with Approve / Reject; `verified` is the `verify.state.*` of the email."""
     for admin_id in deps.rules.admin_ids:
         language = await chat_language(deps.db, chat_id=admin_id)
         buttons = [
@@ -57,9 +58,29 @@ async def application_to_admins(deps: Deps, rep: Rep) -> int:
                 {"text": texts.text("notice.reject", language), "data": f"reject:{rep.id}"},
             ]
         ]
-        message = texts.text("notice.new_application", language, **identity(rep))
+        state = texts.text(f"verify.state.{verified}", language)
+        message = texts.text("notice.new_application", language, verified=state, **identity(rep))
         await send(deps, admin_id, message, buttons=buttons)
     return len(deps.rules.admin_ids)
+
+
+async def email_changed_to_admins(deps: Deps, rep: Rep, previous: str, verified: str) -> None:
+    for admin_id in deps.rules.admin_ids:
+        language = await chat_language(deps.db, chat_id=admin_id)
+        message = texts.text(
+            "notice.email_changed",
+            language,
+            previous=one_line(previous),
+            verified=texts.text(f"verify.state.{verified}", language),
+            **identity(rep),
+        )
+        await send(deps, admin_id, message)
+
+
+async def email_verified_to_admins(deps: Deps, rep: Rep) -> None:
+    for admin_id in deps.rules.admin_ids:
+        language = await chat_language(deps.db, chat_id=admin_id)
+        await send(deps, admin_id, texts.text("notice.email_verified", language, **identity(rep)))
 
 
 async def status_to_rep(deps: Deps, rep: Rep, status: str, reason: str | None = None) -> None:

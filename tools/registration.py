@@ -10,12 +10,14 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 from db import prospects, reps
 from db.errors import AlreadyRegistered, EmailTaken
 from db.models import Rep, RepStatus
-from tools import leaving, notices, texts
+from tools import leaving, notices, proof, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import REGISTERED, UNREGISTERED, Role
+from tools.calendar_access import forget
 from tools.deps import Deps
 from tools.emails import corporate_email
 from tools.names import person_name
+from tools.verification import sent_result
 
 registration = FunctionToolset[Deps]()
 
@@ -25,11 +27,20 @@ class Application(BaseModel):
     name: str
     email: str
     admins_notified: int = Field(description="how many admins were sent the application")
+    email_verification: dict[str, Any] = Field(
+        description="whether a code to prove the email was mailed; tell the user"
+    )
 
 
 class EmailChange(BaseModel):
     email: str = Field(description="the email now on file")
     previous: str
+    email_verification: dict[str, Any] | None = Field(
+        default=None, description="the new email must be proved again; tell the user"
+    )
+    calendar_disconnected: bool = Field(
+        default=False, description="the calendar connected for the old email was disconnected"
+    )
 
 
 class Left(BaseModel):
@@ -58,8 +69,15 @@ async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> Applicat
         raise ModelRetry(
             f"{email} is already registered to someone else; ask the user for their own email."
         ) from None
-    admins = await notices.application_to_admins(deps, rep)
-    return Application(status=rep.status, name=rep.name, email=rep.email, admins_notified=admins)
+    sent = await proof.send_code(deps, rep)
+    admins = await notices.application_to_admins(deps, rep, proof.card_state(deps, rep, sent))
+    return Application(
+        status=rep.status,
+        name=rep.name,
+        email=rep.email,
+        admins_notified=admins,
+        email_verification=sent_result(deps, sent, rep.email),
+    )
 
 
 @tool_for(registration, *Role)
@@ -77,6 +95,7 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
         "registered": True,
         "name": rep.name,
         "email": rep.email,
+        "email_verified": rep.email_verified,
         "status": rep.status,
         "calendar_connected": rep.calendar_connected_at is not None,
         "prospects": [{"name": p.name, "status": p.status} for p in own],
@@ -86,7 +105,8 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
 
 @tool_for(registration, *REGISTERED)
 async def update_my_email(ctx: RunContext[Deps], email: str) -> EmailChange:
-    """Change the user's own corporate email.
+    """Change the user's own corporate email. A new email must be proved again (a code is
+    mailed to it) before the calendar is used, and the admins are told.
 
     Args:
         email: the new corporate email address, exactly as the user wrote it
@@ -98,7 +118,21 @@ async def update_my_email(ctx: RunContext[Deps], email: str) -> EmailChange:
         updated = await reps.update_rep(deps.db, rep_id=rep.id, email=email, now=deps.now())
     except EmailTaken:
         raise ModelRetry(f"{email} belongs to another rep; ask the user for their own.") from None
-    return EmailChange(email=updated.email, previous=rep.email)
+    if updated.email == rep.email:
+        return EmailChange(email=updated.email, previous=rep.email)
+    disconnected = rep.calendar_connected_at is not None
+    if disconnected:
+        await forget(deps, rep)
+    sent = await proof.send_code(deps, updated)
+    await notices.email_changed_to_admins(
+        deps, updated, rep.email, proof.card_state(deps, updated, sent)
+    )
+    return EmailChange(
+        email=updated.email,
+        previous=rep.email,
+        email_verification=sent_result(deps, sent, updated.email),
+        calendar_disconnected=disconnected,
+    )
 
 
 @tool_for(registration, *REGISTERED)

@@ -54,7 +54,8 @@ applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
 applied 013_sign_in_links_used_once
-13 migration(s) applied
+applied 014_email_verification
+14 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

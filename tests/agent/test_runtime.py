@@ -24,6 +24,9 @@ CHANGED = default_settings(
     digest_time=time(8, 15),
     stale_deal_days=3,
     owed_retry_minutes=10,
+    email_code_minutes=30,
+    email_code_attempts=3,
+    email_codes_per_day=4,
 )
 
 
@@ -35,6 +38,9 @@ def test_the_rules_carry_the_settings():
         confirmation_ttl=timedelta(minutes=5),
         work_start=time(8),
         work_end=time(20),
+        code_ttl=timedelta(minutes=30),
+        code_attempts=3,
+        codes_per_day=4,
     )
 
 
