@@ -68,10 +68,16 @@ async def disconnect(deps: Deps, rep: Rep) -> None:
     await reps.set_calendar_account(deps.journal, rep_id=rep.id, account=None, now=now)
 
 
-async def _access(deps: Deps, rep: Rep) -> tuple[CalendarAccess, google_auth.TokenGrant | None]:
-    services = deps.services
+def require_proved(deps: Deps, rep: Rep) -> None:
+    """Google is acted in only as a proved email (the sandbox acts nowhere); for a step that
+    comes before the calendar, so that nothing is done half way."""
     if mode_of(deps) is not Mode.SANDBOX and not rep.email_verified:
         raise NotDone(unproved(deps, rep))
+
+
+async def _access(deps: Deps, rep: Rep) -> tuple[CalendarAccess, google_auth.TokenGrant | None]:
+    services = deps.services
+    require_proved(deps, rep)
     if services.delegation_file is not None:
         delegated = google_auth.delegated(services.delegation_file, rep.email)
         return CalendarAccess(rep.email, delegated), None

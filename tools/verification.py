@@ -37,6 +37,8 @@ async def verify_my_email(ctx: RunContext[Deps], code: str) -> dict[str, Any]:
         return {"verified": True, "email": rep.email}
     if outcome is Checked.WRONG and left:
         return {"verified": False, "reason": "wrong code", "tries_left": left}
+    if deps.services.mail is None:
+        return {"verified": False, "reason": sent_result(deps, Sent.NO_SERVER, rep.email)["note"]}
     return {
         "verified": False,
         "reason": "no code can be typed now: it expired, was replaced, or had too many wrong "

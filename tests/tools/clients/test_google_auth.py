@@ -123,9 +123,7 @@ async def test_sign_in_says_who_signed_in_as_google_vouches_for_it(fake, client,
     )
 
 
-async def test_an_id_token_for_another_client_or_expired_or_missing_is_refused(
-    fake, client, http
-):
+async def test_an_id_token_for_another_client_or_expired_or_missing_is_refused(fake, client, http):
     grant = await signed_in(fake, client, http)
     other = OAuthClient("another-client", "secret")
     with pytest.raises(AuthFailed, match="for another client"):
