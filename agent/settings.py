@@ -264,7 +264,7 @@ def _describe(error: ValidationError) -> str:
             lines.append(message)
             continue
         name = str(item["loc"][0]).upper()
-        secret = any(word in name for word in ("TOKEN", "KEY", "SECRET"))
+        secret = any(word in name for word in ("TOKEN", "KEY", "SECRET", "PASSWORD"))
         got = "" if secret else f" (got {item.get('input')!r})"
         lines.append(f"{name}: {message}{got}")
     return "Invalid setting:\n  " + "\n  ".join(lines)

@@ -120,19 +120,7 @@ async def update_my_email(ctx: RunContext[Deps], email: str) -> EmailChange:
         raise ModelRetry(f"{email} belongs to another rep; ask the user for their own.") from None
     if updated.email == rep.email:
         return EmailChange(email=updated.email, previous=rep.email)
-    disconnected = rep.calendar_connected_at is not None
-    if disconnected:
-        await forget(deps, rep)
-    sent = await proof.send_code(deps, updated)
-    await notices.email_changed_to_admins(
-        deps, updated, rep.email, proof.card_state(deps, updated, sent)
-    )
-    return EmailChange(
-        email=updated.email,
-        previous=rep.email,
-        email_verification=sent_result(deps, sent, updated.email),
-        calendar_disconnected=disconnected,
-    )
+    return await _reprove(deps, rep, updated)
 
 
 @tool_for(registration, *REGISTERED)
@@ -168,6 +156,23 @@ async def _apply(deps: Deps, name: str, email: str) -> Rep:
         return await reps.update_rep(
             deps.db, rep_id=pending.id, name=name, email=email, now=deps.now()
         )
+
+
+async def _reprove(deps: Deps, before: Rep, after: Rep) -> EmailChange:
+    """A new email is unproved (the database reset it): a code goes to it, the calendar
+    connected for the old one is let go, and the admins hear of the change."""
+    disconnected = before.calendar_connected_at is not None
+    if disconnected:
+        await forget(deps, before)
+    sent = await proof.send_code(deps, after)
+    state = proof.card_state(deps, after, sent)
+    await notices.email_changed_to_admins(deps, after, before.email, state)
+    return EmailChange(
+        email=after.email,
+        previous=before.email,
+        email_verification=sent_result(deps, sent, after.email),
+        calendar_disconnected=disconnected,
+    )
 
 
 def _own(deps: Deps) -> Rep:

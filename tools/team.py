@@ -27,6 +27,10 @@ class RepCard(BaseModel):
     id: str = Field(description="the rep's id, the surest way to name them in a later call")
     name: str
     email: str
+    email_verified: bool = Field(
+        description="whether they proved the email is theirs (a code mailed to it, or the Google "
+        "sign-in); until then their calendar is not used"
+    )
     status: RepStatus
     telegram: str | int = Field(description="their @username, or their Telegram id without one")
     registered: str = Field(description="the day they applied, YYYY-MM-DD")
@@ -41,6 +45,7 @@ def rep_card(rep: Rep) -> RepCard:
         id=str(rep.id),
         name=rep.name,
         email=rep.email,
+        email_verified=rep.email_verified,
         status=rep.status,
         telegram=f"@{rep.telegram_username}" if rep.telegram_username else rep.telegram_id,
         registered=rep.registered_at.date().isoformat(),

@@ -84,6 +84,9 @@ async def test_the_code_arrives_proves_the_email_once_and_the_admins_hear(mailed
         tuple(r) for r in told
     ]
     assert spent == NOW
+    talk.script.call("list_reps").say("ok")
+    await talk.say(ADMIN, "who's pending?")
+    assert [(r["email"], r["email_verified"]) for r in talk.script.last_return()] == [(EMAIL, True)]
     assert await type_code(talk, code) == {"verified": True, "email": EMAIL}  # nothing to redo
 
 
