@@ -11,7 +11,7 @@ from pydantic_ai import FunctionToolset, RunContext
 from db import reps
 from db.errors import EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
-from tools import leaving, notices
+from tools import leaving, notices, proof, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.deps import Deps
@@ -84,7 +84,9 @@ async def approve_rep(ctx: RunContext[Deps], rep: str) -> StatusChange:
     if target.status not in APPROVABLE:
         raise NotDone(f"{target.name} is {target.status} and cannot be approved")
     if not _on_card(deps, "approve", target):
-        confirm(ctx, f"approve_{target.status}", **notices.identity(target))
+        checked = proof.card_state(deps, target)
+        verified = texts.text(f"verify.state.{checked}", deps.actor.language)
+        confirm(ctx, f"approve_{target.status}", verified=verified, **notices.identity(target))
     try:
         approved = await reps.approve_rep(
             deps.db,

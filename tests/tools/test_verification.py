@@ -87,6 +87,9 @@ async def test_the_code_arrives_proves_the_email_once_and_the_admins_hear(mailed
     talk.script.call("list_reps").say("ok")
     await talk.say(ADMIN, "who's pending?")
     assert [(r["email"], r["email_verified"]) for r in talk.script.last_return()] == [(EMAIL, True)]
+    talk.script.call("approve_rep", rep=EMAIL)
+    asked = await talk.say(ADMIN, "одобри Ивана")
+    assert "Проверка email: подтверждён кодом из письма" in asked.messages[0].text
     assert await type_code(talk, code) == {"verified": True, "email": EMAIL}  # nothing to redo
 
 
