@@ -15,6 +15,7 @@ from db.queries import Executor
 from tools.clients.calendar import GoogleCalendar
 from tools.clients.google_auth import OAuthClient
 from tools.clients.hubspot import HubSpotClient
+from tools.clients.mail import Mailer, Tls
 from tools.clients.models import Calendar, HubSpot, Zoom
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy
 from tools.clients.sandbox import SandboxCalendar, SandboxHubSpot, SandboxZoom
@@ -42,6 +43,7 @@ async def services_from(
             hubspot=_hubspot(settings, http, clock, policy),
             delegation_file=settings.google_service_account_file,
             sign_in=sign_in_from(settings, http),
+            mail=mail_from(settings, policy),
             journal=journal,
         )
         sandboxes = [
@@ -81,6 +83,23 @@ def sign_in_from(settings: Settings, http: httpx.AsyncClient) -> CalendarSignIn 
         redirect_uri=f"{base}{CALLBACK_PATH}",
         vault=Vault(key.get_secret_value()),
         http=http,
+    )
+
+
+def mail_from(settings: Settings, policy: RetryPolicy = DEFAULT_POLICY) -> Mailer | None:
+    sender = settings.mail_sender
+    if not settings.smtp_host or sender is None:
+        return None
+    password = settings.smtp_password
+    return Mailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=sender,
+        tls=Tls(settings.smtp_tls),
+        user=settings.smtp_user,
+        password=None if password is None else password.get_secret_value(),
+        timeout=settings.integration_timeout_seconds,
+        policy=policy,
     )
 
 

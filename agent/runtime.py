@@ -90,6 +90,9 @@ def rules_from(settings: Settings) -> Rules:
         quiet_start=settings.quiet_hours_start,
         quiet_end=settings.quiet_hours_end,
         registrations_per_day=settings.registrations_per_day,
+        code_ttl=timedelta(minutes=settings.email_code_minutes),
+        code_attempts=settings.email_code_attempts,
+        codes_per_day=settings.email_codes_per_day,
     )
 
 

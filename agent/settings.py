@@ -7,7 +7,7 @@ import base64
 import urllib.parse
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -103,6 +103,15 @@ class Settings(BaseSettings):
     hubspot_access_token: SecretStr | None = None
     hubspot_api_url: str = "https://api.hubapi.com"
     integration_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str | None = None
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    email_code_minutes: float = Field(default=15, gt=0, le=1440)
+    email_code_attempts: int = Field(default=5, ge=1, le=20)
+    email_codes_per_day: int = Field(default=5, ge=1, le=100)
     token_encryption_key: SecretStr | None = None
 
     @field_validator("admin_telegram_ids", mode="before")
@@ -202,6 +211,14 @@ class Settings(BaseSettings):
             "GOOGLE_OAUTH_CLIENT_SECRET": self.google_oauth_client_secret,
         }
         _all_or_none("Google sign-in", google)
+        _all_or_none(
+            "SMTP login", {"SMTP_USER": self.smtp_user, "SMTP_PASSWORD": self.smtp_password}
+        )
+        if self.smtp_host and "@" not in (self.mail_sender or ""):
+            raise ValueError(
+                "SMTP_HOST needs SMTP_SENDER (or an SMTP_USER that is an email): the address "
+                "the codes are sent from"
+            )
         if self.google_oauth_client_id and not self.google_service_account_file:
             if not self.token_encryption_key:
                 raise ValueError("Google sign-in needs TOKEN_ENCRYPTION_KEY to seal the tokens")
@@ -211,6 +228,11 @@ class Settings(BaseSettings):
                     "where Google sends the rep back"
                 )
         return self
+
+    @property
+    def mail_sender(self) -> str | None:
+        """Who the mail is from: SMTP_SENDER, or else the SMTP login."""
+        return self.smtp_sender or self.smtp_user
 
     @property
     def public_base_url(self) -> str | None:
@@ -268,7 +290,7 @@ def _describe(error: ValidationError) -> str:
             lines.append(message)
             continue
         name = str(item["loc"][0]).upper()
-        secret = any(word in name for word in ("TOKEN", "KEY", "SECRET"))
+        secret = any(word in name for word in ("TOKEN", "KEY", "SECRET", "PASSWORD"))
         got = "" if secret else f" (got {item.get('input')!r})"
         lines.append(f"{name}: {message}{got}")
     return "Invalid setting:\n  " + "\n  ".join(lines)

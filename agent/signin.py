@@ -1,6 +1,8 @@
 """The page Google sends a rep back to after they allow access to their calendar: the state
 proves which rep asked (and that the link is ours and fresh), the code becomes a sealed token,
-and the rep hears in Telegram that the calendar is connected."""
+and the rep hears in Telegram that the calendar is connected. Only the rep's own work account
+connects, and Google vouching for it (the ID token's verified email and Workspace domain)
+proves the rep's email."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from aiohttp import web
 
 from agent.integrations import CALLBACK_PATH
 from agent.runtime import Runtime
-from db import integrations, outbox, reps
+from db import integrations, outbox, reps, verification
 from db.models import Rep, RepStatus
 from tools import texts
 from tools.calendar_access import store_grant
@@ -55,22 +57,27 @@ async def _callback(rt: Runtime, sign_in: CalendarSignIn, request: web.Request) 
         return _page("used_link", 400)
     try:
         verifier = sign_in.vault.code_verifier(raw)
-        grant, account = await _exchange(rt, sign_in, rep, query["code"], verifier)
+        grant, who, account = await _exchange(rt, sign_in, rep, query["code"], verifier)
     except AuthFailed as e:
         return _page("refused", 400, why=e.message)
     except IntegrationError as e:
         log.warning("calendar sign-in for rep %s failed: %s", rep.id, e)
         return _page("unavailable", 503)
-    if mailbox(account) != mailbox(rep.email):
+    if mailbox(account) != mailbox(rep.email) or mailbox(who.email) != mailbox(rep.email):
         log.warning("calendar sign-in for rep %s came back as another account", rep.id)
-        return _page("wrong_account", 403, account=account, email=rep.email)
+        shown = account if mailbox(account) != mailbox(rep.email) else who.email
+        return _page("wrong_account", 403, account=shown, email=rep.email)
+    domain = rt.rules.corporate_email_domain
+    if not who.email_verified or who.hosted_domain != domain:
+        log.warning("calendar sign-in for rep %s: Google did not vouch for the account", rep.id)
+        return _page("unproved_account", 403, account=who.email, domain=domain)
     await _connect(rt, sign_in, rep, grant, account)
     return _page("connected", 200, account=account)
 
 
 async def _exchange(
     rt: Runtime, sign_in: CalendarSignIn, rep: Rep, code: str, verifier: str
-) -> tuple[google_auth.TokenGrant, str]:
+) -> tuple[google_auth.TokenGrant, google_auth.Identity, str]:
     grant = await google_auth.exchange_code(
         sign_in.client,
         code=code,
@@ -79,9 +86,10 @@ async def _exchange(
         now=rt.clock(),
         http=sign_in.http,
     )
+    who = google_auth.identity_of(sign_in.client, grant, rt.clock())
     access = CalendarAccess(rep.email, google_auth.user_credentials(sign_in.client, grant))
     account = await rt.services.calendar.primary(access)
-    return google_auth.grant_after(access.credentials, grant), account
+    return google_auth.grant_after(access.credentials, grant), who, account
 
 
 async def _connect(
@@ -91,6 +99,11 @@ async def _connect(
     async with rt.pool.acquire() as conn, conn.transaction():
         await store_grant(conn, sign_in.vault, rep.id, grant, now)
         await reps.set_calendar_account(conn, rep_id=rep.id, account=account, now=now)
+        # Google vouched for this very address: the sign-in proves the email.
+        if not rep.email_verified:
+            await verification.mark_verified(
+                conn, rep_id=rep.id, email=rep.email, by="google", now=now
+            )
         await integrations.record(
             conn,
             service="google_calendar",

@@ -67,9 +67,16 @@ class Rep(_Row):
     status_changed_at: datetime
     created_at: datetime
     updated_at: datetime
+    email_verified_at: datetime | None = None
+    email_verified_by: str | None = None
+    """How the email was proved: "code" (mailed to it) or "google" (signed in as it)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", RepStatus(self.status))
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -138,3 +145,15 @@ class StoredToken(_Row):
     ciphertext: bytes
     scopes: list[str]
     expires_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EmailCode(_Row):
+    id: int
+    rep_id: UUID
+    email: str
+    code_hash: str
+    attempts: int
+    expires_at: datetime
+    spent_at: datetime | None
+    created_at: datetime

@@ -16,7 +16,7 @@ from db.errors import InvalidTransition
 from db.models import Meeting, Prospect, ProspectStatus, Rep
 from tools import texts
 from tools.access import NotDone
-from tools.calendar_access import using_calendar
+from tools.calendar_access import require_proved, using_calendar
 from tools.clients.errors import IntegrationError
 from tools.clients.models import (
     Attendee,
@@ -57,6 +57,7 @@ async def book(deps: Deps, booking: Booking) -> Booked:
     existing = await meetings.get_meeting_by_key(deps.db, idempotency_key=booking.key)
     if existing is not None:
         return await _settle(deps, booking, existing)
+    require_proved(deps, booking.rep)
     zoom = await _zoom(deps, booking) if booking.zoom else None
     try:
         event = await using_calendar(deps, booking.rep, lambda a: _event(deps, booking, a, zoom))

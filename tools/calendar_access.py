@@ -1,6 +1,6 @@
 """Acting in a rep's Google Calendar: as the rep through the Workspace service account, with
-the rep's own (sealed, refreshed) OAuth token, or in the sandbox. Revoked access disconnects
-the calendar and asks the rep to connect again."""
+the rep's own (sealed, refreshed) OAuth token, or in the sandbox. Only a proved email is acted
+as. Revoked access disconnects the calendar and asks the rep to connect again."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tools.clients import google_auth
 from tools.clients.errors import AuthFailed, IntegrationError
 from tools.clients.models import CalendarAccess
 from tools.deps import Deps
+from tools.proof import unproved
 from tools.vault import Vault
 
 T = TypeVar("T")
@@ -67,8 +68,16 @@ async def disconnect(deps: Deps, rep: Rep) -> None:
     await reps.set_calendar_account(deps.journal, rep_id=rep.id, account=None, now=now)
 
 
+def require_proved(deps: Deps, rep: Rep) -> None:
+    """Google is acted in only as a proved email (the sandbox acts nowhere); for a step that
+    comes before the calendar, so that nothing is done half way."""
+    if mode_of(deps) is not Mode.SANDBOX and not rep.email_verified:
+        raise NotDone(unproved(deps, rep))
+
+
 async def _access(deps: Deps, rep: Rep) -> tuple[CalendarAccess, google_auth.TokenGrant | None]:
     services = deps.services
+    require_proved(deps, rep)
     if services.delegation_file is not None:
         delegated = google_auth.delegated(services.delegation_file, rep.email)
         return CalendarAccess(rep.email, delegated), None

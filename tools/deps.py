@@ -27,6 +27,12 @@ class Rules:
     quiet_end: time
     registrations_per_day: int
     """Applications one person may send in a day; more are refused with a clear answer."""
+    code_ttl: timedelta
+    """How long an emailed code works."""
+    code_attempts: int
+    """Wrong codes allowed before a code stops working."""
+    codes_per_day: int
+    """Codes one rep may be sent in 24 hours."""
 
     @property
     def quiet(self) -> Quiet:

@@ -11,6 +11,7 @@ from tools import texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.booking import Booked, Booking, book
+from tools.calendar_access import require_proved
 from tools.clients.errors import IntegrationError
 from tools.clients.models import NewZoomMeeting, ZoomMeeting
 from tools.deps import Deps
@@ -79,6 +80,7 @@ async def book_calendar(
     """
     deps = ctx.deps
     rep = deps.actor.active_rep()
+    require_proved(deps, rep)
     target = await one_prospect(deps, prospect, rep_id=rep.id)
     begins, ends = _times(deps, start, duration_minutes)
     booking = Booking(

@@ -69,9 +69,10 @@ async def prospects_released(deps: Deps, rep: Rep, released: list[Prospect]) -> 
         await send(deps, admin_id, message)
 
 
-async def application_to_admins(deps: Deps, rep: Rep) -> int:
-    """The application card, with what this Telegram account was before if it was here (how
-    many cards one person causes a day is bounded by their applications a day)."""
+async def application_to_admins(deps: Deps, rep: Rep, verified: str) -> int:
+    """The application card: `verified` is the `verify.state.*` of the email, and what this
+    Telegram account was before if it was here (how many cards one person causes a day is
+    bounded by their applications a day)."""
     past = await reps.past(deps.db, rep_id=rep.id)
     for admin_id in deps.rules.admin_ids:
         language = await chat_language(deps.db, chat_id=admin_id)
@@ -82,7 +83,10 @@ async def application_to_admins(deps: Deps, rep: Rep) -> int:
             ]
         ]
         shown = _past(deps, past, language)
-        message = texts.text("notice.new_application", language, **identity(rep), past=shown)
+        state = texts.text(f"verify.state.{verified}", language)
+        message = texts.text(
+            "notice.new_application", language, verified=state, past=shown, **identity(rep)
+        )
         await send(deps, admin_id, message, buttons=buttons)
     return len(deps.rules.admin_ids)
 
@@ -124,6 +128,25 @@ def _reason(p: PastStatus, language: str | None) -> str:
     if not p.reason or p.reason == "unregistered":
         return ""
     return texts.text("notice.past_reason", language, reason=one_line(p.reason, TEXT_SHOWN))
+
+
+async def email_changed_to_admins(deps: Deps, rep: Rep, previous: str, verified: str) -> None:
+    for admin_id in deps.rules.admin_ids:
+        language = await chat_language(deps.db, chat_id=admin_id)
+        message = texts.text(
+            "notice.email_changed",
+            language,
+            previous=one_line(previous),
+            verified=texts.text(f"verify.state.{verified}", language),
+            **identity(rep),
+        )
+        await send(deps, admin_id, message)
+
+
+async def email_verified_to_admins(deps: Deps, rep: Rep) -> None:
+    for admin_id in deps.rules.admin_ids:
+        language = await chat_language(deps.db, chat_id=admin_id)
+        await send(deps, admin_id, texts.text("notice.email_verified", language, **identity(rep)))
 
 
 async def status_to_rep(deps: Deps, rep: Rep, status: str, reason: str | None = None) -> None:

@@ -10,12 +10,14 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 from db import allowance, prospects, reps
 from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
-from tools import leaving, notices, texts
+from tools import leaving, notices, proof, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import REGISTERED, UNREGISTERED, Role
+from tools.calendar_access import forget
 from tools.deps import Deps
 from tools.emails import corporate_email
 from tools.names import person_name
+from tools.verification import sent_result
 
 registration = FunctionToolset[Deps]()
 
@@ -25,11 +27,20 @@ class Application(BaseModel):
     name: str
     email: str
     admins_notified: int = Field(description="how many admins were sent the application")
+    email_verification: dict[str, Any] = Field(
+        description="whether a code to prove the email was mailed; tell the user"
+    )
 
 
 class EmailChange(BaseModel):
     email: str = Field(description="the email now on file")
     previous: str
+    email_verification: dict[str, Any] | None = Field(
+        default=None, description="the new email must be proved again; tell the user"
+    )
+    calendar_disconnected: bool = Field(
+        default=False, description="the calendar connected for the old email was disconnected"
+    )
 
 
 class Left(BaseModel):
@@ -52,22 +63,33 @@ async def register_rep(ctx: RunContext[Deps], name: str, email: str) -> Applicat
     name = person_name(name, whose="user's")
     if len(name) < 2:
         raise ModelRetry("Ask the user for their full name (first and last).")
-    sent = await allowance.registrations(
-        deps.db, telegram_id=deps.actor.telegram_id, now=deps.now()
-    )
-    if sent >= deps.rules.registrations_per_day:
-        raise NotDone(
-            f"this user already applied {sent} times in the last day, the most allowed; "
-            "tell them they can apply again tomorrow, or ask an admin directly"
-        )
+    await _within_applications_a_day(deps)
     try:
         rep = await _apply(deps, name, email)
     except EmailTaken:
         raise ModelRetry(
             f"{email} is already registered to someone else; ask the user for their own email."
         ) from None
-    admins = await notices.application_to_admins(deps, rep)
-    return Application(status=rep.status, name=rep.name, email=rep.email, admins_notified=admins)
+    sent = await proof.send_code(deps, rep)
+    admins = await notices.application_to_admins(deps, rep, proof.card_state(deps, rep, sent))
+    return Application(
+        status=rep.status,
+        name=rep.name,
+        email=rep.email,
+        admins_notified=admins,
+        email_verification=sent_result(deps, sent, rep.email),
+    )
+
+
+async def _within_applications_a_day(deps: Deps) -> None:
+    applied = await allowance.registrations(
+        deps.db, telegram_id=deps.actor.telegram_id, now=deps.now()
+    )
+    if applied >= deps.rules.registrations_per_day:
+        raise NotDone(
+            f"this user already applied {applied} times in the last day, the most allowed; "
+            "tell them they can apply again tomorrow, or ask an admin directly"
+        )
 
 
 @tool_for(registration, *Role)
@@ -85,6 +107,7 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
         "registered": True,
         "name": rep.name,
         "email": rep.email,
+        "email_verified": rep.email_verified,
         "status": rep.status,
         "calendar_connected": rep.calendar_connected_at is not None,
         "prospects": [{"name": p.name, "status": p.status} for p in own],
@@ -94,7 +117,8 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
 
 @tool_for(registration, *REGISTERED)
 async def update_my_email(ctx: RunContext[Deps], email: str) -> EmailChange:
-    """Change the user's own corporate email.
+    """Change the user's own corporate email. A new email must be proved again (a code is
+    mailed to it) before the calendar is used, and the admins are told.
 
     Args:
         email: the new corporate email address, exactly as the user wrote it
@@ -106,7 +130,9 @@ async def update_my_email(ctx: RunContext[Deps], email: str) -> EmailChange:
         updated = await reps.update_rep(deps.db, rep_id=rep.id, email=email, now=deps.now())
     except EmailTaken:
         raise ModelRetry(f"{email} belongs to another rep; ask the user for their own.") from None
-    return EmailChange(email=updated.email, previous=rep.email)
+    if updated.email == rep.email:
+        return EmailChange(email=updated.email, previous=rep.email)
+    return await _reprove(deps, rep, updated)
 
 
 @tool_for(registration, *REGISTERED)
@@ -151,6 +177,23 @@ async def _apply(deps: Deps, name: str, email: str) -> Rep:
         return await reps.update_rep(
             deps.db, rep_id=pending.id, name=name, email=email, now=deps.now()
         )
+
+
+async def _reprove(deps: Deps, before: Rep, after: Rep) -> EmailChange:
+    """A new email is unproved (the database reset it): a code goes to it, the calendar
+    connected for the old one is let go, and the admins hear of the change."""
+    disconnected = before.calendar_connected_at is not None
+    if disconnected:
+        await forget(deps, before)
+    sent = await proof.send_code(deps, after)
+    state = proof.card_state(deps, after, sent)
+    await notices.email_changed_to_admins(deps, after, before.email, state)
+    return EmailChange(
+        email=after.email,
+        previous=before.email,
+        email_verification=sent_result(deps, sent, after.email),
+        calendar_disconnected=disconnected,
+    )
 
 
 def _own(deps: Deps) -> Rep:

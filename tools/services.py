@@ -23,6 +23,7 @@ from tools.vault import Vault
 
 if TYPE_CHECKING:
     from tools.clients.google_auth import OAuthClient
+    from tools.clients.mail import Mailer
 
 T = TypeVar("T")
 
@@ -44,6 +45,8 @@ class Services:
     hubspot: HubSpot = field(default_factory=SandboxHubSpot)
     delegation_file: Path | None = None
     sign_in: CalendarSignIn | None = None
+    mail: Mailer | None = None
+    """The SMTP server email codes go out through; None when none is configured."""
     journal: Executor | None = None
     """Where records go: a pool, so they commit on their own; None writes them in the turn."""
 

@@ -11,7 +11,7 @@ from pydantic_ai import FunctionToolset, RunContext
 from db import reps
 from db.errors import EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
-from tools import leaving, notices
+from tools import leaving, notices, proof, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.deps import Deps
@@ -27,6 +27,10 @@ class RepCard(BaseModel):
     id: str = Field(description="the rep's id, the surest way to name them in a later call")
     name: str
     email: str
+    email_verified: bool = Field(
+        description="whether they proved the email is theirs (a code mailed to it, or the Google "
+        "sign-in); until then their calendar is not used"
+    )
     status: RepStatus
     telegram: str | int = Field(description="their @username, or their Telegram id without one")
     registered: str = Field(description="the day they applied, YYYY-MM-DD")
@@ -41,6 +45,7 @@ def rep_card(rep: Rep) -> RepCard:
         id=str(rep.id),
         name=rep.name,
         email=rep.email,
+        email_verified=rep.email_verified,
         status=rep.status,
         telegram=f"@{rep.telegram_username}" if rep.telegram_username else rep.telegram_id,
         registered=rep.registered_at.date().isoformat(),
@@ -79,7 +84,9 @@ async def approve_rep(ctx: RunContext[Deps], rep: str) -> StatusChange:
     if target.status not in APPROVABLE:
         raise NotDone(f"{target.name} is {target.status} and cannot be approved")
     if not _on_card(deps, "approve", target):
-        confirm(ctx, f"approve_{target.status}", **notices.identity(target))
+        checked = proof.card_state(deps, target)
+        verified = texts.text(f"verify.state.{checked}", deps.actor.language)
+        confirm(ctx, f"approve_{target.status}", verified=verified, **notices.identity(target))
     try:
         approved = await reps.approve_rep(
             deps.db,

@@ -13,11 +13,13 @@ from tools.prospects import prospect_tools
 from tools.registration import registration
 from tools.reminders import reminder_tools
 from tools.team import team
+from tools.verification import verification
 
 
 def toolsets() -> list[FunctionToolset[Deps]]:
     return [
         registration,
+        verification,
         team,
         prospect_tools,
         calendar_tools,

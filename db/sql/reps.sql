@@ -10,6 +10,8 @@ ON CONFLICT (telegram_id) DO UPDATE
    SET telegram_username = EXCLUDED.telegram_username,
        name = EXCLUDED.name,
        email = EXCLUDED.email,
+       email_verified_at = CASE WHEN r.email = EXCLUDED.email THEN r.email_verified_at END,
+       email_verified_by = CASE WHEN r.email = EXCLUDED.email THEN r.email_verified_by END,
        language = EXCLUDED.language,
        timezone = EXCLUDED.timezone,
        status = 'pending',
@@ -86,9 +88,12 @@ SELECT c.status, c.reason, c.changed_at, c.by_telegram_id,
 OFFSET 1 LIMIT :limit;
 
 -- name: update
+-- A new email is unproved, whatever was proved for the old one.
 UPDATE reps
    SET name = coalesce(:name, name),
        email = coalesce(:email, email),
+       email_verified_at = CASE WHEN coalesce(:email, email) = email THEN email_verified_at END,
+       email_verified_by = CASE WHEN coalesce(:email, email) = email THEN email_verified_by END,
        telegram_username = coalesce(:telegram_username, telegram_username),
        language = coalesce(:language, language),
        timezone = coalesce(:timezone, timezone),

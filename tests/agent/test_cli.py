@@ -54,9 +54,10 @@ applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
 applied 013_sign_in_links_used_once
+applied 014_email_verification
 applied 015_limits_and_rep_history
 applied 016_still_true_when_delivered
-15 migration(s) applied
+16 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

@@ -18,6 +18,7 @@ from db.integrations import list_records
 from db.meetings import meetings_of_prospect
 from db.prospects import assign_prospect_to_rep, get_prospect
 from db.reps import approve_rep, create_rep
+from db.verification import mark_verified
 from tests.agent.scripted import Dialogue, dialogue, sent
 from tests.conftest import NOW
 from tests.fakes.clock import no_wait
@@ -95,6 +96,9 @@ async def rep_with_alex(talk, telegram_id: int, name: str, email: str, language:
             timezone="Asia/Makassar",
         )
         await approve_rep(conn, rep_id=rep.id, now=NOW)
+        # The bot acts in Google as this address, so it must have been proved (tested in
+        # tests/tools/test_verification.py).
+        await mark_verified(conn, rep_id=rep.id, email=email, by="code", now=NOW)
         await assign_prospect_to_rep(conn, prospect_id=ALEX, rep_id=rep.id, now=NOW)
     return rep
 
@@ -320,6 +324,39 @@ async def test_connecting_by_domain_delegation_checks_access_to_the_reps_calenda
             "SELECT calendar_account_name FROM reps WHERE calendar_connected_at IS NOT NULL"
         )
     assert [r[0] for r in connected] == ["ivan@truerealestate.bali"]
+
+
+async def test_an_unproved_email_is_never_acted_as_in_google(wired):
+    """With delegation the bot can act as any address of the domain: only a proved one."""
+    talk = wired.talk
+    await rep_with_alex(talk, IVAN, "Иван Иванов", "ivan@truerealestate.bali", "ru")
+    async with talk.runtime.pool.acquire() as conn:
+        await conn.execute("UPDATE reps SET email_verified_at = NULL, email_verified_by = NULL")
+    talk.script.call("connect_calendar").say("Сначала подтвердите email.")
+    await talk.say(IVAN, "Подключи мой календарь")
+    refused = talk.script.last_return()
+    talk.script.call("find_free_slots", day="2026-11-26").say("Сначала подтвердите email.")
+    await talk.say(IVAN, "Когда я свободен в четверг?")
+    talk.script.call("book_calendar", prospect="@test_buyer_alex", start="2026-11-26T15:00:00").say(
+        "Сначала подтвердите email."
+    )
+    asked = await talk.say(IVAN, "Запиши Алексея на четверг 15:00")
+    assert not [m for m in asked.messages if m.buttons]  # nothing to confirm
+    assert (
+        refused
+        == talk.script.returned(-2)
+        == talk.script.last_return()
+        == (
+            "Not done: the user's email ivan@truerealestate.bali is not verified yet, and the "
+            "calendar is used only for a verified email (so nobody can act as someone else). Tell "
+            "them to verify it first: no mail server is configured, so an admin must set up SMTP "
+            "first"
+        )
+    )
+    assert wired.google.calls == wired.zoom.calls == []
+    async with talk.runtime.pool.acquire() as conn:
+        assert await meetings_of_prospect(conn, prospect_id=ALEX) == []
+        assert (await conn.fetchval("SELECT calendar_connected_at FROM reps")) is None
 
 
 async def test_the_owed_hubspot_log_is_made_when_the_rep_books_the_same_meeting_again(wired):

@@ -50,6 +50,7 @@ async def test_registration_in_russian_from_the_first_hello(talk):
 
 Имя: Иван Иванов
 Email: ivan@truerealestate.bali
+Проверка email: не подтверждён: нет почтового сервера
 Telegram: @ivan_sales
 
 Одобрить или отклонить?\

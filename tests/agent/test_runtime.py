@@ -25,6 +25,9 @@ CHANGED = default_settings(
     stale_deal_days=3,
     owed_retry_minutes=10,
     registrations_per_day=5,
+    email_code_minutes=30,
+    email_code_attempts=3,
+    email_codes_per_day=4,
 )
 
 
@@ -39,6 +42,9 @@ def test_the_rules_carry_the_settings():
         quiet_start=time(22),
         quiet_end=time(7),
         registrations_per_day=5,
+        code_ttl=timedelta(minutes=30),
+        code_attempts=3,
+        codes_per_day=4,
     )
 
 

@@ -134,3 +134,34 @@ def test_default_settings_check_the_values_given():
     with pytest.raises(SettingsError) as error:
         default_settings(default_timezone="Bali/Ubud")
     assert "DEFAULT_TIMEZONE: 'Bali/Ubud' is not a timezone" in str(error.value)
+
+
+def test_a_mail_server_needs_a_sender_and_a_whole_login(monkeypatch):
+    from agent.integrations import mail_from
+    from tools.clients.mail import Tls
+
+    assert mail_from(load_settings()) is None
+    with pytest.raises(SettingsError, match="SMTP_HOST needs SMTP_SENDER"):
+        load_settings(smtp_host="mail.example.test")
+    with pytest.raises(
+        SettingsError, match="SMTP login is half configured: also set SMTP_PASSWORD"
+    ):
+        load_settings(smtp_host="mail.example.test", smtp_user="bot@example.test")
+    monkeypatch.setenv("SMTP_HOST", "mail.example.test")
+    monkeypatch.setenv("SMTP_PORT", "465")
+    monkeypatch.setenv("SMTP_TLS", "tls")
+    monkeypatch.setenv("SMTP_USER", "bot@example.test")
+    monkeypatch.setenv("SMTP_PASSWORD", "s3cret")
+    mail = mail_from(load_settings())
+    assert mail is not None
+    assert (mail.host, mail.port, mail.tls, mail.sender, mail.user, mail.password) == (
+        "mail.example.test",
+        465,
+        Tls.TLS,
+        "bot@example.test",
+        "bot@example.test",
+        "s3cret",
+    )
+    with pytest.raises(SettingsError) as error:
+        load_settings(smtp_tls="ssl")
+    assert "SMTP_TLS" in str(error.value)

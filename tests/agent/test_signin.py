@@ -200,3 +200,43 @@ async def test_a_rep_who_leaves_leaves_no_token_and_no_grant_behind(signin):
     assert (left.status, left.calendar_connected_at, tokens) == ("removed", None, 0)
     assert [c.path for c in google.calls if c.path.endswith("/revoke")] == ["/revoke"]
     assert all(grant.revoked for grant in google._grants.values())
+
+
+async def test_signing_in_as_the_reps_own_work_account_proves_their_email(signin):
+    talk, google, web, rep = signin
+    assert not rep.email_verified
+    status, _ = await follow(web, google.consent(await link_sent(talk), EMAIL))
+    assert status == 200
+    async with talk.runtime.pool.acquire() as conn:
+        proved = await get_rep(conn, rep_id=rep.id)
+    assert (proved.email_verified_at, proved.email_verified_by) == (talk.clock(), "google")
+
+
+@pytest.mark.parametrize("doubt", ["unverified", "personal"])
+async def test_an_account_google_does_not_vouch_for_connects_nothing(signin, doubt):
+    talk, google, web, rep = signin
+    getattr(google, doubt).add(EMAIL)
+    status, page = await follow(web, google.consent(await link_sent(talk), EMAIL))
+    assert status == 403
+    assert f"Google has not confirmed that {EMAIL} is a work account of truerealestate.bali" in page
+    async with talk.runtime.pool.acquire() as conn:
+        after = await get_rep(conn, rep_id=rep.id)
+        assert await get_token(conn, rep_id=rep.id, provider="google") is None
+    assert (after.calendar_connected_at, after.email_verified_at) == (None, None)
+
+
+async def test_a_calendar_connected_before_the_email_changed_is_not_used(signin):
+    talk, google, web, _ = signin
+    await follow(web, google.consent(await link_sent(talk), EMAIL))
+    async with talk.runtime.pool.acquire() as conn:
+        await conn.execute("UPDATE reps SET email_verified_at = NULL, email_verified_by = NULL")
+    calls = len(google.calendar_calls())
+    day = (talk.clock() + timedelta(days=2)).date().isoformat()
+    talk.script.call("find_free_slots", day=day).say("Сначала подтвердите email.")
+    await talk.say(IVAN, "Когда я свободен?")
+    assert talk.script.last_return() == (
+        f"Not done: the user's email {EMAIL} is not verified yet, and the calendar is used only "
+        "for a verified email (so nobody can act as someone else). Tell them to verify it first: "
+        "connect_calendar sends a Google sign-in link: signing in as that address proves it"
+    )
+    assert len(google.calendar_calls()) == calls

@@ -81,6 +81,7 @@ async def test_admin_approves_one_and_rejects_another_each_confirmed_and_both_ar
 Одобрить заявку?
 Имя: Иван Иванов
 Email: ivan@truerealestate.bali
+Проверка email: не подтверждён: нет почтового сервера
 Telegram: @ivan\
 """,
             )
@@ -335,6 +336,7 @@ async def test_a_typed_name_cannot_pose_as_a_field_of_the_question(talk):
         "Одобрить заявку?",
         "Имя: Пётр Email: boss@truerealestate.bali Telegram: @boss",
         "Email: petr@truerealestate.bali",
+        "Проверка email: не подтверждён: нет почтового сервера",
         "Telegram: id 503",
     ]
 

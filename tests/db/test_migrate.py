@@ -73,6 +73,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "rep_timezone_from_settings",
             "languages_from_the_catalogue",
             "sign_in_links_used_once",
+            "email_verification",
             "limits_and_rep_history",
             "still_true_when_delivered",
         ]
@@ -93,6 +94,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (11, "rep_timezone_from_settings"),
             (12, "languages_from_the_catalogue"),
             (13, "sign_in_links_used_once"),
+            (14, "email_verification"),
             (15, "limits_and_rep_history"),
             (16, "still_true_when_delivered"),
         ]
@@ -145,6 +147,16 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "closed_at timestamp with time zone",
                 "created_at timestamp with time zone not null",
                 "updated_at timestamp with time zone not null",
+            ],
+            "email_codes": [
+                "id bigint not null",
+                "rep_id uuid not null",
+                "email text not null",
+                "code_hash text not null",
+                "attempts integer not null",
+                "expires_at timestamp with time zone not null",
+                "spent_at timestamp with time zone",
+                "created_at timestamp with time zone not null",
             ],
             "inbox": [
                 "id bigint not null",
@@ -285,6 +297,8 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "created_at timestamp with time zone not null",
                 "updated_at timestamp with time zone not null",
                 "digest_on date",
+                "email_verified_at timestamp with time zone",
+                "email_verified_by text",
             ],
             "scheduled_jobs": [
                 "id bigint not null",
@@ -386,9 +400,10 @@ applied 010_names_and_mailboxes
 applied 011_rep_timezone_from_settings
 applied 012_languages_from_the_catalogue
 applied 013_sign_in_links_used_once
+applied 014_email_verification
 applied 015_limits_and_rep_history
 applied 016_still_true_when_delivered
-15 migration(s) applied
+16 migration(s) applied
 """,
             "database is up to date\n",
         ]

@@ -74,7 +74,7 @@ def test_a_missing_button_is_found(gold):
         sent=[{"to": 1000, "contains": ["Новая заявка"], "buttons": ["confirm"]}],
     )
     assert judge(run) == snapshot(
-        "no message to 1000 has «Новая заявка» and [confirm]; it got «Новая заявка на регистрацию! Имя: Иван Иванов Email: ivan@truerealestate.bali T…»; «Иван Иванов одобрен, я ему сообщил.»"
+        "no message to 1000 has «Новая заявка» and [confirm]; it got «Новая заявка на регистрацию! Имя: Иван Иванов Email: ivan@truerealestate.bali П…»; «Иван Иванов одобрен, я ему сообщил.»"
     )
 
 
@@ -83,7 +83,7 @@ def test_a_message_that_must_not_go_out_is_found(gold):
         gold[CASE].trials[0].run, sent=[{"to": 1000, "contains": ["Иван"], "absent": True}]
     )
     assert judge(run) == snapshot(
-        "1000 got a message it must not get («Иван»): «Новая заявка на регистрацию! Имя: Иван Иванов Email: ivan@truerealestate.bali T…»"
+        "1000 got a message it must not get («Иван»): «Новая заявка на регистрацию! Имя: Иван Иванов Email: ivan@truerealestate.bali П…»"
     )
 
 

@@ -188,6 +188,10 @@ class FakeGoogle(LocalServer):
         self._accounts: dict[str, tuple[str, rsa.RSAPublicKey]] = {}
         self._faults: list[_Fault] = []
         self._users: set[str] = set()
+        self.unverified: set[str] = set()
+        """Addresses whose accounts Google has not verified (`email_verified` false)."""
+        self.personal: set[str] = set()
+        """Addresses of personal Google accounts (no `hd`, the Workspace domain)."""
 
     @property
     def api_endpoint(self) -> str:
@@ -607,7 +611,32 @@ class FakeGoogle(LocalServer):
         if code.offline:
             refresh = f"1//fake-{secrets.token_urlsafe(24)}"
             self._grants[refresh] = _Grant(code.user, client_id, code.scopes)
-        return self._issue(code.user, code.scopes, refresh)
+        answer = self._issue(code.user, code.scopes, refresh)
+        if "openid" in code.scopes:
+            answer["id_token"] = self._id_token(code.user, client_id)
+        return answer
+
+    def _id_token(self, user: str, client_id: str) -> str:
+        """An OpenID Connect ID token with Google's claims (signed with no key we publish:
+        a client takes it from the token endpoint, not from the browser)."""
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": "https://accounts.google.com",
+            "aud": client_id,
+            "azp": client_id,
+            "sub": hashlib.sha256(user.encode()).hexdigest()[:21],
+            "email": user,
+            "email_verified": user not in self.unverified,
+            "iat": now,
+            "exp": now + TOKEN_SECONDS,
+        }
+        if user not in self.personal:
+            claims["hd"] = user.rpartition("@")[2]
+        parts = ({"alg": "RS256", "kid": "fake", "typ": "JWT"}, claims)
+        encoded = [
+            base64.urlsafe_b64encode(json.dumps(p).encode()).decode().rstrip("=") for p in parts
+        ]
+        return ".".join([*encoded, "c2lnbmF0dXJl"])
 
     def _from_refresh_token(self, form: dict[str, str]) -> dict[str, Any]:
         client_id = self._client(form)

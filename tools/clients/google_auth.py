@@ -4,7 +4,9 @@ google-auth during calls, revocation). Grants are plain data so they can be seal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -26,6 +28,9 @@ SCOPES = (
     "https://www.googleapis.com/auth/calendar.freebusy",
     "https://www.googleapis.com/auth/calendar.calendars.readonly",
 )
+# Signing in also asks who the user is: the ID token says which address Google verified.
+SIGN_IN_SCOPES = ("openid", "email", *SCOPES)
+ISSUERS = ("https://accounts.google.com", "accounts.google.com")
 # Token-endpoint errors that mean "the user or the admin must act", not "try again".
 REFUSALS = {
     "invalid_grant",
@@ -59,6 +64,8 @@ class TokenGrant:
     refresh_token: str | None
     expires_at: datetime | None
     scopes: tuple[str, ...]
+    id_token: str | None = field(default=None, compare=False, repr=False)
+    """Who signed in, as the token endpoint said it; not part of the grant, never stored."""
 
     def to_json(self) -> dict[str, Any]:
         expires = None if self.expires_at is None else self.expires_at.isoformat()
@@ -93,7 +100,7 @@ def authorization_url(
         "client_id": client.client_id,
         "redirect_uri": redirect_uri,
         "response_type": "code",
-        "scope": " ".join(SCOPES),
+        "scope": " ".join(SIGN_IN_SCOPES),
         "state": state,
         "access_type": "offline",
         "prompt": "consent",
@@ -140,7 +147,42 @@ async def exchange_code(
         refresh_token=data.get("refresh_token"),
         expires_at=None if expires_in is None else now + timedelta(seconds=int(expires_in)),
         scopes=tuple(str(data.get("scope", "")).split()),
+        id_token=data.get("id_token"),
     )
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who signed in, from the ID token: the address, whether Google verified that it is
+    theirs, and the Workspace domain the account belongs to (None for a personal account)."""
+
+    email: str
+    email_verified: bool
+    hosted_domain: str | None
+
+
+def identity_of(client: OAuthClient, grant: TokenGrant, now: datetime) -> Identity:
+    """The ID token's claims, checked for issuer, audience and expiry. Its signature is not
+    checked: it came straight from Google's token endpoint over TLS (OpenID Connect Core
+    3.1.3.7), not through the browser."""
+    if not grant.id_token:
+        raise AuthFailed(SERVICE, "Google sent no ID token, so the account is not known")
+    try:
+        payload = grant.id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        raise AuthFailed(SERVICE, "the ID token is malformed") from None
+    if not isinstance(claims, dict) or claims.get("iss") not in ISSUERS:
+        raise AuthFailed(SERVICE, "the ID token is not from Google")
+    if claims.get("aud") != client.client_id:
+        raise AuthFailed(SERVICE, "the ID token is for another client")
+    if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now.timestamp():
+        raise AuthFailed(SERVICE, "the ID token has expired")
+    if not isinstance(email := claims.get("email"), str):
+        raise AuthFailed(SERVICE, "the ID token has no email")
+    verified = claims.get("email_verified") in (True, "true")
+    hosted = claims.get("hd")
+    return Identity(email, verified, hosted if isinstance(hosted, str) else None)
 
 
 def user_credentials(client: OAuthClient, grant: TokenGrant) -> user_creds.Credentials:

@@ -16,7 +16,7 @@ from tests.fakes.google import FakeGoogle
 from tools.clients import google_auth
 from tools.clients.calendar import GoogleCalendar
 from tools.clients.errors import AuthFailed, Unavailable
-from tools.clients.google_auth import SCOPES, OAuthClient, TokenGrant
+from tools.clients.google_auth import SCOPES, SIGN_IN_SCOPES, Identity, OAuthClient, TokenGrant
 from tools.clients.models import CalendarAccess
 from tools.clients.retry import RetryPolicy
 from tools.vault import code_challenge
@@ -92,7 +92,7 @@ def test_authorization_url_asks_for_offline_consent_to_the_scopes(client):
             "client_id": "salesbot-test.apps.googleusercontent.com",
             "redirect_uri": "https://bot.acme.test/oauth2/callback",
             "response_type": "code",
-            "scope": "https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.freebusy https://www.googleapis.com/auth/calendar.calendars.readonly",
+            "scope": "openid email https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.freebusy https://www.googleapis.com/auth/calendar.calendars.readonly",
             "state": "signed.state",
             "access_type": "offline",
             "prompt": "consent",
@@ -106,6 +106,36 @@ def test_authorization_url_asks_for_offline_consent_to_the_scopes(client):
         client, redirect_uri=REDIRECT, state="s", code_challenge="c"
     )
     assert "login_hint" not in plain
+
+
+async def test_sign_in_says_who_signed_in_as_google_vouches_for_it(fake, client, http):
+    grant = await signed_in(fake, client, http)
+    assert google_auth.identity_of(client, grant, datetime.now(UTC)) == Identity(
+        email=REP, email_verified=True, hosted_domain="acme.test"
+    )
+    assert "id_token" not in grant.to_json()  # never stored
+
+    fake.unverified.add(REP)
+    fake.personal.add(REP)
+    grant = await signed_in(fake, client, http)
+    assert google_auth.identity_of(client, grant, datetime.now(UTC)) == Identity(
+        email=REP, email_verified=False, hosted_domain=None
+    )
+
+
+async def test_an_id_token_for_another_client_or_expired_or_missing_is_refused(fake, client, http):
+    grant = await signed_in(fake, client, http)
+    other = OAuthClient("another-client", "secret")
+    with pytest.raises(AuthFailed, match="for another client"):
+        google_auth.identity_of(other, grant, datetime.now(UTC))
+    with pytest.raises(AuthFailed, match="expired"):
+        google_auth.identity_of(client, grant, datetime.now(UTC) + timedelta(hours=2))
+    bare = TokenGrant("ya29.a", None, None, SCOPES)
+    with pytest.raises(AuthFailed, match="no ID token"):
+        google_auth.identity_of(client, bare, datetime.now(UTC))
+    forged = TokenGrant("ya29.a", None, None, SCOPES, id_token="not.a-token")
+    with pytest.raises(AuthFailed, match="malformed"):
+        google_auth.identity_of(client, forged, datetime.now(UTC))
 
 
 def test_google_endpoints_are_the_defaults():
@@ -127,7 +157,7 @@ async def test_sign_in_gives_a_grant_that_works(fake, client, http, calendar):
     assert grant.access_token.startswith("ya29.")
     assert grant.refresh_token is not None
     assert grant.expires_at == now + timedelta(seconds=3599)
-    assert sorted(grant.scopes) == sorted(SCOPES)
+    assert sorted(grant.scopes) == sorted(SIGN_IN_SCOPES)
     assert fake.calls[0].body == snapshot(
         {
             "grant_type": "authorization_code",
@@ -192,7 +222,7 @@ async def test_an_expired_grant_is_refreshed_and_the_new_one_is_to_be_stored(
     assert fresh.refresh_token == grant.refresh_token
     assert fresh.expires_at is not None
     assert fresh.expires_at - datetime.now(UTC) > timedelta(minutes=55)
-    assert sorted(fresh.scopes) == sorted(SCOPES)
+    assert sorted(fresh.scopes) == sorted(SIGN_IN_SCOPES)
     assert [(c.path, c.body.get("grant_type") if c.body else None) for c in fake.calls] == [
         ("/token", "authorization_code"),
         ("/token", "refresh_token"),
