@@ -325,7 +325,8 @@ WITH due AS (
 ), audited AS (
     INSERT INTO audit_log (actor_telegram_id, actor_role, tool, args, allowed, outcome, detail,
                            created_at)
-    SELECT chat_id, 'scheduler', event, data || jsonb_build_object('inbox_id', id), true,
+    SELECT chat_id, 'scheduler', coalesce(event, 'event'),
+           coalesce(data, '{}') || jsonb_build_object('inbox_id', id), true,
            'dropped', reason, :now::timestamptz
       FROM dropped
 )

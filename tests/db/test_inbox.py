@@ -135,7 +135,7 @@ async def event(conn: asyncpg.Connection, chat_id: int, n: int, due) -> None:
         "INSERT INTO inbox (chat_id, kind, payload, created_at, not_before)"
         " VALUES ($1, 'event', $2, $3, $4)",
         chat_id,
-        {"n": n},
+        {"event": "team_digest", "data": {}, "n": n},  # always still true when served
         NOW,
         due,
     )
