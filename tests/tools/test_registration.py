@@ -134,6 +134,7 @@ async def test_a_rep_who_was_suspended_and_left_comes_back_with_that_history_on_
 
 Имя: Ivan Petrov
 Email: ivan@truerealestate.bali
+Проверка email: не подтверждён: нет почтового сервера
 Telegram: @ivan_sales
 
 Заявка не первая: этот Telegram-аккаунт уже был у нас.
@@ -148,6 +149,7 @@ New registration request!
 
 Name: Ivan Petrov
 Email: ivan@truerealestate.bali
+Email check: not verified: no mail server
 Telegram: @ivan_sales
 
 Not a first application: this Telegram account was here before.
