@@ -72,17 +72,20 @@ class TurnWorkers(ClaimLoop[Claim]):
             log.exception("inbox item %s failed (attempt %s)", item.id, item.attempt)
             away = database_away(e)
             retry_at = self.wall() + timedelta(seconds=0 if away else 2**item.attempt)
-            await self._retry_later(item, retry_at, repr(e))
+            await self._retry_later(item, retry_at, repr(e), counts=not away)
 
-    async def _retry_later(self, item: Claim, at: datetime, error: str) -> None:
+    async def _retry_later(self, item: Claim, at: datetime, error: str, *, counts: bool) -> None:
         """Gives the item back to be tried again from `at`; the chat's later items wait for it.
         While the database is away this keeps trying, for as long as the lease would hold the
-        item anyway, so that the item is tried again as soon as the database is back."""
+        item anyway, so that the item is tried again as soon as the database is back; an outage
+        is not the item's fault, so it does not count towards setting the item aside."""
         give_up = self.wall() + self.lease
         pause = 0.05
         while True:
             try:
-                await inbox.release(self.rt.pool, claim=item, not_before=at, error=error)
+                await inbox.release(
+                    self.rt.pool, claim=item, not_before=at, error=error, counts=counts
+                )
                 return
             except Exception as e:
                 if not database_away(e) or self.wall() + timedelta(seconds=pause) > give_up:

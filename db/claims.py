@@ -56,10 +56,13 @@ async def release(
     claim: Claimed,
     not_before: datetime,
     error: str | None = None,
+    counts: bool = True,
 ) -> bool:
-    """Gives the row back, to be claimed from `not_before`: a failed attempt counts; a release
-    without an error (a shutdown, a wait asked for) does not. False when the claim was lost."""
+    """Gives the row back, to be claimed from `not_before`: a failed attempt counts (unless
+    `counts` is False: it was not the row's fault); a release without an error (a shutdown, a
+    wait asked for) does not. False when the claim was lost."""
+    refund = 0 if error and counts else 1
     released = await queue.fetchval(
-        db, "release", **fence(claim), not_before=not_before, error=error, refund=0 if error else 1
+        db, "release", **fence(claim), not_before=not_before, error=error, refund=refund
     )
     return released is not None

@@ -83,9 +83,16 @@ async def finish(
 
 
 async def release(
-    db: Executor, *, claim: Claim, not_before: datetime, error: str | None = None
+    db: Executor,
+    *,
+    claim: Claim,
+    not_before: datetime,
+    error: str | None = None,
+    counts: bool = True,
 ) -> bool:
-    return await claims.release(_q, db, claim=claim, not_before=not_before, error=error)
+    return await claims.release(
+        _q, db, claim=claim, not_before=not_before, error=error, counts=counts
+    )
 
 
 async def get_item(db: Executor, *, inbox_id: int) -> Any:

@@ -137,7 +137,8 @@ async def test_a_failure_gives_the_item_back_for_later_with_why(talk):
 
 async def test_a_turn_cut_off_by_the_database_going_away_is_tried_again_at_once(talk):
     """Not the message's fault: no apology, the item is due again as soon as the database is
-    back, and the chat's next message still waits for it."""
+    back, the outage does not count towards setting it aside (it was on its last attempt), and
+    the chat's next message still waits for it."""
     pool = talk.runtime.pool
 
     async def dropping_the_turns_connection(messages, info: AgentInfo) -> ModelResponse:
@@ -148,14 +149,14 @@ async def test_a_turn_cut_off_by_the_database_going_away_is_tried_again_at_once(
         return ModelResponse(parts=[TextPart("never kept")])
 
     rt = dataclasses.replace(talk.runtime, model=FunctionModel(dropping_the_turns_connection))
-    await queued(talk, "nudge", {"n": 1})
+    await queued(talk, "nudge", {"n": 1}, attempts=MAX_ATTEMPTS - 1)
     await queued(talk, "nudge", {"n": 2})
     workers = TurnWorkers(rt, kinds={"nudge": nudge}, wall=talk.clock)
     (claim,) = await serve(talk, workers)
     first, _ = await inbox.items_of_chat(pool, chat_id=CHAT)
     assert (first["status"], first["attempts"], first["not_before"]) == (
         "pending",
-        1,
+        MAX_ATTEMPTS - 1,
         talk.clock.now,
     )
     assert "connection is closed" in first["last_error"]
