@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pydantic_ai.models import Model
     from rich.console import Console
 
+    from agent.doctor import Check
     from agent.settings import Settings
 
 # Plain help: Typer's boxed help loads rich and a Markdown parser, a tenth of a second on every
@@ -22,6 +23,27 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="salesbot: a sales team's assistant.",
 )
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        typer.echo(f"salesbot {version('salesbot')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    pass
 
 
 def _console(*, stderr: bool = False) -> Console:
@@ -137,6 +159,41 @@ def db_command() -> None:
         _fail(str(e))
     table.add_row("migrations", ", ".join(names) or "none applied (run `salesbot migrate`)")
     _console().print(table)
+
+
+@app.command("doctor")
+def doctor_command() -> None:
+    """Check every setting and service live, and say what to fix. Exits 1 when one fails."""
+    import asyncio
+
+    from agent.database import database
+    from agent.doctor import diagnose, fail
+    from agent.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as e:  # the message names the variables, never a secret's value
+        checks = [fail("Settings", line.strip()) for line in str(e).splitlines()[1:]]
+    else:
+        try:
+            with database(settings) as dsn:
+                checks = asyncio.run(diagnose(settings, dsn))
+        except _database_errors() as e:
+            checks = [fail("Database", str(e))]
+    _print_checks(checks)
+
+
+def _print_checks(checks: list[Check]) -> None:
+    from rich.table import Table
+
+    table = Table("check", "status", "what to fix", box=None, pad_edge=False)
+    colour = {"ok": "green", "warn": "yellow", "FAIL": "red"}
+    for check in checks:
+        status = f"[{colour[check.status]}]{check.status}[/]"
+        table.add_row(check.name, status, check.detail)
+    _console().print(table)
+    if any(check.status == "FAIL" for check in checks):
+        raise typer.Exit(1)
 
 
 @app.command("run")

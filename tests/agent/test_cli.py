@@ -1,7 +1,9 @@
+import asyncio
 import os
 import subprocess
 import sys
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from inline_snapshot import snapshot
 
 from db.embedded import EmbeddedPostgres
 from db.migrate import discover
+from tests.fakes.telegram import FakeTelegram
 
 SALESBOT = str(Path(sys.executable).parent / "salesbot")
 ROOT = str(Path(__file__).parents[2])
@@ -117,13 +120,61 @@ Usage: salesbot [OPTIONS] COMMAND [ARGS]...
   salesbot: a sales team's assistant.
 
 Options:
-  --help  Show this message and exit.
+  --version  Print the version and exit.
+  --help     Show this message and exit.
 
 Commands:
   migrate    Apply database migrations.
   db         Show where the database is.
+  doctor     Check every setting and service live, and say what to fix.
   run        Run the bot in Telegram.
   scheduler  Run only the scheduler.
   chat       Talk to the agent in the terminal, without Telegram.
   eval       Replay the dialogue datasets and score the state they leave.
 """)
+
+
+def test_version_prints_the_package_version(env, tmp_path):
+    result = salesbot("--version", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"salesbot {version('salesbot')}\n"
+
+
+def test_doctor_prints_the_table_and_fails_on_a_refused_bot_token(db_dsn, tmp_path):
+    async def checked() -> subprocess.CompletedProcess[str]:
+        async with FakeTelegram(token="1:right") as tg:
+            env = {
+                **os.environ,
+                "COLUMNS": "200",
+                "DATABASE_URL": db_dsn,
+                "TELEGRAM_BOT_TOKEN": "1:wrong-secret-token",
+                "TELEGRAM_API_URL": tg.url,
+                "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+                "OPENAI_API_KEY": "sk-never-shown",
+            }
+            env = {k: v for k, v in env.items() if not k.startswith(("ZOOM_", "HUBSPOT_"))}
+            return await asyncio.to_thread(salesbot, "doctor", env=env, cwd=tmp_path)
+
+    done = asyncio.run(checked())
+    assert done.returncode == 1, done.stderr
+    lines = [" ".join(line.split()) for line in done.stdout.splitlines()]
+    assert lines[0] == "check status what to fix"
+    assert lines[1] == snapshot(
+        "Telegram bot FAIL Telegram refused TELEGRAM_BOT_TOKEN: copy the token @BotFather gave"
+    )
+    assert lines[2].startswith("Model FAIL cannot reach http://127.0.0.1:9/v1 (OPENAI_BASE_URL)")
+    assert "wrong-secret-token" not in done.stdout
+    assert "sk-never-shown" not in done.stdout
+
+
+def test_doctor_names_a_bad_encryption_key_without_showing_it(env, tmp_path):
+    result = salesbot(
+        "doctor", env={**env, "TOKEN_ENCRYPTION_KEY": "not-a-fernet-key"}, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "not-a-fernet-key" not in result.stdout
+    assert result.stdout.splitlines()[1].split()[:3] == [
+        "Settings",
+        "FAIL",
+        "TOKEN_ENCRYPTION_KEY:",
+    ]
