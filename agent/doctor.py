@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
@@ -179,7 +179,11 @@ async def google(settings: Settings) -> Check:
             fix = "point GOOGLE_SERVICE_ACCOUNT_FILE at the service account's JSON key"
             return fail(name, f"{fix} ({type(e).__name__}: {e})")
         email = credentials.service_account_email
-        return ok(name, f"delegation as service account {email}")
+        try:
+            await asyncio.to_thread(_refresh, credentials.with_subject(None), settings)  # type: ignore[no-untyped-call]
+        except GoogleAuthError as e:
+            return fail(name, f"Google refused the key of {email}: make a new key ({e})")
+        return ok(name, f"delegation as service account {email}; its key gets a token")
     if settings.google_oauth_client_id:
         client_id = settings.google_oauth_client_id
         if not client_id.endswith(".apps.googleusercontent.com"):
@@ -262,6 +266,19 @@ async def smtp(settings: Settings) -> Check:
     except (aiosmtplib.SMTPException, OSError) as e:
         return fail(name, f"cannot talk to {where} (SMTP_HOST, SMTP_PORT, SMTP_TLS): {e}")
     return ok(name, f"{where} accepts {'the login' if settings.smtp_user else 'connections'}")
+
+
+def _refresh(credentials: Any, settings: Settings) -> None:
+    """A token for the service account itself: proves the key and its token endpoint. Whether
+    the domain lets it act as a rep shows when that rep's calendar is first used."""
+    import google_auth_httplib2
+    import httplib2
+
+    http = httplib2.Http(timeout=settings.integration_timeout_seconds)
+    try:
+        credentials.refresh(google_auth_httplib2.Request(http))
+    finally:
+        http.close()
 
 
 def _http(settings: Settings) -> httpx.AsyncClient:

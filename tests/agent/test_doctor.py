@@ -1,3 +1,4 @@
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -81,7 +82,7 @@ Telegram bot | ok | @salesbot_test_bot, long polling
 Model | ok | gpt-4.1-mini at http://127.0.0.1:PORT/v1 answers
 Database | ok | PostgreSQL N; all N migrations applied
 Encryption key | ok | 1 key(s), newest seals
-Google | ok | delegation as service account salesbot@salesbot-test.iam.gserviceaccount.com
+Google | ok | delegation as service account salesbot@salesbot-test.iam.gserviceaccount.com; its key gets a token
 Zoom | ok | token issued; shared user shared@truerealestate.bali
 HubSpot | ok | token reads contacts
 SMTP | ok | 127.0.0.1:PORT accepts the login\
@@ -148,3 +149,22 @@ async def test_pending_migrations_fail_telling_to_migrate(empty_dsn: str, tmp_pa
     row = next(c for c in checks if c.name == "Database")
     assert row.status == "FAIL"
     assert "run `salesbot migrate`" in row.detail
+
+
+async def test_a_service_account_key_google_does_not_know_fails(
+    db_dsn: str, tmp_path: Path
+) -> None:
+    async with every_service(tmp_path) as values, FakeGoogle() as elsewhere:
+        known = json.loads(values["google_service_account_file"].read_text())
+        stranger = elsewhere.service_account_file(tmp_path, name="stranger")
+        stranger.write_text(
+            json.dumps(json.loads(stranger.read_text()) | {"token_uri": known["token_uri"]})
+        )
+        checks = await diagnose(
+            default_settings(**values | {"google_service_account_file": stranger}), db_dsn
+        )
+    row = next(c for c in checks if c.name == "Google")
+    assert row.status == "FAIL"
+    assert row.detail.startswith(
+        "Google refused the key of stranger@salesbot-test.iam.gserviceaccount.com"
+    )
