@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -54,6 +61,8 @@ class Settings(BaseSettings):
     digest_time: time = time(9, 30)
     stale_deal_days: float = Field(default=5, gt=0)
     owed_retry_minutes: float = Field(default=30, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     database_url: str | None = None
     salesbot_data_dir: Path | None = None
@@ -228,6 +237,19 @@ class Settings(BaseSettings):
                     "where Google sends the rep back"
                 )
         return self
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _word(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret value set, for the logs to mask."""
+        values = [v for v in vars(self).values() if isinstance(v, SecretStr)]
+        return [part for v in values for part in v.get_secret_value().split(",") if part]
 
     @property
     def mail_sender(self) -> str | None:

@@ -25,7 +25,7 @@ from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior, Usage
 from pydantic_ai.messages import ModelMessage, ToolCallPart, ToolReturnPart
 from pydantic_ai.usage import RunUsage, UsageLimits
 
-from agent import allowance, confirmation, history, language
+from agent import allowance, confirmation, history, language, logs
 from agent.channel import Inbound
 from agent.runtime import Runtime
 from db import inbox, outbox, turns
@@ -40,6 +40,7 @@ from tools.access import audit_invalid, audit_refusal, offered
 from tools.actor import Actor, resolve_actor
 from tools.deps import Deps
 from tools.names import storable
+from tools.redaction import scrub
 from tools.toolsets import tool_names
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ async def _refuse(rt: Runtime, inbound: Inbound, reason: str) -> TurnResult:
 async def _begin(
     conn: Connection, rt: Runtime, inbound: Inbound, now: datetime
 ) -> tuple[ChatState, int]:
-    return await turns.begin_turn(
+    chat, turn_id = await turns.begin_turn(
         conn,
         chat_id=inbound.chat_id,
         inbox_id=inbound.claim.id if inbound.claim else None,
@@ -179,6 +180,8 @@ async def _begin(
         model=rt.model.model_name,
         now=now,
     )
+    logs.note(turn=turn_id)
+    return chat, turn_id
 
 
 async def _actor(conn: Connection, rt: Runtime, inbound: Inbound, spoken: str | None) -> Actor:
@@ -237,7 +240,7 @@ async def _apologise(
             now=now,
         )
         claim = inbound.claim
-        if claim and not await inbox.finish(conn, claim=claim, now=now, error=repr(error)):
+        if claim and not await inbox.finish(conn, claim=claim, now=now, error=scrub(repr(error))):
             raise ClaimLost(claim)
         return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id), True)
 

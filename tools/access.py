@@ -4,6 +4,7 @@ the role again when called, runs inside a savepoint, and every call lands in the
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -16,6 +17,7 @@ from tools import texts
 from tools.actor import Refused, Role
 from tools.deps import Deps
 from tools.names import storable
+from tools.redaction import scrub, scrubbed
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -124,10 +126,10 @@ async def _audit(
     await audit.record(
         deps.db,
         tool=tool,
-        args=to_jsonable_python(args),
+        args=json.loads(scrub(json.dumps(to_jsonable_python(args), ensure_ascii=False))),
         allowed=allowed,
         outcome=outcome,
-        detail=detail,
+        detail=scrubbed(detail),
         actor_role=deps.actor.role,
         actor_telegram_id=deps.actor.telegram_id,
         actor_rep_id=deps.actor.rep.id if deps.actor.rep else None,

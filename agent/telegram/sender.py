@@ -28,6 +28,7 @@ from agent.telegram.formatting import split_text, to_html
 from agent.telegram.limits import RateLimiter
 from db import outbox
 from db.outbox import Buttons, OutboxClaim
+from tools.redaction import scrub
 
 log = logging.getLogger(__name__)
 
@@ -138,16 +139,20 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
             self.limiter.hold(message.chat_id, wait)
             return await self._release(item, at=self.wall() + timedelta(seconds=wait), error=None)
         except Forbidden as e:
-            return await self._settle(item, "blocked", error=e.message)
+            return await self._settle(item, "blocked", error=scrub(e.message))
         except (BadRequest, ChatMigrated) as e:
-            return await self._settle(item, "failed", error=e.message)
+            return await self._settle(item, "failed", error=scrub(e.message))
         except NetworkError as e:
-            return await self._release(item, at=self.wall() + _backoff(item.attempt), error=repr(e))
+            return await self._release(
+                item, at=self.wall() + _backoff(item.attempt), error=scrub(repr(e))
+            )
         except Exception as e:
             log.exception("sending outbox message %s failed", item.id)
             if item.attempt >= GIVE_UP_AFTER:
-                return await self._settle(item, "failed", error=repr(e))
-            return await self._release(item, at=self.wall() + _backoff(item.attempt), error=repr(e))
+                return await self._settle(item, "failed", error=scrub(repr(e)))
+            return await self._release(
+                item, at=self.wall() + _backoff(item.attempt), error=scrub(repr(e))
+            )
 
     async def _send(self, item: OutboxClaim) -> bool:
         message = item.message
