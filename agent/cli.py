@@ -327,8 +327,12 @@ def eval_command(
     settings = _settings()
     try:
         from evals.main import EvalOptions, evaluate
-    except ImportError:
-        _fail("The eval suite runs from a checkout of the repository (evals/ is not installed).")
+    except ImportError as e:
+        if e.name == "evals":
+            _fail(
+                "The eval suite runs from a checkout of the repository (evals/ is not installed)."
+            )
+        _fail(f"The eval suite needs {e.name}: pip install -e '.[evals]'")
     import asyncio
 
     from agent.model import ModelNotConfigured
