@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeGuard
@@ -35,7 +36,7 @@ from db.inbox import Claim
 from db.outbox import OutboxMessage
 from db.pool import database_away
 from db.queries import Connection
-from tools import texts
+from tools import metrics, texts
 from tools.access import audit_invalid, audit_refusal, offered
 from tools.actor import Actor, resolve_actor
 from tools.deps import Deps
@@ -58,10 +59,25 @@ class TurnResult:
     turn_id: int
     messages: list[OutboxMessage]
     failed: bool = False
+    outcome: str = "ok"
+    """ok, confirmation (a question waits for a yes), limited (past the allowance) or failed."""
 
 
 async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     usage = RunUsage()  # filled as the model is asked, so a failed turn still shows its cost
+    started = time.monotonic()
+    try:
+        result = await _run(rt, inbound, usage)
+    finally:
+        metrics.MODEL_REQUESTS.inc(usage.requests)
+        metrics.MODEL_TOKENS.labels("input").inc(usage.input_tokens)
+        metrics.MODEL_TOKENS.labels("output").inc(usage.output_tokens)
+    metrics.TURNS.labels(result.outcome).inc()
+    metrics.TURN_SECONDS.observe(time.monotonic() - started)
+    return result
+
+
+async def _run(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
     try:
         async with asyncio.timeout(rt.limits.deadline.total_seconds()):
             admitted = await _admit(rt, inbound)
@@ -128,7 +144,8 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
         )
         if inbound.claim and not ended.finished:
             raise ClaimLost(inbound.claim)
-        return TurnResult(turn_id, ended.messages)
+        outcome = "confirmation" if asked.pending else "ok"
+        return TurnResult(turn_id, ended.messages, outcome=outcome)
 
 
 async def _admit(rt: Runtime, inbound: Inbound) -> Admission:
@@ -166,7 +183,8 @@ async def _refuse(rt: Runtime, inbound: Inbound, reason: str) -> TurnResult:
         claim = inbound.claim
         if claim and not await inbox.finish(conn, claim=claim, now=now):
             raise ClaimLost(claim)
-        return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id))
+        messages = await outbox.messages_of_turn(conn, turn_id=turn_id)
+        return TurnResult(turn_id, messages, outcome="limited")
 
 
 async def _begin(
@@ -242,7 +260,8 @@ async def _apologise(
         claim = inbound.claim
         if claim and not await inbox.finish(conn, claim=claim, now=now, error=scrub(repr(error))):
             raise ClaimLost(claim)
-        return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id), True)
+        messages = await outbox.messages_of_turn(conn, turn_id=turn_id)
+        return TurnResult(turn_id, messages, failed=True, outcome="failed")
 
 
 REPLY_MAX = 12_000

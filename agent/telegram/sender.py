@@ -28,6 +28,7 @@ from agent.telegram.formatting import split_text, to_html
 from agent.telegram.limits import RateLimiter
 from db import outbox
 from db.outbox import Buttons, OutboxClaim
+from tools import metrics
 from tools.redaction import scrub
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
             raise
         except RetryAfter as e:
             wait = _retry_after(e)
+            metrics.RATE_LIMITED.inc()
+            metrics.RATE_LIMIT_WAITED.inc(wait)
             self.limiter.hold(message.chat_id, wait)
             return await self._release(item, at=self.wall() + timedelta(seconds=wait), error=None)
         except Forbidden as e:
@@ -235,7 +238,7 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
         if status != "sent":
             chat_id = item.message.chat_id
             log.warning("outbox message %s to chat %s %s: %s", item.id, chat_id, status, error)
-        return await outbox.settle(
+        settled = await outbox.settle(
             self.pool,
             claim=item,
             status=status,
@@ -243,6 +246,9 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
             error=error,
             telegram_message_id=telegram_message_id,
         )
+        if settled:
+            metrics.SENDS.labels(status).inc()
+        return settled
 
     async def _release(self, item: OutboxClaim, *, at: datetime, error: str | None) -> bool:
         return await outbox.release(self.pool, claim=item, not_before=at, error=error)

@@ -114,7 +114,9 @@ class GoogleCalendar:
 
     async def _call(self, access: CalendarAccess, request: Request) -> Any:
         return await retrying(
-            self._policy, lambda: asyncio.to_thread(self._execute, access, request)
+            self._policy,
+            service=SERVICE,
+            call=lambda: asyncio.to_thread(self._execute, access, request),
         )
 
     def _execute(self, access: CalendarAccess, request: Request) -> Any:

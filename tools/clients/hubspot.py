@@ -64,7 +64,9 @@ class HubSpotClient:
         if email and (found := await self._search_contact(email)):
             return Contact(found, email, created=False)
         properties = _name_parts(name) | ({"email": email} if email else {})
-        created = await retrying(self.policy, lambda: self._create_contact(properties))
+        created = await retrying(
+            self.policy, service=SERVICE, call=lambda: self._create_contact(properties)
+        )
         if created is not None:
             return Contact(created, email, created=True)
         if not email:
@@ -189,7 +191,7 @@ class HubSpotClient:
         async def attempt() -> Any:
             return json_of(SERVICE, self._check(await self._request(method, path, **kwargs)))
 
-        return await retrying(self.policy, attempt)
+        return await retrying(self.policy, service=SERVICE, call=attempt)
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         url = self.api_url + path
