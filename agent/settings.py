@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     owed_retry_minutes: float = Field(default=30, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    logfire_token: SecretStr | None = None
+    trace_content: bool = False
 
     database_url: str | None = None
     salesbot_data_dir: Path | None = None

@@ -22,6 +22,7 @@ from typing import TypeGuard
 
 import httpx
 import openai
+from opentelemetry import trace
 from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior, UsageLimitExceeded
 from pydantic_ai.messages import ModelMessage, ToolCallPart, ToolReturnPart
 from pydantic_ai.usage import RunUsage, UsageLimits
@@ -66,12 +67,17 @@ class TurnResult:
 async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     usage = RunUsage()  # filled as the model is asked, so a failed turn still shows its cost
     started = time.monotonic()
-    try:
-        result = await _run(rt, inbound, usage)
-    finally:
-        metrics.MODEL_REQUESTS.inc(usage.requests)
-        metrics.MODEL_TOKENS.labels("input").inc(usage.input_tokens)
-        metrics.MODEL_TOKENS.labels("output").inc(usage.output_tokens)
+    where = {"salesbot.chat_id": inbound.chat_id}
+    if inbound.claim is not None:
+        where["salesbot.inbox_item"] = inbound.claim.id
+    with rt.tracer.start_as_current_span("salesbot turn", attributes=where) as span:
+        try:
+            result = await _run(rt, inbound, usage)
+        finally:
+            metrics.MODEL_REQUESTS.inc(usage.requests)
+            metrics.MODEL_TOKENS.labels("input").inc(usage.input_tokens)
+            metrics.MODEL_TOKENS.labels("output").inc(usage.output_tokens)
+        span.set_attribute("salesbot.outcome", result.outcome)
     metrics.TURNS.labels(result.outcome).inc()
     metrics.TURN_SECONDS.observe(time.monotonic() - started)
     return result
@@ -104,6 +110,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
         chat, turn_id = await _begin(conn, rt, inbound, now)
         spoken = _spoken(inbound, chat)
         actor = await _actor(conn, rt, inbound, spoken)
+        trace.get_current_span().set_attribute("salesbot.actor_role", str(actor.role))
         deps = rt.deps(conn, actor, turn_id=turn_id, pressed=inbound.press)
         messages = history.trim(history.load(chat.history), keep)
         resumed = confirmation.resume(chat, inbound, now, paused=bool(messages))
@@ -199,6 +206,7 @@ async def _begin(
         now=now,
     )
     logs.note(turn=turn_id)
+    trace.get_current_span().set_attribute("salesbot.turn_id", turn_id)
     return chat, turn_id
 
 
