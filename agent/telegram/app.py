@@ -23,7 +23,7 @@ from agent.monitoring import Watch
 from agent.runtime import Runtime, inbox_kinds, utc_now
 from agent.signin import sign_in_routes
 from agent.supervision import Supervisor
-from agent.telegram import intake
+from agent.telegram import intake, profile
 from agent.telegram.limits import RateLimiter
 from agent.telegram.sender import OutboxSender
 from agent.telegram.transport import TelegramBot
@@ -87,6 +87,8 @@ async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
     supervisor = Supervisor(stop)
     stop_sender = asyncio.Event()
     async with channel.bot:
+        if channel.receive:  # one process sets the profile: the one taking updates in
+            await profile.publish(channel.bot)
         listening = supervisor.watch("the database listener", listener.run(stop_sender))
         sending = supervisor.watch(
             "the outbox sender", sender.run(stop_sender, grace=channel.grace)

@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
@@ -204,13 +205,19 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
         async with self._calls:
             try:
                 sent = await self.bot.send_message(
-                    chat_id, to_html(text), parse_mode=ParseMode.HTML, reply_markup=markup
+                    chat_id,
+                    to_html(text),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=_previews(text),
                 )
             except BadRequest as e:
                 if "parse entities" not in e.message.lower():
                     raise
                 log.warning("Telegram refused a message's formatting; sending it plain: %s", e)
-                sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
+                sent = await self.bot.send_message(
+                    chat_id, text, reply_markup=markup, link_preview_options=_previews(text)
+                )
         return sent.message_id
 
     async def _answer_press(self, item: OutboxClaim) -> bool:
@@ -264,6 +271,17 @@ def _button(button: dict[str, str]) -> InlineKeyboardButton:
     if "url" in button:
         return InlineKeyboardButton(button["text"], url=button["url"])
     return InlineKeyboardButton(button["text"], callback_data=button["data"])
+
+
+_NO_PREVIEW = re.compile(
+    r"https?://(?:[\w-]+\.)*(?:zoom\.us|calendar\.google\.com|meet\.google\.com)/"
+)
+_OFF = LinkPreviewOptions(is_disabled=True)
+
+
+def _previews(text: str) -> LinkPreviewOptions | None:
+    """A Zoom or calendar link's preview is a big grey card that says nothing: off."""
+    return _OFF if _NO_PREVIEW.search(text) else None
 
 
 def _retry_after(error: RetryAfter) -> float:
