@@ -98,7 +98,7 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
     known user with their status, and whenever they ask about themselves."""
     actor = ctx.deps.actor
     rep = actor.rep
-    status: dict[str, Any] = {"role": actor.role, "is_admin": actor.is_admin}
+    status: dict[str, Any] = {"role": actor.what, "is_admin": actor.is_admin}
     if rep is None or rep.status in (RepStatus.REMOVED, RepStatus.REJECTED):
         status["registered"] = False
         return status
