@@ -145,10 +145,10 @@ async def assign_prospect(
 async def list_my_prospects(
     ctx: RunContext[Deps], status: Status | None = None
 ) -> list[ProspectCard]:
-    """The user's own prospects, optionally only those with one status.
+    """The user's own prospects.
 
     Args:
-        status: unreached, contacted, in_conversation, converted or archived; omit for all
+        status: omit for all
     """
     rep = ctx.deps.actor.active_rep()
     own = await prospects.get_prospects_for_rep(
@@ -165,7 +165,7 @@ async def update_prospect_status(
 
     Args:
         prospect: the prospect's id, @telegram, email or name
-        status: unreached, contacted, in_conversation, converted or archived
+        status: the new status
         note: what happened, in the rep's words, if they said
     """
     deps = ctx.deps
