@@ -9,6 +9,7 @@ from tools.crm import crm_tools
 from tools.deals import deal_tools
 from tools.deps import Deps
 from tools.meetings import meeting_tools
+from tools.overview import overview
 from tools.preferences import preference_tools
 from tools.prospects import prospect_tools
 from tools.registration import registration
@@ -29,6 +30,7 @@ def toolsets() -> list[FunctionToolset[Deps]]:
         reminder_tools,
         deal_tools,
         preference_tools,
+        overview,
     ]
 
 

@@ -99,7 +99,9 @@ RETURNING id;
 -- name: meeting_preps
 INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
 SELECT r.telegram_id, 'event',
-       'prep:' || m.id || ':' || extract(epoch FROM m.starts_at)::bigint,
+       -- a meeting handed to another rep is theirs to prepare: a key of its own
+       'prep:' || m.id || ':' || extract(epoch FROM m.starts_at)::bigint
+           || CASE WHEN m.handed_over THEN ':' || m.rep_id ELSE '' END,
        jsonb_build_object('event', 'meeting_prep', 'data', jsonb_build_object(
            'meeting_id', m.id, 'title', m.title, 'starts_at', m.starts_at,
            'prospect_id', p.id, 'name', p.name, 'context', p.context, 'notes', p.notes,

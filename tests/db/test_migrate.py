@@ -214,6 +214,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "updated_at timestamp with time zone not null",
                 "duration_minutes integer",
                 "owed ARRAY not null",
+                "handed_over boolean not null",
             ],
             "oauth_tokens": [
                 "rep_id uuid not null",
