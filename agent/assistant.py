@@ -39,7 +39,7 @@ async def _about_the_user(ctx: RunContext[Deps]) -> str:
     local = ctx.deps.now().astimezone(ZoneInfo(timezone))
     lines = [
         "About the user (from the database, not from their words):",
-        f"- role: {actor.role}",
+        f"- role: {actor.what}",
         f"- Telegram: {'@' + actor.username if actor.username else 'no username'}"
         f", first name {actor.first_name or 'unknown'}",
     ]

@@ -96,6 +96,8 @@ def rules_from(settings: Settings) -> Rules:
         code_ttl=timedelta(minutes=settings.email_code_minutes),
         code_attempts=settings.email_code_attempts,
         codes_per_day=settings.email_codes_per_day,
+        digest_time=settings.digest_time,
+        stale_after=timedelta(days=settings.stale_deal_days),
     )
 
 

@@ -110,7 +110,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
         chat, turn_id = await _begin(conn, rt, inbound, now)
         spoken = _spoken(inbound, chat)
         actor = await _actor(conn, rt, inbound, spoken)
-        trace.get_current_span().set_attribute("salesbot.actor_role", str(actor.role))
+        trace.get_current_span().set_attribute("salesbot.actor_role", actor.what)
         deps = rt.deps(conn, actor, turn_id=turn_id, pressed=inbound.press)
         messages = history.trim(history.load(chat.history), keep)
         resumed = confirmation.resume(chat, inbound, now, paused=bool(messages))
@@ -139,7 +139,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
             language=spoken,
             pending_approval=asked.pending,
             pending_expires_at=now + rt.rules.confirmation_ttl if asked.pending else None,
-            actor_role=deps.actor.role,
+            actor_role=deps.actor.what,
             requests=usage.requests,
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
@@ -226,14 +226,14 @@ async def _actor(conn: Connection, rt: Runtime, inbound: Inbound, spoken: str | 
 async def _audit_unseen_calls(deps: Deps, messages: list[ModelMessage]) -> None:
     """Calls that never reach a tool's own audit: to a tool this role is not offered, or with
     arguments that do not fit the tool's schema."""
-    hidden = tool_names() - offered(deps.actor.role)
+    hidden = tool_names() - offered(deps.actor)
     calls: dict[str, ToolCallPart] = {}
     for message in messages:
         for part in message.parts:
             if isinstance(part, ToolCallPart):
                 calls[part.tool_call_id] = part
                 if part.tool_name in hidden:
-                    detail = f"not offered to role {deps.actor.role}"
+                    detail = f"not offered to role {deps.actor.what}"
                     await audit_refusal(deps, part.tool_name, part.args_as_dict(), detail)
             elif _invalid(part) and part.tool_name not in hidden:
                 call = calls.get(part.tool_call_id)

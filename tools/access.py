@@ -14,7 +14,7 @@ from pydantic_core import to_jsonable_python
 
 from db import audit
 from tools import texts
-from tools.actor import Refused, Role
+from tools.actor import Actor, Refused, Role
 from tools.deps import Deps
 from tools.names import storable
 from tools.redaction import scrub, scrubbed
@@ -28,13 +28,13 @@ ROLES: dict[str, frozenset[Role]] = {}
 """Which roles each tool is offered to, filled as tools are registered."""
 
 
-def offered(role: Role) -> set[str]:
-    return {name for name, roles in ROLES.items() if role in roles}
+def offered(actor: Actor) -> set[str]:
+    return {name for name, roles in ROLES.items() if actor.may(roles)}
 
 
 def offered_to(roles: frozenset[Role]) -> Callable[..., Awaitable[ToolDefinition | None]]:
     async def prepare(ctx: RunContext[Deps], tool_def: ToolDefinition) -> ToolDefinition | None:
-        return tool_def if ctx.deps.actor.role in roles else None
+        return tool_def if ctx.deps.actor.may(roles) else None
 
     return prepare
 
@@ -82,10 +82,10 @@ async def door(
     """The one way in for tools and tasks alike: the role checked, the call inside a
     savepoint, its outcome audited. A refusal or an impossibility comes back as the text the
     caller passes on."""
-    if deps.actor.role not in allowed:
-        detail = f"not allowed for role {deps.actor.role}"
+    if not deps.actor.may(allowed):
+        detail = f"not allowed for role {deps.actor.what}"
         await _audit(deps, name, args, allowed=False, outcome="refused", detail=detail)
-        return f"Refused: {name} is not available to this user ({deps.actor.role})."
+        return f"Refused: {name} is not available to this user ({deps.actor.what})."
     try:
         async with deps.db.transaction():
             result = await call()
@@ -130,7 +130,7 @@ async def _audit(
         allowed=allowed,
         outcome=outcome,
         detail=scrubbed(detail),
-        actor_role=deps.actor.role,
+        actor_role=deps.actor.what,
         actor_telegram_id=deps.actor.telegram_id,
         actor_rep_id=deps.actor.rep.id if deps.actor.rep else None,
         turn_id=deps.turn_id,

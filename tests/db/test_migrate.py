@@ -76,6 +76,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "email_verification",
             "limits_and_rep_history",
             "still_true_when_delivered",
+            "everyday_team",
         ]
     )
     assert again == []
@@ -97,6 +98,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (14, "email_verification"),
             (15, "limits_and_rep_history"),
             (16, "still_true_when_delivered"),
+            (17, "everyday_team"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -212,6 +214,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "updated_at timestamp with time zone not null",
                 "duration_minutes integer",
                 "owed ARRAY not null",
+                "handed_over boolean not null",
             ],
             "oauth_tokens": [
                 "rep_id uuid not null",
@@ -299,6 +302,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "digest_on date",
                 "email_verified_at timestamp with time zone",
                 "email_verified_by text",
+                "digest_time time without time zone",
             ],
             "scheduled_jobs": [
                 "id bigint not null",
@@ -403,7 +407,8 @@ applied 013_sign_in_links_used_once
 applied 014_email_verification
 applied 015_limits_and_rep_history
 applied 016_still_true_when_delivered
-16 migration(s) applied
+applied 017_everyday_team
+17 migration(s) applied
 """,
             "database is up to date\n",
         ]
