@@ -60,7 +60,7 @@ def _report(watch: Watch, queues: list[Backlog]) -> dict[str, Any]:
     problems += [f"{name} stopped" for name, alive in loops.items() if not alive]
     if watch.polls:
         silent = watch.beats.silent_for("polling")
-        if silent is not None and silent > watch.poll_silence_bound:
+        if silent > watch.poll_silence_bound:
             problems.append(f"polling has failed for {silent:.0f} s")
     bound = watch.backlog_bound.total_seconds()
     for q in queues:

@@ -79,11 +79,13 @@ class Beats:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
+        self.started = clock()
         self.last: dict[str, float] = {}
 
     def beat(self, name: str) -> None:
         self.last[name] = self.clock()
 
-    def silent_for(self, name: str) -> float | None:
-        """Seconds since `name` last beat; None if it never has."""
-        return self.clock() - self.last[name] if name in self.last else None
+    def silent_for(self, name: str) -> float:
+        """Seconds since `name` last beat, or since these beats began if it never has (a
+        poller failing from the start is as silent as one that stopped)."""
+        return self.clock() - self.last.get(name, self.started)

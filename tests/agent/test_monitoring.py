@@ -76,7 +76,7 @@ async def test_a_stopped_loop_polling_failing_and_an_old_backlog_are_503(
     await asyncio.sleep(0.01)  # it returns at once: a loop that ended
     await intake.store(pool, [{**text_update(501, "waiting"), "update_id": 1}], NOW)
     await outbox.enqueue(pool, chat_id=501, text="queued", dedupe_key=None, now=NOW)
-    seconds = iter([0.0, 500.0])
+    seconds = iter([0.0, 0.0, 500.0])
     beats = Beats(clock=lambda: next(seconds))
     beats.beat("polling")
     later = NOW + timedelta(minutes=10)
@@ -149,3 +149,12 @@ async def test_metrics_count_turns_tokens_and_show_the_backlog(db_dsn: str) -> N
         "salesbot_integration_calls",
         "salesbot_telegram_sends",
     } <= set(families)
+
+
+async def test_polling_that_never_succeeded_is_down_once_past_the_bound(
+    pool: asyncpg.Pool,
+) -> None:
+    seconds = iter([0.0, 300.0])
+    watch = Watch(wall=lambda: NOW, beats=Beats(clock=lambda: next(seconds)), polls=True)
+    status, health = await page(pool, watch, "/healthz")
+    assert (status, health["problems"]) == (503, ["polling has failed for 300 s"])
