@@ -247,11 +247,21 @@ class Settings(BaseSettings):
             return value
         return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
+    def secret_values(self) -> list[tuple[str, str]]:
+        """Every secret set, by variable name: the whole value and each comma-separated part
+        (a list of keys), for the logs and the doctor to mask."""
+        found = []
+        for name, value in vars(self).items():
+            if isinstance(value, SecretStr):
+                whole = value.get_secret_value()
+                parts = {whole.strip(), *(p.strip() for p in whole.split(","))}
+                found += [(name.upper(), part) for part in sorted(parts) if part]
+        return found
+
     @property
     def secrets(self) -> list[str]:
         """Every secret value set, for the logs to mask."""
-        values = [v for v in vars(self).values() if isinstance(v, SecretStr)]
-        return [part for v in values for part in v.get_secret_value().split(",") if part]
+        return [value for _, value in self.secret_values()]
 
     @property
     def mail_sender(self) -> str | None:
