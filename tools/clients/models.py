@@ -147,6 +147,15 @@ class HubSpot(Protocol):
         owner_id: str | None = None,
     ) -> str: ...
 
+    async def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        outcome: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None: ...
+
     async def deals_of_contact(self, contact_id: str) -> list[Deal]: ...
 
     async def engagements_of_contact(

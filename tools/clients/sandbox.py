@@ -92,6 +92,16 @@ class SandboxHubSpot:
     ) -> str:
         return str(_digits(contact_id, title, start.isoformat(), width=11))
 
+    async def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        outcome: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        return None
+
     async def deals_of_contact(self, contact_id: str) -> list[Deal]:
         return []
 
