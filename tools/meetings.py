@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
-from tools import texts
+from db import meetings
+from db.models import Meeting
+from tools import changes, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.booking import Booked, Booking, book
@@ -16,7 +18,7 @@ from tools.clients.errors import IntegrationError
 from tools.clients.models import NewZoomMeeting, ZoomMeeting
 from tools.deps import Deps
 from tools.names import NAME_SHOWN, one_line
-from tools.refs import one_prospect
+from tools.refs import one_meeting, one_prospect
 from tools.services import Step, as_json, perform
 from tools.times import doubt, in_zone, zone_name, zone_of
 
@@ -96,6 +98,30 @@ async def book_calendar(
     return _card(deps, await book(deps, booking))
 
 
+async def with_meetings(deps: Deps) -> bool:
+    rep = deps.actor.rep
+    return rep is not None and await meetings.has_upcoming(deps.db, rep_id=rep.id, now=deps.now())
+
+
+@tool_for(meeting_tools, Role.ACTIVE, applies=with_meetings)
+async def cancel_meeting(
+    ctx: RunContext[Deps], meeting: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Cancel the user's upcoming meeting: calendar (the client is told), Zoom, HubSpot.
+    The user confirms first.
+
+    Args:
+        meeting: the prospect, a day (YYYY-MM-DD) or the meeting id
+        reason: why, if said
+    """
+    deps = ctx.deps
+    rep = deps.actor.active_rep()
+    target = await one_meeting(deps, meeting, rep_id=rep.id)
+    require_proved(deps, rep)
+    confirm(ctx, "change.cancel", title=target.title, when=_span(deps, target))
+    return _changed(deps, "cancelled", await changes.cancel(deps, rep, target, reason))
+
+
 def _times(deps: Deps, start: datetime, duration_minutes: int) -> tuple[datetime, datetime]:
     if not 10 <= duration_minutes <= 240:
         raise ModelRetry("duration_minutes must be between 10 and 240")
@@ -122,6 +148,21 @@ def _asked(deps: Deps, b: Booking) -> dict[str, str]:
         if email
         else texts.text("question.no_invite", language),
     }
+
+
+def _span(deps: Deps, m: Meeting) -> str:
+    zone = zone_of(deps)
+    shown = f"{m.starts_at.astimezone(zone):%d.%m %H:%M}–{m.ends_at.astimezone(zone):%H:%M}"
+    return f"{shown} ({zone_name(zone, deps.actor.language)})"
+
+
+def _changed(deps: Deps, status: str, changed: changes.Changed) -> dict[str, Any]:
+    m = changed.meeting
+    card: dict[str, Any] = {"status": status, "title": m.title, "when": _shown(deps, m.starts_at)}
+    card["done_in"] = changed.done
+    if changed.failed:
+        card["not_done"] = changed.failed
+    return card | ({"note": SANDBOX_NOTE} if m.sandbox else {})
 
 
 def _card(deps: Deps, booked: Booked) -> dict[str, Any]:
