@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from db import meetings, prospects
@@ -14,6 +15,7 @@ from db.models import Meeting, Rep
 from tools.access import NotDone
 from tools.calendar_access import using_calendar
 from tools.clients.errors import IntegrationError, RemoteNotFound
+from tools.clients.models import CalendarAccess
 from tools.deps import Deps
 from tools.services import Step, perform
 
@@ -53,6 +55,43 @@ async def cancel(deps: Deps, rep: Rep, meeting: Meeting, reason: str | None) -> 
     cancelled = await meetings.cancel_meeting(deps.db, meeting_id=meeting.id, now=deps.now())
     await _log(deps, rep, meeting, f"meeting cancelled: {meeting.title}", reason)
     return Changed(cancelled or meeting, done, failed)
+
+
+async def move(deps: Deps, rep: Rep, meeting: Meeting, start: datetime, end: datetime) -> Changed:
+    """The calendar first, as for cancelling; the steps are keyed by the new time."""
+    calendar, zoom, hubspot = deps.services.calendar, deps.services.zoom, deps.services.hubspot
+    old, new = f"{meeting.starts_at.timestamp():.0f}", f"{start.timestamp():.0f}"
+    key, zone = f"move:{meeting.id}:{old}:{new}", rep.timezone
+    minutes = int((end - start).total_seconds() // 60)
+    done: list[str] = []
+    if (event_id := meeting.calendar_event_id) is not None:
+        step = _step(deps, rep, meeting, key, "google_calendar", "events.patch", calendar.sandbox)
+
+        def moved(a: CalendarAccess) -> Awaitable[None]:
+            return calendar.move_event(a, event_id, start=start, end=end, timezone=zone)
+
+        if (why := await _try(deps, step, lambda: using_calendar(deps, rep, moved))) is not None:
+            raise NotDone(f"the calendar event could not be moved ({why}); nothing was moved")
+        done.append("calendar (the client is notified)")
+    failed: list[str] = []
+    if (zoom_id := meeting.zoom_meeting_id) is not None:
+        step = _step(deps, rep, meeting, key, "zoom", "meetings.update", zoom.sandbox)
+        call = lambda: zoom.move_meeting(  # noqa: E731
+            zoom_id, start=start, duration_minutes=minutes, timezone=zone
+        )
+        _note(await _try(deps, step, call), "Zoom", done, failed)
+    if (hubspot_id := meeting.hubspot_meeting_id) is not None:
+        step = _step(deps, rep, meeting, key, "hubspot", "meetings.update", hubspot.sandbox)
+        call = lambda: hubspot.update_meeting(  # noqa: E731
+            hubspot_id, outcome="SCHEDULED", start=start, end=end
+        )
+        _note(await _try(deps, step, call), "HubSpot", done, failed)
+    now = deps.now()
+    after = await meetings.move_meeting(
+        deps.db, meeting_id=meeting.id, starts_at=start, ends_at=end, now=now
+    )
+    await _log(deps, rep, meeting, f"meeting moved to {start.isoformat()}: {meeting.title}", None)
+    return Changed(after or meeting, done, failed)
 
 
 async def _try(deps: Deps, step: Step, call: Callable[[], Awaitable[None]]) -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
@@ -107,12 +109,10 @@ async def with_meetings(deps: Deps) -> bool:
 async def cancel_meeting(
     ctx: RunContext[Deps], meeting: str, reason: str | None = None
 ) -> dict[str, Any]:
-    """Cancel the user's upcoming meeting: calendar (the client is told), Zoom, HubSpot.
-    The user confirms first.
+    """Cancel the user's upcoming meeting everywhere (the client is told), after asking.
 
     Args:
-        meeting: the prospect, a day (YYYY-MM-DD) or the meeting id
-        reason: why, if said
+        meeting: prospect, day YYYY-MM-DD or meeting id
     """
     deps = ctx.deps
     rep = deps.actor.active_rep()
@@ -120,6 +120,40 @@ async def cancel_meeting(
     require_proved(deps, rep)
     confirm(ctx, "change.cancel", title=target.title, when=_span(deps, target))
     return _changed(deps, "cancelled", await changes.cancel(deps, rep, target, reason))
+
+
+@tool_for(meeting_tools, Role.ACTIVE, applies=with_meetings)
+async def reschedule_meeting(
+    ctx: RunContext[Deps], meeting: str, start: datetime, duration_minutes: int | None = None
+) -> dict[str, Any]:
+    """Move the user's upcoming meeting everywhere (the client is told), after asking.
+
+    Args:
+        meeting: as for cancel_meeting
+        start: new time, as for book_calendar
+    """
+    deps = ctx.deps
+    rep = deps.actor.active_rep()
+    target = await one_meeting(deps, meeting, rep_id=rep.id)
+    minutes = duration_minutes or int((target.ends_at - target.starts_at).total_seconds() // 60)
+    begins, ends = _times(deps, start, minutes)
+    await _free(deps, rep.id, begins, ends, target.id)
+    require_proved(deps, rep)
+    moved = dataclasses.replace(target, starts_at=begins, ends_at=ends)
+    confirm(
+        ctx, "change.move", title=target.title, old=_span(deps, target), when=_span(deps, moved)
+    )
+    return _changed(deps, "moved", await changes.move(deps, rep, target, begins, ends))
+
+
+async def _free(
+    deps: Deps, rep_id: UUID, begins: datetime, ends: datetime, moving: UUID | None = None
+) -> None:
+    """A time overlapping another of the rep's meetings is questioned, not booked."""
+    found = await meetings.scheduled_between(deps.db, rep_id=rep_id, start=begins, end=ends)
+    if others := [m for m in found if m.id != moving]:
+        listed = "; ".join(f"{m.title} {_span(deps, m)}" for m in others)
+        raise NotDone(f"that time overlaps the rep's meeting {listed}; ask for another time")
 
 
 def _times(deps: Deps, start: datetime, duration_minutes: int) -> tuple[datetime, datetime]:

@@ -179,3 +179,72 @@ async def test_a_cancelled_meeting_gets_no_prep(wired):
             conn, now=talk.clock(), before=timedelta(hours=2), quiet=talk.runtime.rules.quiet
         )
     assert queued == 0
+
+
+async def test_a_rep_moves_the_meeting_everywhere_and_the_prep_follows(wired):
+    talk = wired.talk
+    await ivan_with_a_meeting(wired)
+    talk.script.call("reschedule_meeting", meeting="Алексей Петров", start="2026-11-27T11:00:00")
+    asked = await talk.say(IVAN, "Перенеси встречу с Алексеем на пятницу 11:00")
+    assert sent(asked)[0][1] == snapshot("""\
+Перенести встречу?
+Алексей Петров — True Real Estate
+Было: 26.11 15:00–15:30 (время Бали)
+Стало: 27.11 11:00–11:30 (время Бали)
+Клиенту придёт уведомление из календаря.\
+""")
+    talk.script.say("Перенёс.")
+    await talk.press(IVAN, "confirm")
+    assert talk.script.last_return() == snapshot(
+        {
+            "status": "moved",
+            "title": "Алексей Петров — True Real Estate",
+            "when": "Friday 2026-11-27 11:00 (Asia/Makassar)",
+            "done_in": ["calendar (the client is notified)", "Zoom", "HubSpot"],
+        }
+    )
+    assert wired.calls() == snapshot(
+        {
+            "google": ["PATCH /calendar/v3/calendars/primary/events/ID 200"],
+            "zoom": ["PATCH /v2/meetings/ID 204"],
+            "hubspot": ["PATCH /crm/v3/objects/meetings/1002 200"],
+        }
+    )
+    (event,) = wired.google.live_events(IVAN_EMAIL)
+    (zoom,) = wired.zoom.meetings.values()
+    (logged,) = wired.hubspot.objects["meetings"].values()
+    assert (
+        event["start"]["dateTime"],
+        zoom["start_time"],
+        logged["properties"]["hs_meeting_start_time"],
+    ) == snapshot(("2026-11-27T11:00:00+08:00", "2026-11-27T03:00:00Z", "2026-11-27T03:00:00.000Z"))
+    async with talk.runtime.pool.acquire() as conn:
+        (meeting,) = await meetings_of_prospect(conn, prospect_id=ALEX)
+        rules = talk.runtime.rules
+        talk.clock.advance(days=6, hours=-4)  # an hour before the old time: nothing
+        old = await scheduler.meeting_preps(
+            conn, now=talk.clock(), before=timedelta(hours=2), quiet=rules.quiet
+        )
+        talk.clock.advance(hours=19.5)  # an hour and a half before the new time
+        new = await scheduler.meeting_preps(
+            conn, now=talk.clock(), before=timedelta(hours=2), quiet=rules.quiet
+        )
+    assert (meeting.starts_at - NOW, old, new) == snapshot((timedelta(days=6, seconds=61200), 0, 1))
+
+
+async def test_a_new_time_overlapping_another_meeting_or_past_is_questioned(wired):
+    talk = wired.talk
+    await ivan_with_a_meeting(wired)
+    await booked(wired, "2026-11-27T11:00:00")
+    before = wired.calls()
+    talk.script.call("reschedule_meeting", meeting="2026-11-26", start="2026-11-27T11:15:00")
+    talk.script.say("Это время занято.")
+    await talk.say(IVAN, "Перенеси четверговую встречу на пятницу 11:15")
+    assert talk.script.returns[-1].content == snapshot(
+        "Not done: that time overlaps the rep's meeting Алексей Петров — True Real Estate 27.11 11:00–11:30 (время Бали); ask for another time"
+    )
+    talk.script.call("reschedule_meeting", meeting="2026-11-26", start="2026-11-19T11:00:00")
+    talk.script.say("Это прошлое.")
+    await talk.say(IVAN, "Перенеси на прошлый четверг")
+    assert talk.script.returns[-1].content.startswith("Not done: Thu 19 Nov 11:00")
+    assert wired.calls() == before
