@@ -96,6 +96,8 @@ async def book_calendar(
         str(zone_of(deps)),
         zoom,
     )
+    again = await meetings.get_meeting_by_key(deps.db, idempotency_key=booking.key)
+    await _free(deps, rep.id, begins, ends, again.id if again else None)
     confirm(ctx, "meeting", **_asked(deps, booking))
     return _card(deps, await book(deps, booking))
 

@@ -248,3 +248,15 @@ async def test_a_new_time_overlapping_another_meeting_or_past_is_questioned(wire
     await talk.say(IVAN, "Перенеси на прошлый четверг")
     assert talk.script.returns[-1].content.startswith("Not done: Thu 19 Nov 11:00")
     assert wired.calls() == before
+
+
+async def test_a_booking_over_another_meeting_is_questioned(wired):
+    talk = wired.talk
+    await ivan_with_a_meeting(wired)
+    talk.script.call("book_calendar", prospect="Алексей Петров", start="2026-11-26T15:15:00")
+    talk.script.say("В это время уже встреча.")
+    await talk.say(IVAN, "Назначь Алексею ещё на 15:15 в четверг")
+    assert talk.script.returns[-1].content == snapshot(
+        "Not done: that time overlaps the rep's meeting Алексей Петров — True Real Estate 26.11 15:00–15:30 (время Бали); ask for another time"
+    )
+    assert wired.calls() == {"google": [], "zoom": [], "hubspot": []}
