@@ -32,17 +32,25 @@ def offered(actor: Actor) -> set[str]:
     return {name for name, roles in ROLES.items() if actor.may(roles)}
 
 
-def offered_to(roles: frozenset[Role]) -> Callable[..., Awaitable[ToolDefinition | None]]:
+Applies = Callable[[Deps], Awaitable[bool]]
+"""Whether a tool is worth offering now (it costs prompt); the tool still checks for itself."""
+
+
+def offered_to(
+    roles: frozenset[Role], applies: Applies | None = None
+) -> Callable[..., Awaitable[ToolDefinition | None]]:
     async def prepare(ctx: RunContext[Deps], tool_def: ToolDefinition) -> ToolDefinition | None:
-        return tool_def if ctx.deps.actor.may(roles) else None
+        if not ctx.deps.actor.may(roles):
+            return None
+        return tool_def if applies is None or await applies(ctx.deps) else None
 
     return prepare
 
 
 def tool_for(
-    toolset: FunctionToolset[Deps], *roles: Role
+    toolset: FunctionToolset[Deps], *roles: Role, applies: Applies | None = None
 ) -> Callable[[ToolFunc[P, R]], ToolFunc[P, R | str]]:
-    """Registers an async tool on `toolset` for the given roles."""
+    """Registers an async tool on `toolset` for the given roles (offered when it `applies`)."""
     allowed = frozenset(roles)
 
     def decorate(func: ToolFunc[P, R]) -> ToolFunc[P, R | str]:
@@ -62,7 +70,7 @@ def tool_for(
 
         # One database connection serves the turn: calls a model sends together run in turn.
         toolset.add_function(
-            guarded, name=func.__name__, prepare=offered_to(allowed), sequential=True
+            guarded, name=func.__name__, prepare=offered_to(allowed, applies), sequential=True
         )
         ROLES[func.__name__] = allowed
         return cast(ToolFunc[P, R | str], guarded)

@@ -106,6 +106,25 @@ class HubSpotClient:
             properties["hs_meeting_external_url"] = join_url
         return await self._create("meetings", properties, owner_id, contact_id, MEETING_TO_CONTACT)
 
+    async def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        outcome: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        """`outcome` is SCHEDULED, RESCHEDULED or CANCELED; a moved meeting gets its new times."""
+        properties = {"hs_meeting_outcome": outcome}
+        if start and end:
+            properties |= {
+                "hs_timestamp": _iso(start),
+                "hs_meeting_start_time": _iso(start),
+                "hs_meeting_end_time": _iso(end),
+            }
+        path = f"/crm/v3/objects/meetings/{quote(meeting_id)}"
+        await self._json("PATCH", path, json={"properties": properties})
+
     async def deals_of_contact(self, contact_id: str) -> list[Deal]:
         ids = await self._associated(contact_id, "deals")
         deals = [_deal(o) for o in await self._read("deals", ids, DEAL_PROPERTIES)]

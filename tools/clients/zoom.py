@@ -89,6 +89,20 @@ class ZoomClient:
 
         await retrying(self.policy, service=SERVICE, call=attempt)
 
+    async def move_meeting(
+        self, meeting_id: int, *, start: datetime, duration_minutes: int, timezone: str
+    ) -> None:
+        body = {
+            "start_time": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "duration": duration_minutes,
+            "timezone": timezone,
+        }
+
+        async def attempt() -> None:
+            check(SERVICE, await self._call("PATCH", f"/meetings/{int(meeting_id)}", body))
+
+        await retrying(self.policy, service=SERVICE, call=attempt)
+
     async def _create(self, user: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """The created meeting, or None when `user` is not in the account."""
         response = await self._call("POST", f"/users/{quote(user, safe='@')}/meetings", body)
