@@ -23,6 +23,7 @@ from bench.common import scratch_database
 from db.meetings import create_meeting
 from db.pool import create_pool
 from db.reps import approve_rep, create_rep
+from db.verification import mark_verified
 from tests.agent.fake_openai import FakeOpenAI
 from tests.agent.scripted import Clock
 
@@ -47,6 +48,7 @@ async def main() -> None:
                 timezone="Asia/Makassar",
             )
             await approve_rep(conn, rep_id=rep.id, now=clock())
+            await mark_verified(conn, rep_id=rep.id, email=rep.email, by="code", now=clock())
         rt = Runtime(
             pool=pool,
             agent=build_agent(),

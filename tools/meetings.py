@@ -36,13 +36,7 @@ SANDBOX_NOTE = (
 async def create_zoom(
     ctx: RunContext[Deps], topic: str, start: datetime, duration_minutes: int = 30
 ) -> dict[str, Any]:
-    """Create a Zoom meeting (without a calendar event) and get its join link.
-
-    Args:
-        topic: the meeting's title
-        start: when, ISO 8601; without an offset it is the user's local time
-        duration_minutes: how long
-    """
+    """Create a Zoom meeting alone (no calendar event) and get its join link."""
     deps = ctx.deps
     rep = deps.actor.active_rep()
     begins, _ = _times(deps, start, duration_minutes)
@@ -71,16 +65,12 @@ async def book_calendar(
     title: str | None = None,
     zoom: bool = True,
 ) -> dict[str, Any]:
-    """Book a meeting with one of the user's prospects: a Google Calendar event with the
-    prospect invited and, unless zoom is false, a Zoom link; logged to HubSpot, and the
-    prospect moves to in_conversation. The user confirms first with buttons.
+    """Book a meeting with the user's prospect after they confirm: calendar invitation, Zoom
+    link, HubSpot log; the prospect moves to in_conversation.
 
     Args:
-        prospect: the prospect's id, @telegram, email or name
-        start: when, ISO 8601; without an offset it is the user's local time
-        duration_minutes: how long
-        title: the event's title; by default "<prospect> — True Real Estate"
-        zoom: false for a meeting without a Zoom link (in person, by phone)
+        title: by default "<prospect> — True Real Estate"
+        zoom: false in person or by phone
     """
     deps = ctx.deps
     rep = deps.actor.active_rep()

@@ -112,7 +112,6 @@ async def assign_prospect(
     open prospects gets it.
 
     Args:
-        prospect: the prospect's id, @telegram, email or name
         rep: the rep's id, @username, email or name; omit to pick the least loaded rep
     """
     deps = ctx.deps
@@ -176,8 +175,6 @@ async def update_prospect_status(
     """Record where a prospect stands, e.g. after the rep wrote to them or heard back.
 
     Args:
-        prospect: the prospect's id, @telegram, email or name
-        status: the new status
         note: what happened, in the rep's words, if they said
     """
     deps = ctx.deps

@@ -25,11 +25,7 @@ class Snoozed(BaseModel):
 @tool_for(reminder_tools, Role.ACTIVE)
 async def snooze_reminders(ctx: RunContext[Deps], until: datetime) -> Snoozed:
     """Hold the user's reminders until a time ("напомни завтра" → tomorrow 09:00); meeting
-    prep and debriefs still come.
-
-    Args:
-        until: ISO 8601; without an offset, the user's local time
-    """
+    prep and debriefs still come."""
     deps = ctx.deps
     rep = deps.actor.active_rep()
     zone = zone_of(deps)

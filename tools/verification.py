@@ -17,6 +17,11 @@ from tools.proof import Checked, Sent
 verification = FunctionToolset[Deps]()
 
 
+async def unproved(deps: Deps) -> bool:
+    """Offered only while the user's email is not proved (a code for a proved one does nothing)."""
+    return deps.actor.rep is not None and not deps.actor.rep.email_verified
+
+
 @tool_for(verification, *REGISTERED)
 async def verify_my_email(ctx: RunContext[Deps], code: str) -> dict[str, Any]:
     """Check the code the user got by email (it proves the email); never guess one.
@@ -45,7 +50,7 @@ async def verify_my_email(ctx: RunContext[Deps], code: str) -> dict[str, Any]:
     }
 
 
-@tool_for(verification, *REGISTERED)
+@tool_for(verification, *REGISTERED, applies=unproved)
 async def send_email_code(ctx: RunContext[Deps]) -> dict[str, Any]:
     """Mail the user a new email code (earlier ones stop working), e.g. when none came."""
     deps = ctx.deps
