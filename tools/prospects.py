@@ -34,6 +34,16 @@ class ProspectCard(BaseModel):
     assigned: bool = Field(description="whether a rep has them")
 
 
+PAGE = 15
+"""Cards a list shows at once: with their fields, well within one Telegram message."""
+
+
+class MyProspects(BaseModel):
+    prospects: list[ProspectCard]
+    total: int
+    more: int = Field(description="how many are not shown; if any, offer the next page")
+
+
 class Assignment(ProspectCard):
     rep: str = Field(description="the rep who now has the prospect")
     rep_told: bool = Field(description="the rep was sent a message about it")
@@ -154,18 +164,21 @@ async def assign_prospect(
 
 @tool_for(prospect_tools, Role.ACTIVE)
 async def list_my_prospects(
-    ctx: RunContext[Deps], status: Status | None = None
-) -> list[ProspectCard]:
-    """The user's own prospects.
+    ctx: RunContext[Deps], status: Status | None = None, page: int = 1
+) -> MyProspects:
+    """The user's own prospects, a page at a time.
 
     Args:
         status: omit for all
+        page: the next for "show more"
     """
     rep = ctx.deps.actor.active_rep()
     own = await prospects.get_prospects_for_rep(
         ctx.deps.db, rep_id=rep.id, status=ProspectStatus(status) if status else None
     )
-    return [prospect_card(p) for p in own]
+    start = (max(page, 1) - 1) * PAGE
+    shown = [prospect_card(p) for p in own[start : start + PAGE]]
+    return MyProspects(prospects=shown, total=len(own), more=max(len(own) - start - PAGE, 0))
 
 
 @tool_for(prospect_tools, Role.ACTIVE, Role.ADMIN)

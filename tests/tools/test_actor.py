@@ -46,7 +46,7 @@ async def test_an_admin_who_sells_lists_their_prospects_and_books(talk):
     talk.script.call("list_my_prospects").say("Алексей Петров.")
     await talk.say(ADMIN, "мои клиенты?")
     assert talk.script.offered[0] >= ADMIN_TOOLS | REP_TOOLS
-    assert [p["name"] for p in talk.script.last_return()] == ["Алексей Петров"]
+    assert [p["name"] for p in talk.script.last_return()["prospects"]] == ["Алексей Петров"]
 
     talk.script.call("book_calendar", prospect="Алексей Петров", start=THURSDAY_15)
     await talk.say(ADMIN, "назначь Алексею на четверг 15:00")
