@@ -41,7 +41,7 @@ class Summary:
     """Finished since the `since` asked for."""
     last_at: datetime | None
     averages: dict[str, float | None]
-    """Each rubric score's average over the practices finished before `before`."""
+    """Each rubric score's average over the practices before `before_id` (or all)."""
 
 
 async def start(
@@ -76,8 +76,10 @@ async def finish(
     return Practice.from_row(row) if row else None
 
 
-async def summary(db: Executor, *, rep_id: UUID, since: datetime, before: datetime) -> Summary:
-    row = await _q.fetchrow(db, "summary", rep_id=rep_id, since=since, before=before)
+async def summary(
+    db: Executor, *, rep_id: UUID, since: datetime, before_id: int | None = None
+) -> Summary:
+    row = await _q.fetchrow(db, "summary", rep_id=rep_id, since=since, before_id=before_id)
     assert row is not None
     return Summary(
         done=row["done"],

@@ -25,20 +25,18 @@ UPDATE practices
 RETURNING *;
 
 -- name: summary
--- A rep's finished practices: how many (in all and since :since), the averages of the earlier
--- ones (before :before) and when the last one was.
+-- A rep's finished practices: how many (in all and since :since), when the last one was, and
+-- the averages of those before practice :before_id (of all, without one).
 SELECT count(*) AS done,
        count(*) FILTER (WHERE finished_at >= :since::timestamptz) AS recent,
        max(finished_at) AS last_at,
-       round(avg(score_opening) FILTER (WHERE finished_at < :before::timestamptz), 1) AS opening,
-       round(avg(score_discovery) FILTER (WHERE finished_at < :before::timestamptz), 1)
-           AS discovery,
-       round(avg(score_objections) FILTER (WHERE finished_at < :before::timestamptz), 1)
-           AS objections,
-       round(avg(score_next_step) FILTER (WHERE finished_at < :before::timestamptz), 1)
-           AS next_step
-  FROM practices
- WHERE rep_id = :rep_id AND status = 'finished';
+       round(avg(score_opening) FILTER (WHERE earlier), 1) AS opening,
+       round(avg(score_discovery) FILTER (WHERE earlier), 1) AS discovery,
+       round(avg(score_objections) FILTER (WHERE earlier), 1) AS objections,
+       round(avg(score_next_step) FILTER (WHERE earlier), 1) AS next_step
+  FROM (SELECT *, (:before_id::bigint IS NULL OR id < :before_id::bigint) AS earlier
+          FROM practices
+         WHERE rep_id = :rep_id AND status = 'finished') finished;
 
 -- name: counts
 -- Finished practices per rep since :since (only reps who practised).

@@ -93,7 +93,7 @@ async def test_a_reps_summary_and_the_counts_per_rep_count_finished_practices_on
         )
     await practices.start(conn, rep_id=boris.id, prospect_id=None, focus=None, persona={}, now=NOW)
     week = NOW - timedelta(days=7)
-    summary = await practices.summary(conn, rep_id=anna.id, since=week, before=NOW)
+    summary = await practices.summary(conn, rep_id=anna.id, since=week)
     assert (summary.done, summary.recent, summary.last_at) == (2, 1, NOW - timedelta(days=2))
     assert summary.averages == {
         "opening": 4.0,
@@ -101,7 +101,9 @@ async def test_a_reps_summary_and_the_counts_per_rep_count_finished_practices_on
         "objections": 3.0,
         "next_step": 5.0,
     }
-    nothing = await practices.summary(conn, rep_id=boris.id, since=week, before=NOW)
+    before_last = await practices.summary(conn, rep_id=anna.id, since=week, before_id=p.id)
+    assert (before_last.done, before_last.averages["objections"]) == (2, 2.0)
+    nothing = await practices.summary(conn, rep_id=boris.id, since=week)
     assert (nothing.done, nothing.averages["opening"]) == (0, None)
     assert await practices.counts(conn, since=week) == {anna.id: 1}
     assert await practices.counts(conn, since=NOW - timedelta(days=30), rep_id=boris.id) == {}
