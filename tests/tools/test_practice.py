@@ -9,6 +9,7 @@ from inline_snapshot import snapshot
 
 from db.prospects import assign_prospect_to_rep
 from db.reps import approve_rep, create_rep
+from tests.agent.scripted import ADMIN
 from tests.conftest import NOW
 
 IVAN, OLGA, STRANGER = 501, 502, 777
@@ -202,3 +203,27 @@ async def test_a_pending_rep_and_a_stranger_are_refused_and_audited(talk):
         ("start_practice", "unknown", False),
     ]
     assert await practices(talk) == []
+
+
+async def test_practices_count_in_my_status_the_reps_report_and_the_team_report(talk):
+    await reps(talk)
+    talk.script.call("start_practice").say("…")
+    await talk.say(IVAN, "давай потренируемся")
+    talk.script.call("finish_practice", **SCORES, feedback="ok").say("…")
+    await talk.say(IVAN, "стоп")
+    talk.script.call("my_status").say("…")
+    await talk.say(IVAN, "как мои дела?")
+    assert talk.script.last_return()["practice_calls"] == {"done": 1, "this_week": 1}
+
+    talk.script.call("rep_report", rep="Иван").say("…")
+    await talk.say(ADMIN, "как дела у Ивана?")
+    assert talk.script.last_return()["numbers_this_week"]["practice_calls"] == 1
+    talk.script.call("team_report").say("…")
+    await talk.say(ADMIN, "отчёт по команде")
+    report = talk.script.last_return().splitlines()
+    assert report[1].startswith("• Иван Иванов:") and report[1].endswith("; тренировок 1")
+    assert report[2].endswith("; тренировок 1")
+    talk.clock.advance(days=8)
+    talk.script.call("team_report", period="week").say("…")
+    await talk.say(ADMIN, "team report for the week")
+    assert talk.script.last_return().splitlines()[1].endswith("; 0 practice calls")
