@@ -20,6 +20,7 @@ from agent.runtime import Runtime, limits_from, rules_from
 from agent.settings import Settings, default_settings
 from agent.turn import run_turn
 from bench.common import scratch_database
+from db import practices
 from db.meetings import create_meeting
 from db.pool import create_pool
 from db.reps import approve_rep, create_rep
@@ -58,11 +59,22 @@ async def main() -> None:
             limits=limits_from(default_settings(admin_telegram_ids=(ADMIN,))),
         )
         print(f"{'actor':12} {'tools':>5} {'instructions':>13} {'tool schemas':>13} {'total':>6}")
-        actors = [("stranger", STRANGER), ("rep", REP), ("admin", ADMIN), ("rep+meeting", REP)]
+        actors = [
+            ("stranger", STRANGER),
+            ("rep", REP),
+            ("admin", ADMIN),
+            ("rep+meeting", REP),
+            ("rep+practice", REP),
+        ]
         for label, telegram_id in actors:
             if label == "rep+meeting":  # offered cancel_meeting and reschedule_meeting too
                 async with pool.acquire() as conn:
                     await _a_meeting(conn, rep.id, clock())
+            if label == "rep+practice":  # finish_practice instead of start_practice
+                async with pool.acquire() as conn:
+                    await practices.start(
+                        conn, rep_id=rep.id, prospect_id=None, focus=None, persona={}, now=clock()
+                    )
             fake.text("ok")
             await run_turn(rt, Inbound(telegram_id, Sender(telegram_id), text="hi"))
             request = fake.requests[-1]

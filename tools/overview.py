@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
-from db import team
+from db import practices, team
 from db.models import Prospect
 from tools import texts
 from tools.access import tool_for
@@ -108,20 +108,19 @@ async def rep_report(ctx: RunContext[Deps], rep: str) -> dict[str, Any]:
     deps = ctx.deps
     target = await one_rep(deps, rep)
     now = deps.now()
+    since = now - PERIODS["week"]
     (numbers,) = await team.per_rep(
-        deps.db,
-        now=now,
-        since=now - PERIODS["week"],
-        stale=deps.rules.stale_after,
-        rep_id=target.id,
+        deps.db, now=now, since=since, stale=deps.rules.stale_after, rep_id=target.id
     )
+    practised = await practices.counts(deps.db, since=since, rep_id=target.id)
     stale, _ = await team.stale(
         deps.db, now=now, stale=deps.rules.stale_after, rep_id=target.id, limit=5
     )
     meetings = await team.upcoming_meetings(deps.db, rep_id=target.id, now=now)
     zone = zone_of(deps)
     return {
-        "numbers_this_week": _shown(numbers, zone),
+        "numbers_this_week": _shown(numbers, zone)
+        | {"practice_calls": practised.get(target.id, 0)},
         "stale_deals": stale,
         "meetings_to_come": [
             {
@@ -145,9 +144,10 @@ async def team_report(
     """
     deps = ctx.deps
     now = deps.now()
-    rows = await team.per_rep(
-        deps.db, now=now, since=now - PERIODS[period], stale=deps.rules.stale_after
-    )
+    since = now - PERIODS[period]
+    rows = await team.per_rep(deps.db, now=now, since=since, stale=deps.rules.stale_after)
+    practised = await practices.counts(deps.db, since=since)
+    rows = [r | {"practices": practised.get(r["id"], 0)} for r in rows]
     pending = await team.pending_count(deps.db)
     return render_report(rows, pending, period, deps.actor.language, zone_of(deps))
 
@@ -165,12 +165,19 @@ def render_report(
     for row in rows:
         last = row["last_activity"]
         when = f"{last.astimezone(zone):%d.%m}" if last else t("never")
-        lines.append(t("rep", **_counts(row), name=one_line(row["name"], NAME_SHOWN), last=when))
+        line = t("rep", **_counts(row), name=one_line(row["name"], NAME_SHOWN), last=when)
+        lines.append(line + _practices(row.get("practices", 0), language))
     if not rows:
         lines.append(t("nobody"))
     totals = {k: sum(int(r[k]) for r in rows) for k in SUMMED}
-    lines += [t("totals", **_counts(totals)), t("pending", count=pending)]
+    practised = sum(int(r.get("practices", 0)) for r in rows)
+    lines += [t("totals", **_counts(totals)) + _practices(practised, language)]
+    lines.append(t("pending", count=pending))
     return "\n".join(lines)
+
+
+def _practices(count: int, language: str | None) -> str:
+    return texts.text("practice.report", language, count=count)
 
 
 def _counts(row: dict[str, Any]) -> dict[str, int]:

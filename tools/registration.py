@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
-from db import allowance, prospects, reps
+from db import allowance, practices, prospects, reps
 from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
 from tools import leaving, notices, proof, texts
@@ -104,6 +105,8 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
         status["registered"] = False
         return status
     own = await prospects.get_prospects_for_rep(ctx.deps.db, rep_id=rep.id)
+    week = ctx.deps.now() - timedelta(days=7)
+    practised = await practices.summary(ctx.deps.db, rep_id=rep.id, since=week)
     status |= {
         "registered": True,
         "name": rep.name,
@@ -113,6 +116,7 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
         "calendar_connected": rep.calendar_connected_at is not None,
         "settings": settings_of(rep, ctx.deps.rules).model_dump(),
         "prospects": [{"name": p.name, "status": p.status} for p in own],
+        "practice_calls": {"done": practised.done, "this_week": practised.recent},
     }
     return status
 

@@ -10,6 +10,7 @@ from tools.deals import deal_tools
 from tools.deps import Deps
 from tools.meetings import meeting_tools
 from tools.overview import overview
+from tools.practice import practice_tools
 from tools.preferences import preference_tools
 from tools.prospects import prospect_tools
 from tools.registration import registration
@@ -31,6 +32,7 @@ def toolsets() -> list[FunctionToolset[Deps]]:
         deal_tools,
         preference_tools,
         overview,
+        practice_tools,
     ]
 
 

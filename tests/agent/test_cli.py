@@ -61,7 +61,8 @@ applied 014_email_verification
 applied 015_limits_and_rep_history
 applied 016_still_true_when_delivered
 applied 017_everyday_team
-17 migration(s) applied
+applied 018_practice_calls
+18 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

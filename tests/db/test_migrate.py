@@ -77,6 +77,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "limits_and_rep_history",
             "still_true_when_delivered",
             "everyday_team",
+            "practice_calls",
         ]
     )
     assert again == []
@@ -99,6 +100,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (15, "limits_and_rep_history"),
             (16, "still_true_when_delivered"),
             (17, "everyday_team"),
+            (18, "practice_calls"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -247,6 +249,21 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "payload jsonb",
                 "parts_sent integer not null",
                 "held_until timestamp with time zone",
+            ],
+            "practices": [
+                "id bigint not null",
+                "rep_id uuid not null",
+                "prospect_id text",
+                "focus text",
+                "persona jsonb not null",
+                "status text not null",
+                "started_at timestamp with time zone not null",
+                "finished_at timestamp with time zone",
+                "score_opening smallint",
+                "score_discovery smallint",
+                "score_objections smallint",
+                "score_next_step smallint",
+                "feedback text",
             ],
             "prospects": [
                 "id text not null",
@@ -408,7 +425,8 @@ applied 014_email_verification
 applied 015_limits_and_rep_history
 applied 016_still_true_when_delivered
 applied 017_everyday_team
-17 migration(s) applied
+applied 018_practice_calls
+18 migration(s) applied
 """,
             "database is up to date\n",
         ]
