@@ -54,7 +54,7 @@ async def check_free(
 
 def unchecked_line(deps: Deps, why: str | None) -> str | None:
     """What the rep reads under the question when their calendar could not be checked."""
-    return texts.text("clash.unchecked", deps.actor.language) if why else None
+    return texts.text("booking_check.unchecked", deps.actor.language) if why else None
 
 
 def unchecked_field(why: str | None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import meetings
-from db.models import Meeting
+from db.models import Meeting, Prospect, ProspectStatus
 from tools import changes, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
@@ -99,8 +99,12 @@ async def book_calendar(
     if await meetings.get_meeting_by_key(deps.db, idempotency_key=booking.key) is None:
         wanted = Interval(begins, ends)
         unchecked = await check_free(deps, rep, wanted, calendar_key=booking.calendar_key)
-    confirm(ctx, "meeting", unchecked_line(deps, unchecked), **_asked(deps, booking))
-    return _card(deps, await book(deps, booking)) | unchecked_field(unchecked)
+    archived = target.status is ProspectStatus.ARCHIVED
+    lines = [_archived(deps, target) if archived else None, unchecked_line(deps, unchecked)]
+    footnote = "\n".join(line for line in lines if line) or None
+    confirm(ctx, "meeting", footnote, **_asked(deps, booking))
+    card = _card(deps, await book(deps, booking)) | unchecked_field(unchecked)
+    return card | ({"was_archived": "now in_conversation again"} if archived else {})
 
 
 async def with_meetings(deps: Deps) -> bool:
@@ -177,6 +181,11 @@ def _asked(deps: Deps, b: Booking) -> dict[str, str]:
         if email
         else texts.text("question.no_invite", language),
     }
+
+
+def _archived(deps: Deps, prospect: Prospect) -> str:
+    name = one_line(prospect.name, NAME_SHOWN)
+    return texts.text("booking_check.archived", deps.actor.language, name=name)
 
 
 def _span(deps: Deps, m: Meeting) -> str:
