@@ -150,9 +150,11 @@ class NotDone(Exception):
     """Allowed, but impossible as asked (approving a removed rep); the message says why."""
 
 
-def confirm(ctx: RunContext[Deps], question: str, **values: object) -> None:
+def confirm(
+    ctx: RunContext[Deps], question: str, /, footnote: str | None = None, **values: object
+) -> None:
     """Pauses the run for the user's Yes / No unless they already said yes to this call; the
-    question is the text `question.<question>` in the user's language."""
+    question is the text `question.<question>` in the user's language, and a footnote under it."""
     if not ctx.tool_call_approved:
         asked = texts.text(f"question.{question}", ctx.deps.actor.language, **values)
-        raise ApprovalRequired(metadata={"question": asked})
+        raise ApprovalRequired(metadata={"question": f"{asked}\n{footnote}" if footnote else asked})

@@ -45,6 +45,11 @@ class Booking:
     def key(self) -> str:
         return f"meeting:{self.rep.id}:{self.prospect.id}:{self.start.timestamp():.0f}"
 
+    @property
+    def calendar_key(self) -> str:
+        """Its calendar step's key: once recorded, the calendar holds the event."""
+        return f"{self.key}:google_calendar:events.insert"
+
 
 @dataclass(frozen=True, slots=True)
 class Booked:

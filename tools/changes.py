@@ -60,8 +60,7 @@ async def cancel(deps: Deps, rep: Rep, meeting: Meeting, reason: str | None) -> 
 async def move(deps: Deps, rep: Rep, meeting: Meeting, start: datetime, end: datetime) -> Changed:
     """The calendar first, as for cancelling; the steps are keyed by the new time."""
     calendar, zoom, hubspot = deps.services.calendar, deps.services.zoom, deps.services.hubspot
-    old, new = f"{meeting.starts_at.timestamp():.0f}", f"{start.timestamp():.0f}"
-    key, zone = f"move:{meeting.id}:{old}:{new}", rep.timezone
+    key, zone = _move_key(meeting, start), rep.timezone
     minutes = int((end - start).total_seconds() // 60)
     done: list[str] = []
     if (event_id := meeting.calendar_event_id) is not None:
@@ -92,6 +91,15 @@ async def move(deps: Deps, rep: Rep, meeting: Meeting, start: datetime, end: dat
     )
     await _log(deps, rep, meeting, f"meeting moved to {start.isoformat()}: {meeting.title}", None)
     return Changed(after or meeting, done, failed)
+
+
+def calendar_key_of_move(meeting: Meeting, start: datetime) -> str:
+    """The move's calendar step's key: once recorded, the calendar holds the new time."""
+    return f"{_move_key(meeting, start)}:google_calendar"
+
+
+def _move_key(meeting: Meeting, start: datetime) -> str:
+    return f"move:{meeting.id}:{meeting.starts_at.timestamp():.0f}:{start.timestamp():.0f}"
 
 
 async def _try(deps: Deps, step: Step, call: Callable[[], Awaitable[None]]) -> str | None:

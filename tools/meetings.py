@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import meetings
-from db.models import Meeting
+from db.models import Meeting, Prospect, ProspectStatus
 from tools import changes, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.booking import Booked, Booking, book
 from tools.calendar_access import require_proved
+from tools.clashes import check_free, unchecked_field, unchecked_line
 from tools.clients.errors import IntegrationError
-from tools.clients.models import NewZoomMeeting, ZoomMeeting
+from tools.clients.models import Interval, NewZoomMeeting, ZoomMeeting
 from tools.deps import Deps
 from tools.names import NAME_SHOWN, one_line
 from tools.refs import one_meeting, one_prospect
 from tools.services import Step, as_json, perform
-from tools.times import doubt, in_zone, zone_name, zone_of
+from tools.times import doubt, in_zone, span, zone_name, zone_of
 
 meeting_tools = FunctionToolset[Deps]()
 
@@ -86,10 +85,16 @@ async def book_calendar(
         str(zone_of(deps)),
         zoom,
     )
-    again = await meetings.get_meeting_by_key(deps.db, idempotency_key=booking.key)
-    await _free(deps, rep.id, begins, ends, again.id if again else None)
-    confirm(ctx, "meeting", **_asked(deps, booking))
-    return _card(deps, await book(deps, booking))
+    unchecked = None
+    if await meetings.get_meeting_by_key(deps.db, idempotency_key=booking.key) is None:
+        wanted = Interval(begins, ends)
+        unchecked = await check_free(deps, rep, wanted, calendar_key=booking.calendar_key)
+    archived = target.status is ProspectStatus.ARCHIVED
+    lines = [_archived(deps, target) if archived else None, unchecked_line(deps, unchecked)]
+    footnote = "\n".join(line for line in lines if line) or None
+    confirm(ctx, "meeting", footnote, **_asked(deps, booking))
+    card = _card(deps, await book(deps, booking)) | unchecked_field(unchecked)
+    return card | ({"was_archived": "now in_conversation again"} if archived else {})
 
 
 async def with_meetings(deps: Deps) -> bool:
@@ -129,23 +134,15 @@ async def reschedule_meeting(
     target = await one_meeting(deps, meeting, rep_id=rep.id)
     minutes = duration_minutes or int((target.ends_at - target.starts_at).total_seconds() // 60)
     begins, ends = _times(deps, start, minutes)
-    await _free(deps, rep.id, begins, ends, target.id)
     require_proved(deps, rep)
-    moved = dataclasses.replace(target, starts_at=begins, ends_at=ends)
+    key = changes.calendar_key_of_move(target, begins)
+    unchecked = await check_free(deps, rep, Interval(begins, ends), moving=target, calendar_key=key)
+    was, when = _span(deps, target), span(deps, begins, ends)
     confirm(
-        ctx, "change.move", title=target.title, old=_span(deps, target), when=_span(deps, moved)
+        ctx, "change.move", unchecked_line(deps, unchecked), title=target.title, old=was, when=when
     )
-    return _changed(deps, "moved", await changes.move(deps, rep, target, begins, ends))
-
-
-async def _free(
-    deps: Deps, rep_id: UUID, begins: datetime, ends: datetime, moving: UUID | None = None
-) -> None:
-    """A time overlapping another of the rep's meetings is questioned, not booked."""
-    found = await meetings.scheduled_between(deps.db, rep_id=rep_id, start=begins, end=ends)
-    if others := [m for m in found if m.id != moving]:
-        listed = "; ".join(f"{m.title} {_span(deps, m)}" for m in others)
-        raise NotDone(f"that time overlaps the rep's meeting {listed}; ask for another time")
+    moved = await changes.move(deps, rep, target, begins, ends)
+    return _changed(deps, "moved", moved) | unchecked_field(unchecked)
 
 
 def _times(deps: Deps, start: datetime, duration_minutes: int) -> tuple[datetime, datetime]:
@@ -176,10 +173,13 @@ def _asked(deps: Deps, b: Booking) -> dict[str, str]:
     }
 
 
+def _archived(deps: Deps, prospect: Prospect) -> str:
+    name = one_line(prospect.name, NAME_SHOWN)
+    return texts.text("booking_check.archived", deps.actor.language, name=name)
+
+
 def _span(deps: Deps, m: Meeting) -> str:
-    zone = zone_of(deps)
-    shown = f"{m.starts_at.astimezone(zone):%d.%m %H:%M}–{m.ends_at.astimezone(zone):%H:%M}"
-    return f"{shown} ({zone_name(zone, deps.actor.language)})"
+    return span(deps, m.starts_at, m.ends_at)
 
 
 def _changed(deps: Deps, status: str, changed: changes.Changed) -> dict[str, Any]:

@@ -24,6 +24,13 @@ def zone_name(zone: ZoneInfo | str, language: str | None) -> str:
     return texts.text(key, language) if texts.has(key) else str(zone)
 
 
+def span(deps: Deps, start: datetime, end: datetime) -> str:
+    """A stretch of time as the user reads it: "26.11 15:00–15:30 (время Бали)"."""
+    zone = zone_of(deps)
+    shown = f"{start.astimezone(zone):%d.%m %H:%M}–{end.astimezone(zone):%H:%M}"
+    return f"{shown} ({zone_name(zone, deps.actor.language)})"
+
+
 def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
     """A time the model wrote without an offset is the rep's local time."""
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)

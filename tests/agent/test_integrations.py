@@ -153,6 +153,8 @@ async def test_a_rep_books_alexey_with_zoom_and_logs_the_call_in_russian(wired):
         {
             "google": [
                 "POST /calendar/v3/freeBusy 200",
+                "POST /calendar/v3/freeBusy 200",
+                "POST /calendar/v3/freeBusy 200",
                 "POST /calendar/v3/calendars/primary/events 200",
             ],
             "zoom": [
@@ -256,7 +258,12 @@ async def test_a_calendar_that_keeps_failing_cancels_the_zoom_meeting_and_books_
         kept = [(r.service, r.operation, r.undone_at is not None) for r in await list_records(conn)]
     assert alex.status == "unreached"
     assert kept == snapshot(
-        [("zoom", "meetings.create", True), ("google_calendar", "events.insert", False)]
+        [
+            ("google_calendar", "freebusy.query", False),
+            ("google_calendar", "freebusy.query", False),
+            ("zoom", "meetings.create", True),
+            ("google_calendar", "events.insert", False),
+        ]
     )
 
 

@@ -205,7 +205,11 @@ async def test_a_rep_moves_the_meeting_everywhere_and_the_prep_follows(wired):
     )
     assert wired.calls() == snapshot(
         {
-            "google": ["PATCH /calendar/v3/calendars/primary/events/ID 200"],
+            "google": [
+                "POST /calendar/v3/freeBusy 200",
+                "POST /calendar/v3/freeBusy 200",
+                "PATCH /calendar/v3/calendars/primary/events/ID 200",
+            ],
             "zoom": ["PATCH /v2/meetings/ID 204"],
             "hubspot": ["PATCH /crm/v3/objects/meetings/1002 200"],
         }

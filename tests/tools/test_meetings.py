@@ -9,7 +9,8 @@ from pydantic_ai.exceptions import ModelHTTPError
 
 from db.integrations import list_records
 from db.meetings import meetings_of_prospect
-from db.prospects import assign_prospect_to_rep, get_prospect
+from db.models import ProspectStatus
+from db.prospects import assign_prospect_to_rep, get_prospect, update_prospect_status
 from db.reps import approve_rep, create_rep
 from tests.agent.scripted import sent
 from tests.conftest import NOW
@@ -78,7 +79,8 @@ async def test_a_rep_finds_time_and_books_alexey_in_the_sandbox(talk):
             )
         ]
     )
-    assert await records(talk) == [("google_calendar", "freebusy.query", True, False)]
+    # free slots, then the booking's own check of the time
+    assert await records(talk) == [("google_calendar", "freebusy.query", True, False)] * 2
 
     talk.script.say("Готово (в режиме песочницы).")
     await talk.press(IVAN, "confirm")
@@ -97,6 +99,8 @@ async def test_a_rep_finds_time_and_books_alexey_in_the_sandbox(talk):
     )
     assert await records(talk) == snapshot(
         [
+            ("google_calendar", "freebusy.query", True, False),
+            ("google_calendar", "freebusy.query", True, False),
             ("google_calendar", "freebusy.query", True, False),
             ("zoom", "meetings.create", True, False),
             ("google_calendar", "events.insert", True, False),
@@ -128,14 +132,15 @@ async def test_a_turn_that_breaks_after_booking_books_once_when_confirmed_again(
     talk.script.fail(ModelHTTPError(503, "gpt", "overloaded"))
     failed = await talk.press(IVAN, "confirm")
     assert failed.failed
-    assert len(await records(talk)) == 4  # the outside calls were made, the turn rolled back
+    # free/busy when asked and when confirmed, then the four steps; the turn rolled back
+    assert len(await records(talk)) == 6
     async with talk.runtime.pool.acquire() as conn:
         assert await meetings_of_prospect(conn, prospect_id=ALEX) == []
 
     talk.script.say("Готово.")
     await talk.press(IVAN, "confirm")
     assert talk.script.last_return()["status"] == "booked"
-    assert len(await records(talk)) == 4
+    assert len(await records(talk)) == 6  # the calendar holds the event: not asked again
     async with talk.runtime.pool.acquire() as conn:
         assert len(await meetings_of_prospect(conn, prospect_id=ALEX)) == 1
 
@@ -148,7 +153,7 @@ async def test_the_same_booking_again_is_reported_as_already_booked(talk):
         talk.script.say("Готово.")
         await talk.press(IVAN, "confirm")
     assert talk.script.last_return()["status"] == "already_booked"
-    assert len(await records(talk)) == 4
+    assert len(await records(talk)) == 6  # booked once: free/busy not asked the second time
 
 
 async def test_a_time_in_the_past_or_after_hours_is_questioned_not_booked(talk):
@@ -181,6 +186,52 @@ Client: Алексей Петров
 When: 26.11 15:00–15:30 (Bali time)
 The invitation goes to: alex.petrov@gmail.com\
 """)
+
+
+async def archived_alex(talk, rep) -> None:
+    async with talk.runtime.pool.acquire() as conn:
+        await update_prospect_status(
+            conn, prospect_id=ALEX, status=ProspectStatus.ARCHIVED, rep_id=rep.id, now=NOW
+        )
+
+
+async def test_booking_an_archived_client_says_so_in_the_question_and_reopens_them(talk):
+    await archived_alex(talk, await rep_with_alex(talk))
+    talk.script.call("book_calendar", prospect="Алексей Петров", start=THURSDAY_15)
+    asked = await talk.say(IVAN, "Назначь Алексею четверг 15:00")
+    assert sent(asked)[0][1] == snapshot("""\
+Назначить встречу?
+Клиент: Алексей Петров
+Когда: 26.11 15:00–15:30 (время Бали), в Zoom
+Приглашение получит: alex.petrov@gmail.com
+Клиент Алексей Петров в архиве: встреча вернёт его в работу (статус «в переговорах»).\
+""")
+    talk.script.say("Готово.")
+    await talk.press(IVAN, "confirm")
+    booked = talk.script.last_return()
+    assert (booked["status"], booked["was_archived"]) == snapshot(
+        ("booked", "now in_conversation again")
+    )
+    async with talk.runtime.pool.acquire() as conn:
+        assert (await get_prospect(conn, prospect_id=ALEX)).status == "in_conversation"
+
+
+async def test_an_archived_client_is_said_in_english_and_nothing_is_booked_on_no(talk):
+    await archived_alex(talk, await rep_with_alex(talk, OLGA, "en"))
+    talk.script.call("book_calendar", prospect="@test_buyer_alex", start=THURSDAY_15, zoom=False)
+    asked = await talk.say(OLGA, "book Alex on Thursday at 15:00, no zoom")
+    assert sent(asked)[0][1] == snapshot("""\
+Book this meeting?
+Client: Алексей Петров
+When: 26.11 15:00–15:30 (Bali time)
+The invitation goes to: alex.petrov@gmail.com
+Алексей Петров is archived: the meeting brings them back into play (status: in conversation).\
+""")
+    talk.script.say("Not booked.")
+    await talk.press(OLGA, "cancel")
+    async with talk.runtime.pool.acquire() as conn:
+        assert await meetings_of_prospect(conn, prospect_id=ALEX) == []
+        assert (await get_prospect(conn, prospect_id=ALEX)).status == "archived"
 
 
 async def test_a_rep_cannot_book_a_prospect_of_someone_else(talk):
