@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic_ai import Agent, DeferredToolRequests, RunContext
+from pydantic_ai.models.instrumented import InstrumentationSettings
 
 import prompts
 from tools.deps import Deps
@@ -15,7 +16,8 @@ from tools.toolsets import all_tools
 Output = str | DeferredToolRequests
 
 
-def build_agent() -> Agent[Deps, Output]:
+def build_agent(instrument: InstrumentationSettings | None = None) -> Agent[Deps, Output]:
+    """The agent; `instrument` gives it pydantic-ai's spans (`agent.traces`)."""
     agent: Agent[Deps, Output] = Agent(
         None,
         deps_type=Deps,
@@ -25,6 +27,7 @@ def build_agent() -> Agent[Deps, Output]:
         retries=3,
         name="salesbot",
     )
+    agent.instrument = instrument
     return agent
 
 
@@ -36,7 +39,7 @@ async def _about_the_user(ctx: RunContext[Deps]) -> str:
     local = ctx.deps.now().astimezone(ZoneInfo(timezone))
     lines = [
         "About the user (from the database, not from their words):",
-        f"- role: {actor.role}",
+        f"- role: {actor.what}",
         f"- Telegram: {'@' + actor.username if actor.username else 'no username'}"
         f", first name {actor.first_name or 'unknown'}",
     ]

@@ -108,6 +108,13 @@ class ApiError(Exception):
         return web.json_response(body, status=self.status)
 
 
+_PROFILE = {
+    "Commands": "commands",
+    "Description": "description",
+    "ShortDescription": "short_description",
+}
+
+
 class FakeTelegram(LocalServer):
     """`calls`: accepted requests. `failed`: requests that passed the spec check but got an
     error (injected faults, bad HTML, too long, conflicts; also a getUpdates ended by a newer
@@ -139,6 +146,9 @@ class FakeTelegram(LocalServer):
         self._flood: tuple[float | None, float | None, int] | None = None
         self._buckets: dict[str, tuple[float, float]] = {}
         self._recent: deque[float] = deque()
+        self.profile: dict[tuple[str, str], Any] = {}
+        """What setMyCommands / setMyDescription / setMyShortDescription stored, by (what,
+        language code; "" for the default)."""
 
     @property
     def base_url(self) -> str:
@@ -326,6 +336,17 @@ class FakeTelegram(LocalServer):
                 if fields.get("drop_pending_updates"):
                     self._queue.clear()
                 return True
+            case "setMyCommands" | "setMyDescription" | "setMyShortDescription":
+                what = method.removeprefix("setMy")
+                value = fields.get(_PROFILE[what], [] if what == "Commands" else "")
+                self.profile[(what, fields.get("language_code") or "")] = value
+                return True
+            case "getMyCommands" | "getMyDescription" | "getMyShortDescription":
+                what = method.removeprefix("getMy")
+                value = self.profile.get(
+                    (what, fields.get("language_code") or ""), [] if what == "Commands" else ""
+                )
+                return value if what == "Commands" else {_PROFILE[what]: value}
             case "getWebhookInfo":
                 info = {"url": self.webhook_url or "", "has_custom_certificate": False}
                 return info | {"pending_update_count": len(self._queue)}

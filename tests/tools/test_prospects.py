@@ -136,8 +136,10 @@ async def test_an_assignment_without_a_rep_leaves_a_prospect_that_has_one_where_
         alexey = await get_prospect(conn, prospect_id="test_prospect_001")
     assert alexey is not None and alexey.assigned_rep_id == ivan.id
 
-    talk.script.call("assign_prospect", prospect="test_prospect_001", rep="Olga").say("ok")
+    talk.script.call("assign_prospect", prospect="test_prospect_001", rep="Olga")
     await talk.say(ADMIN, "give Alexey to Olga")
+    talk.script.say("ok")
+    await talk.press(ADMIN, "confirm")
     async with talk.runtime.pool.acquire() as conn:
         alexey = await get_prospect(conn, prospect_id="test_prospect_001")
     assert alexey is not None and alexey.assigned_rep_id == olga.id
