@@ -1,15 +1,16 @@
 """Which events of a rep's Google Calendar are sales meetings, and who each one is with.
 
-Pure: it reads one event as the Calendar v3 API returns it, the rep's email, the corporate domain
+Pure: it reads one event as the calendar client reads it, the rep's email, the corporate domain
 and the known prospects by email, and decides. The sync applies what it decides."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 from uuid import UUID
+
+from tools.clients.models import EventAttendee, SyncedEvent
 
 SOURCE = "calendar"
 
@@ -60,7 +61,7 @@ Decision = SalesMeeting | NotAMeeting
 
 
 def decide(
-    event: Mapping[str, Any],
+    event: SyncedEvent,
     *,
     rep_id: UUID,
     rep_email: str,
@@ -68,54 +69,35 @@ def decide(
     prospects: Mapping[str, KnownProspect],
 ) -> Decision:
     """`prospects` is keyed by lower-case email."""
-    event_id = str(event["id"])
-    if event.get("status") == "cancelled":
-        return NotAMeeting(event_id, "cancelled")
-    start, end = event.get("start") or {}, event.get("end") or {}
-    if "dateTime" not in start or "dateTime" not in end:
-        return NotAMeeting(event_id, "all-day")
-    attendees = [a for a in event.get("attendees") or [] if a.get("email")]
+    if event.status == "cancelled":
+        return NotAMeeting(event.id, "cancelled")
+    if event.start is None or event.end is None:
+        return NotAMeeting(event.id, "all-day")
     me = rep_email.lower()
-    if any(_email(a) == me and a.get("responseStatus") == "declined" for a in attendees):
-        return NotAMeeting(event_id, "declined")
-    others = [a for a in attendees if _email(a) != me and not a.get("resource")]
-    title = str(event.get("summary") or "").strip()
-    with_ = _counterpart(others, rep_id, corporate_domain.lower(), prospects, title)
+    if any(a.email == me and a.response_status == "declined" for a in event.attendees):
+        return NotAMeeting(event.id, "declined")
+    others = [a for a in event.attendees if a.email != me and not a.resource]
+    with_ = _counterpart(others, rep_id, corporate_domain.lower(), prospects, event.summary)
     if with_ is None:
-        return NotAMeeting(event_id, "internal")
-    return SalesMeeting(
-        event_id=event_id,
-        title=title,
-        starts_at=_moment(start["dateTime"]),
-        ends_at=_moment(end["dateTime"]),
-        with_=with_,
-    )
+        return NotAMeeting(event.id, "internal")
+    return SalesMeeting(event.id, event.summary, event.start, event.end, with_)
 
 
 def _counterpart(
-    others: list[Mapping[str, Any]],
+    others: list[EventAttendee],
     rep_id: UUID,
     domain: str,
     prospects: Mapping[str, KnownProspect],
     title: str,
 ) -> Linked | NewProspect | None:
-    known = [prospects[_email(a)] for a in others if _email(a) in prospects]
+    known = [prospects[a.email] for a in others if a.email in prospects]
     for prospect in known:
         if prospect.assigned_rep_id == rep_id:
             return Linked(prospect.id, own=True)
     if known:
         return Linked(known[0].id, own=False)
     for attendee in others:
-        email = _email(attendee)
-        if not email.endswith("@" + domain):
-            name = str(attendee.get("displayName") or "").strip() or email.split("@")[0]
-            return NewProspect(email=email, name=name, context=title)
+        if not attendee.email.endswith("@" + domain):
+            name = attendee.name or attendee.email.split("@")[0]
+            return NewProspect(email=attendee.email, name=name, context=title)
     return None
-
-
-def _email(attendee: Mapping[str, Any]) -> str:
-    return str(attendee.get("email", "")).strip().lower()
-
-
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)

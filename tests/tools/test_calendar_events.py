@@ -14,6 +14,7 @@ from tools.calendar_events import (
     SalesMeeting,
     decide,
 )
+from tools.clients.calendar import synced_event
 
 REP = UUID("00000000-0000-0000-0000-000000000001")
 OTHER_REP = UUID("00000000-0000-0000-0000-000000000002")
@@ -41,7 +42,11 @@ def event(*emails: str, **fields: Any) -> dict[str, Any]:
 
 def with_(e: dict[str, Any]) -> Linked | NewProspect | str:
     decision = decide(
-        e, rep_id=REP, rep_email=ME, corporate_domain="truerealestate.bali", prospects=PROSPECTS
+        synced_event(e),
+        rep_id=REP,
+        rep_email=ME,
+        corporate_domain="truerealestate.bali",
+        prospects=PROSPECTS,
     )
     return decision.why if isinstance(decision, NotAMeeting) else decision.with_
 
@@ -113,7 +118,7 @@ def test_what_an_event_is(case: str, e: dict[str, Any], expected: object) -> Non
 
 def test_a_sales_meeting_keeps_its_times_in_utc_and_its_title():
     decision = decide(
-        event("mine@client.com", summary="  Tour  "),
+        synced_event(event("mine@client.com", summary="  Tour  ")),
         rep_id=REP,
         rep_email=ME,
         corporate_domain="truerealestate.bali",
