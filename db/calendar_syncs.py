@@ -115,10 +115,16 @@ async def upsert_calendar_meeting(
 
 
 async def cancel_event_meeting(
-    db: Executor, *, rep_id: UUID, event_id: str, now: datetime
+    db: Executor, *, rep_id: UUID, event_id: str, now: datetime, found_only: bool = False
 ) -> UUID | None:
-    """The meeting cancelled, or None when there was no scheduled one for the event."""
+    """The meeting cancelled, or None when there was no scheduled one for the event
+    (`found_only`: none found in the calendar; a booked one stays)."""
     meeting_id: UUID | None = await _q.fetchval(
-        db, "cancel_by_event", rep_id=rep_id, event_id=event_id, now=now
+        db, "cancel_by_event", rep_id=rep_id, event_id=event_id, now=now, found_only=found_only
     )
     return meeting_id
+
+
+async def get_state(db: Executor, *, rep_id: UUID) -> SyncState | None:
+    row = await _q.fetchrow(db, "state", rep_id=rep_id)
+    return SyncState.from_row(row) if row else None

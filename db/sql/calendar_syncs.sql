@@ -49,6 +49,12 @@ RETURNING id;
 
 -- name: cancel_by_event
 -- An event cancelled, declined, deleted or no longer a sales meeting: its meeting is cancelled.
+-- With :found_only, only a meeting found in the calendar (one the bot booked without inviting
+-- anyone is still a meeting).
 UPDATE meetings SET status = 'cancelled', updated_at = :now
  WHERE rep_id = :rep_id AND calendar_event_id = :event_id AND status = 'scheduled'
+   AND (source = 'calendar' OR NOT :found_only)
 RETURNING id;
+
+-- name: state
+SELECT * FROM calendar_syncs WHERE rep_id = :rep_id;

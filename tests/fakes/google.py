@@ -130,6 +130,7 @@ class _Fault:
     headers: dict[str, str]
     body: Any
     reason: str | None
+    skip: int = 0
 
 
 @dataclass
@@ -357,11 +358,13 @@ class FakeGoogle(LocalServer):
         headers: dict[str, str] | None = None,
         body: Any = None,
         reason: str | None = None,
+        skip: int = 0,
     ) -> None:
         """The next `times` requests whose path contains `target`, or whose discovery method id
         is or ends with it ("events.insert"), get `status`: Google's error shape with `reason`
-        (or the usual one for the status) unless `body` is given."""
-        self._faults.append(_Fault(target, status, times, headers or {}, body, reason))
+        (or the usual one for the status) unless `body` is given. The first `skip` such
+        requests are answered as usual (a failure on the second page)."""
+        self._faults.append(_Fault(target, status, times, headers or {}, body, reason, skip))
 
     # The server.
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -455,6 +458,9 @@ class FakeGoogle(LocalServer):
         for fault in self._faults:
             target = fault.target
             if target in path or method_id == target or method_id.endswith(f".{target}"):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.remove(fault)
