@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
-from db import allowance, prospects, reps
+from db import allowance, calendar_syncs, prospects, reps
 from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
 from tools import leaving, notices, proof, texts
@@ -18,6 +18,7 @@ from tools.deps import Deps
 from tools.emails import corporate_email
 from tools.names import person_name
 from tools.preferences import settings_of
+from tools.times import zone_of
 from tools.verification import sent_result
 
 registration = FunctionToolset[Deps]()
@@ -114,6 +115,10 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
         "settings": settings_of(rep, ctx.deps.rules).model_dump(),
         "prospects": [{"name": p.name, "status": p.status} for p in own],
     }
+    synced = await calendar_syncs.get_state(ctx.deps.db, rep_id=rep.id)
+    if rep.calendar_connected_at is not None and synced and synced.last_synced_at:
+        local = synced.last_synced_at.astimezone(zone_of(ctx.deps))
+        status["calendar_synced_at"] = f"{local:%Y-%m-%d %H:%M} ({zone_of(ctx.deps)})"
     return status
 
 

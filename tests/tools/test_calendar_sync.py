@@ -228,3 +228,48 @@ async def test_failures_back_off_and_the_rep_is_told_once(wired):
     assert await sync(wired) is not None
     state = await get_state(rt.pool, rep_id=rep)
     assert state is not None and state.consecutive_failures == 0
+
+
+async def test_the_rep_asks_what_is_on_their_calendar_and_when_it_was_synced(wired):
+    talk = wired.talk
+    await ivan(wired)
+    talk.script.say("Привет")
+    await talk.say(IVAN, "Привет")
+    assert "list_my_meetings" not in talk.script.offered[-1]  # no calendar, no meeting yet
+    await talk.runtime.pool.execute("UPDATE reps SET calendar_connected_at = $1", NOW)
+    put(wired, "alex00001", THURSDAY, ALEX_EMAIL, summary="Вилла в Чангу")
+    put(wired, "maria0001", NOW + timedelta(days=1), "maria@client.example", summary="Ubud")
+    put(wired, "later0001", NOW + timedelta(days=9), ALEX_EMAIL)
+    await sync(wired)
+    talk.clock.advance(minutes=5)
+
+    talk.script.call("list_my_meetings")
+    talk.script.say("Две встречи.")
+    await talk.say(IVAN, "Какие у меня встречи на неделе?")
+    assert "list_my_meetings" in talk.script.offered[-1]
+    assert talk.script.last_return() == snapshot(
+        [
+            {
+                "title": "Ubud",
+                "when": "21.11 18:00–18:30 (время Бали)",
+                "date": "Saturday 2026-11-21",
+                "with": "maria",
+            },
+            {
+                "title": "Вилла в Чангу",
+                "when": "26.11 15:00–15:30 (время Бали)",
+                "date": "Thursday 2026-11-26",
+                "with": "Алексей Петров",
+            },
+        ]
+    )
+    talk.script.call("list_my_meetings", start="2026-11-21", end="2026-11-22")
+    talk.script.say("Одна.")
+    await talk.say(IVAN, "А завтра?")
+    assert [m["with"] for m in talk.script.last_return()] == snapshot(["maria"])
+    talk.script.call("my_status")
+    talk.script.say("Календарь синхронизирован.")
+    await talk.say(IVAN, "Когда обновлялся календарь?")
+    assert talk.script.last_return()["calendar_synced_at"] == snapshot(
+        "2026-11-20 18:00 (Asia/Makassar)"
+    )
