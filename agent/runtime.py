@@ -26,7 +26,7 @@ from db.migrate import migrate
 from db.pool import create_pool
 from db.queries import Connection
 from tools.actor import Actor
-from tools.deps import Deps, Rules
+from tools.deps import CalendarSyncRules, Deps, Rules
 from tools.services import Services
 
 
@@ -98,6 +98,11 @@ def rules_from(settings: Settings) -> Rules:
         codes_per_day=settings.email_codes_per_day,
         digest_time=settings.digest_time,
         stale_after=timedelta(days=settings.stale_deal_days),
+        calendar_sync=CalendarSyncRules(
+            days=settings.calendar_sync_days,
+            every=timedelta(minutes=settings.calendar_sync_minutes),
+            failures=settings.calendar_sync_failures,
+        ),
     )
 
 
@@ -138,6 +143,11 @@ def plan_from(settings: Settings) -> Plan:
         digest_at=settings.digest_time,
         stale_after=timedelta(days=settings.stale_deal_days),
         owed_every=timedelta(minutes=settings.owed_retry_minutes),
+        calendar_sync_every=(
+            timedelta(minutes=settings.calendar_sync_minutes)
+            if settings.google_service_account_file or settings.google_oauth_client_id
+            else None
+        ),
     )
 
 

@@ -37,6 +37,8 @@ class Plan:
     digest_at: time
     stale_after: timedelta
     owed_every: timedelta
+    calendar_sync_every: timedelta | None = None
+    """How often each connected calendar is synced; None: no real calendar (the sandbox)."""
 
     @property
     def quiet(self) -> Quiet:
@@ -81,6 +83,8 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
             admin_ids=list(plan.admin_ids),
         )
         queued["owed"] = await due.owed_steps(conn, now=now, every=plan.owed_every)
+        if plan.calendar_sync_every is not None:
+            queued["calendar_sync"] = await due.calendar_syncs(conn, now=now)
         return queued
 
 

@@ -139,3 +139,15 @@ async def move_meeting(
 
 async def has_upcoming(db: Executor, *, rep_id: UUID, now: datetime) -> bool:
     return bool(await _q.fetchval(db, "has_upcoming", rep_id=rep_id, now=now))
+
+
+async def listed_between(
+    db: Executor, *, rep_id: UUID, start: datetime, end: datetime
+) -> list[tuple[Meeting, str | None]]:
+    """The rep's scheduled meetings overlapping [start, end), each with its prospect's name."""
+    rows = await _q.fetch(db, "listed", rep_id=rep_id, start_at=start, end_at=end)
+    return [(Meeting.from_row(r), r["prospect_name"]) for r in rows]
+
+
+async def has_any(db: Executor, *, rep_id: UUID) -> bool:
+    return bool(await _q.fetchval(db, "has_any", rep_id=rep_id))

@@ -31,6 +31,7 @@ class TaskKind(StrEnum):
     """Every kind of task the scheduler queues for code (`payload.task` in `scheduler.sql`)."""
 
     SETTLE_MEETING = "settle_meeting"
+    CALENDAR_SYNC = "calendar_sync"
 
 
 TICK_LOCK = 0x5A1E5B07
@@ -122,6 +123,10 @@ async def team_digests(
 
 async def owed_steps(db: Executor, *, now: datetime, every: timedelta) -> int:
     return len(await _q.fetch(db, "owed_steps", now=now, every=every))
+
+
+async def calendar_syncs(db: Executor, *, now: datetime) -> int:
+    return len(await _q.fetch(db, "calendar_syncs", now=now))
 
 
 async def quiet_until(

@@ -14,6 +14,16 @@ from tools.services import Services
 
 
 @dataclass(frozen=True, slots=True)
+class CalendarSyncRules:
+    days: int = 14
+    """A full sync reads from a day ago to this many days ahead."""
+    every: timedelta = timedelta(minutes=10)
+    """How often each connected calendar is synced; failures wait longer, doubling."""
+    failures: int = 5
+    """Failures in a row after which the rep is told and asked to reconnect."""
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     """What the tools follow; built from the settings, which hold every default."""
 
@@ -37,6 +47,7 @@ class Rules:
     """When the daily digest comes, for a rep who set no hour of their own."""
     stale_after: timedelta = timedelta(days=5)
     """An open prospect silent this long is a stale deal."""
+    calendar_sync: CalendarSyncRules = field(default_factory=CalendarSyncRules)
 
     @property
     def quiet(self) -> Quiet:

@@ -145,6 +145,44 @@ async def reschedule_meeting(
     return _changed(deps, "moved", moved) | unchecked_field(unchecked)
 
 
+async def _calendar_or_meetings(deps: Deps) -> bool:
+    rep = deps.actor.rep
+    if rep is None:
+        return False
+    return rep.calendar_connected_at is not None or await meetings.has_any(deps.db, rep_id=rep.id)
+
+
+@tool_for(meeting_tools, Role.ACTIVE, applies=_calendar_or_meetings)
+async def list_my_meetings(
+    ctx: RunContext[Deps], start: str = "", end: str = ""
+) -> list[dict[str, Any]]:
+    """The user's meetings, booked or from their calendar; start, end: ISO, default a week."""
+    deps = ctx.deps
+    rep, zone = deps.actor.active_rep(), zone_of(deps)
+    today = deps.now().astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    begins = in_zone(_moment(start), zone) if start else today
+    ends = in_zone(_moment(end), zone) if end else begins + timedelta(days=7)
+    if ends <= begins:
+        raise ModelRetry("end must be after start")
+    found = await meetings.listed_between(deps.db, rep_id=rep.id, start=begins, end=ends)
+    return [
+        {
+            "title": m.title,
+            "when": _span(deps, m),
+            "date": f"{m.starts_at.astimezone(zone):%A %Y-%m-%d}",
+        }
+        | ({"with": name} if name else {})
+        for m, name in found
+    ]
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ModelRetry(f"{text!r} is not an ISO 8601 time") from None
+
+
 def _times(deps: Deps, start: datetime, duration_minutes: int) -> tuple[datetime, datetime]:
     if not 10 <= duration_minutes <= 240:
         raise ModelRetry("duration_minutes must be between 10 and 240")

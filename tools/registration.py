@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
-from db import allowance, practices, prospects, reps
+from db import allowance, calendar_syncs, practices, prospects, reps
 from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
 from tools import leaving, notices, proof, texts
@@ -19,6 +19,7 @@ from tools.deps import Deps
 from tools.emails import corporate_email
 from tools.names import person_name
 from tools.preferences import settings_of
+from tools.times import zone_of
 from tools.verification import sent_result
 
 registration = FunctionToolset[Deps]()
@@ -118,6 +119,10 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
         "prospects": [{"name": p.name, "status": p.status} for p in own],
         "practice_calls": {"done": practised.done, "this_week": practised.recent},
     }
+    synced = await calendar_syncs.get_state(ctx.deps.db, rep_id=rep.id)
+    if rep.calendar_connected_at is not None and synced and synced.last_synced_at:
+        local = synced.last_synced_at.astimezone(zone_of(ctx.deps))
+        status["calendar_synced_at"] = f"{local:%Y-%m-%d %H:%M} ({zone_of(ctx.deps)})"
     return status
 
 

@@ -1,7 +1,7 @@
 """Tasks: work the scheduler queues for code, not for the model. A task is done for the person
 whose chat it is queued in, through the same door as a tool: the role checked, a savepoint, the
 audit log. A booked meeting's owed HubSpot log is tried again; the rep hears only once it is
-made."""
+made. A rep's calendar is synced."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from uuid import UUID
 
 from db import meetings, prospects
 from db.scheduler import TaskKind
-from tools import booking, notices, texts
+from tools import booking, calendar_sync, notices, texts
 from tools.access import NotDone, door
 from tools.actor import Refused, Role
 from tools.deps import Deps
@@ -58,3 +58,14 @@ async def settle_meeting(deps: Deps, data: dict[str, Any]) -> None:
     when = f"{meeting.starts_at.astimezone(zone_of(deps)):%d.%m %H:%M}"
     message = texts.text("notice.hubspot_logged", rep.language, title=meeting.title, when=when)
     await notices.send(deps, rep.telegram_id, message)
+
+
+@task_for(TaskKind.CALENDAR_SYNC, Role.ACTIVE)
+async def sync_calendar(deps: Deps, data: dict[str, Any]) -> None:
+    """A failed sync is recorded and tried again later by the scheduler: the task is done."""
+    rep = deps.actor.rep
+    if rep is None or str(rep.id) != data.get("rep_id"):
+        raise Refused("the calendar is another rep's")
+    if rep.calendar_connected_at is None:
+        return
+    await calendar_sync.sync(deps, rep)

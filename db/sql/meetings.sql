@@ -62,3 +62,14 @@ RETURNING *;
 -- name: has_upcoming
 SELECT EXISTS (SELECT 1 FROM meetings
                 WHERE rep_id = :rep_id AND status = 'scheduled' AND ends_at > :now);
+
+-- name: listed
+-- The rep's scheduled meetings overlapping [start, end), with whom each is.
+SELECT m.*, p.name AS prospect_name FROM meetings m
+  LEFT JOIN prospects p ON p.id = m.prospect_id
+ WHERE m.rep_id = :rep_id AND m.status = 'scheduled'
+   AND m.starts_at < :end_at AND m.ends_at > :start_at
+ ORDER BY m.starts_at;
+
+-- name: has_any
+SELECT EXISTS (SELECT 1 FROM meetings WHERE rep_id = :rep_id);

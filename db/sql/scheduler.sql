@@ -266,6 +266,23 @@ SELECT r.telegram_id, 'task',
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
+-- name: calendar_syncs
+-- Each connected calendar of an active rep with a proved email is synced when its next attempt
+-- is due (after a success, a failure or never), by a task the turn workers run in code. The key
+-- is the attempt's time: one task per attempt, however many ticks see it.
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT r.telegram_id, 'task',
+       'calendar_sync:' || r.id || ':'
+           || extract(epoch FROM coalesce(s.next_attempt_at, r.calendar_connected_at))::bigint,
+       jsonb_build_object('task', 'calendar_sync', 'data', jsonb_build_object('rep_id', r.id)),
+       :now::timestamptz, :now::timestamptz
+  FROM reps r LEFT JOIN calendar_syncs s ON s.rep_id = r.id
+ WHERE r.status = 'active' AND r.calendar_connected_at IS NOT NULL
+   AND r.email_verified_at IS NOT NULL
+   AND coalesce(s.next_attempt_at, r.calendar_connected_at) <= :now::timestamptz
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
 -- name: drop_void_events
 -- Each event is checked again as it comes to be served: one that is no longer true is dropped,
 -- with why, and audited, instead of reaching the agent. Its recipient must still be an active

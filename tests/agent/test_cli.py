@@ -62,7 +62,8 @@ applied 015_limits_and_rep_history
 applied 016_still_true_when_delivered
 applied 017_everyday_team
 applied 018_practice_calls
-18 migration(s) applied
+applied 019_calendar_sync
+19 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

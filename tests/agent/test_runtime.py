@@ -1,10 +1,11 @@
 from dataclasses import asdict
 from datetime import time, timedelta
+from pathlib import Path
 
 from agent.runtime import plan_from, rules_from
 from agent.scheduler import Plan
 from agent.settings import default_settings
-from tools.deps import Rules
+from tools.deps import CalendarSyncRules, Rules
 
 CHANGED = default_settings(
     corporate_email_domain="example.com",
@@ -28,6 +29,10 @@ CHANGED = default_settings(
     email_code_minutes=30,
     email_code_attempts=3,
     email_codes_per_day=4,
+    calendar_sync_days=7,
+    calendar_sync_minutes=5,
+    calendar_sync_failures=3,
+    google_service_account_file=Path("service-account.json"),
 )
 
 
@@ -47,6 +52,7 @@ def test_the_rules_carry_the_settings():
         codes_per_day=4,
         digest_time=time(8, 15),
         stale_after=timedelta(days=3),
+        calendar_sync=CalendarSyncRules(days=7, every=timedelta(minutes=5), failures=3),
     )
 
 
@@ -65,6 +71,7 @@ def test_the_plan_carries_the_settings():
         digest_at=time(8, 15),
         stale_after=timedelta(days=3),
         owed_every=timedelta(minutes=10),
+        calendar_sync_every=timedelta(minutes=5),
     )
 
 

@@ -16,7 +16,9 @@ from agent.workers import TurnWorkers
 from db.meetings import meetings_of_prospect
 from db.prospects import assign_prospect_to_rep
 from db.reps import approve_rep, create_rep
+from tests.agent import test_integrations
 from tests.agent.scripted import dialogue
+from tests.agent.test_integrations import IVAN, rep_with_alex
 from tests.conftest import NOW
 from tests.fakes.clock import no_wait
 from tests.fakes.hubspot import FakeHubSpot
@@ -26,6 +28,8 @@ OLGA = 502
 ALEX = "test_prospect_001"
 FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.02, sleep=no_wait)
 PLAN = plan_from(default_settings(outreach_enabled=False, owed_retry_minutes=30))
+
+wired = test_integrations.wired
 
 
 @pytest.fixture
@@ -117,3 +121,43 @@ async def test_an_owed_hubspot_log_is_retried_by_the_scheduler_until_it_is_made(
         "The meeting «Алексей Петров — True Real Estate» (26.11 15:00) is now logged in HubSpot; it was down before."
     )
     assert meeting.hubspot_meeting_id is not None
+
+
+async def test_each_connected_calendar_is_synced_on_its_own_time_and_a_failing_one_backs_off(
+    wired,
+):
+    """Ivan's calendar works; Olga's does not (Google refuses to act as her): Ivan is synced
+    every ten minutes, Olga less and less often, and told once; two schedulers queue each
+    sync once."""
+    talk, google = wired.talk, wired.google
+    google.delegation_allowed = {"ivan@truerealestate.bali"}
+    for telegram_id, name, email, language in (
+        (IVAN, "Иван Иванов", "ivan@truerealestate.bali", "ru"),
+        (OLGA, "Olga Smirnova", "olga@truerealestate.bali", "en"),
+    ):
+        await rep_with_alex(talk, telegram_id, name, email, language)
+    pool = talk.runtime.pool
+    await pool.execute("UPDATE reps SET calendar_connected_at = $1", NOW)
+    plan = plan_from(default_settings(outreach_enabled=False, google_service_account_file="x"))
+    workers = TurnWorkers(talk.runtime, kinds=inbox_kinds(), wall=talk.clock)
+    story = []
+    for minutes in range(0, 321, 10):
+        talk.clock.now = NOW + timedelta(minutes=minutes)
+        first, second = (
+            await tick(pool, plan, talk.clock.now),
+            await tick(pool, plan, talk.clock.now),
+        )
+        assert first is not None and second is not None and second["calendar_sync"] == 0
+        claims = await workers.claim(10, talk.clock.now, talk.clock.now + timedelta(minutes=1))
+        for claim in claims:
+            await workers.handle(claim)
+        story.append((minutes, first["calendar_sync"]))
+    assert {n for _, n in story} == {1, 2}  # Ivan every time
+    assert [m for m, n in story if n == 2] == snapshot([0, 10, 30, 70, 150, 310])  # Olga too
+    states = await pool.fetch(
+        "SELECT r.telegram_id, s.consecutive_failures, s.last_synced_at IS NOT NULL"
+        " FROM calendar_syncs s JOIN reps r ON r.id = s.rep_id ORDER BY r.telegram_id"
+    )
+    assert [tuple(s) for s in states] == snapshot([(501, 0, True), (502, 6, False)])
+    told = await pool.fetch("SELECT chat_id, left(text, 40) FROM outbox ORDER BY id")
+    assert [tuple(t) for t in told] == snapshot([(502, "I cannot read your Google Calendar: the ")])

@@ -34,6 +34,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tests.fakes.google_events import EventFeed, ListError
 from tests.fakes.http_fake import LocalServer
 
 __all__ = ["CALENDAR_SCOPE", "Call", "FakeGoogle", "discovery"]
@@ -129,6 +130,7 @@ class _Fault:
     headers: dict[str, str]
     body: Any
     reason: str | None
+    skip: int = 0
 
 
 @dataclass
@@ -182,6 +184,8 @@ class FakeGoogle(LocalServer):
         self.delegation_allowed: set[str] = set()
         self.calls: list[Call] = []
         self.violations: list[str] = []
+        self.feed = EventFeed()
+        """What changed when, for sync tokens; `feed.expire_sync_tokens()` makes them 410."""
         self._tokens: dict[str, _Token] = {}
         self._grants: dict[str, _Grant] = {}
         self._codes: dict[str, _Code] = {}
@@ -219,6 +223,38 @@ class FakeGoogle(LocalServer):
         return [e for e in self.events[email].values() if e["status"] != "cancelled"]
 
     # What users, admins and Google do.
+    def put_event(self, email: str, event: dict[str, Any]) -> dict[str, Any]:
+        """An event made in the user's calendar by someone else (the user, a client's invitation):
+        Google's own fields filled in; `event` needs an id, start and end."""
+        stamp = _stamp(datetime.now(UTC), UTC)
+        organizer = event.get("organizer", {"email": email, "self": True})
+        full = {
+            "kind": "calendar#event",
+            "etag": f'"{time.time_ns()}"',
+            "status": "confirmed",
+            "htmlLink": f"https://www.google.com/calendar/event?eid={event['id']}",
+            "created": stamp,
+            "updated": stamp,
+            "creator": organizer,
+            "organizer": organizer,
+            "iCalUID": f"{event['id']}@google.com",
+            "sequence": 0,
+            "reminders": {"useDefault": True},
+            "eventType": "default",
+        } | event
+        self.events[email][event["id"]] = full
+        self.feed.touch(email, event["id"])
+        return full
+
+    def change_event(self, email: str, event_id: str, **fields: Any) -> dict[str, Any]:
+        """The user (or the organizer) changes an event in Google: `status="cancelled"` deletes
+        it; `attendees` replaces the list."""
+        event = self.events[email][event_id]
+        stamp = _stamp(datetime.now(UTC), UTC)
+        event |= fields | {"updated": stamp, "sequence": event.get("sequence", 0) + 1}
+        self.feed.touch(email, event_id)
+        return event
+
     def authorize(
         self,
         email: str,
@@ -322,11 +358,13 @@ class FakeGoogle(LocalServer):
         headers: dict[str, str] | None = None,
         body: Any = None,
         reason: str | None = None,
+        skip: int = 0,
     ) -> None:
         """The next `times` requests whose path contains `target`, or whose discovery method id
         is or ends with it ("events.insert"), get `status`: Google's error shape with `reason`
-        (or the usual one for the status) unless `body` is given."""
-        self._faults.append(_Fault(target, status, times, headers or {}, body, reason))
+        (or the usual one for the status) unless `body` is given. The first `skip` such
+        requests are answered as usual (a failure on the second page)."""
+        self._faults.append(_Fault(target, status, times, headers or {}, body, reason, skip))
 
     # The server.
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -420,6 +458,9 @@ class FakeGoogle(LocalServer):
         for fault in self._faults:
             target = fault.target
             if target in path or method_id == target or method_id.endswith(f".{target}"):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.remove(fault)
@@ -520,6 +561,7 @@ class FakeGoogle(LocalServer):
         if attendees:
             event["attendees"] = attendees
         self.events[owner][event_id] = event
+        self.feed.touch(owner, event_id)
         return event
 
     def _list(self, owner: str, query: dict[str, str]) -> dict[str, Any]:
@@ -527,16 +569,16 @@ class FakeGoogle(LocalServer):
             raise GoogleError(
                 400, "The requested ordering is not available for the particular query."
             )
-        shown = list(self.events[owner].values())
-        if query.get("showDeleted") != "true":
-            shown = [e for e in shown if e["status"] != "cancelled"]
-        if "timeMin" in query:
-            shown = [e for e in shown if _event_time(e["end"]) > _when(query["timeMin"], "")]
-        if "timeMax" in query:
-            shown = [e for e in shown if _event_time(e["start"]) < _when(query["timeMax"], "")]
-        items = sorted(shown, key=lambda e: _event_time(e["start"]))
+        try:
+            items, tokens = self.feed.listing(
+                owner, list(self.events[owner].values()), query, _event_time
+            )
+        except ListError as error:
+            raise GoogleError(error.status, error.message, error.reason) from None
         zone = self.time_zones.get(owner, "UTC")
-        return {"kind": "calendar#events", "summary": owner, "timeZone": zone, "items": items}
+        stamp = _stamp(datetime.now(UTC), UTC)
+        answer = {"kind": "calendar#events", "summary": owner, "timeZone": zone}
+        return answer | {"updated": stamp, "items": items} | tokens
 
     def _event(self, owner: str, event_id: str) -> dict[str, Any]:
         if event_id not in self.events[owner]:
@@ -550,6 +592,7 @@ class FakeGoogle(LocalServer):
             raise GoogleError(400, "The specified time range is empty.", "timeRangeEmpty")
         stamp = _stamp(datetime.now(UTC), UTC)
         event |= body | {"updated": stamp, "sequence": event["sequence"] + 1}
+        self.feed.touch(owner, event_id)
         return event
 
     def _delete(self, owner: str, event_id: str) -> None:
@@ -557,6 +600,8 @@ class FakeGoogle(LocalServer):
         if event["status"] == "cancelled":
             raise GoogleError(410)
         event["status"] = "cancelled"
+        event["updated"] = _stamp(datetime.now(UTC), UTC)
+        self.feed.touch(owner, event_id)
 
     # OAuth 2.0.
     async def _handle_oauth(self, request: web.Request, path: str) -> web.StreamResponse:

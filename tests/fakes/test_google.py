@@ -414,3 +414,96 @@ async def test_the_primary_calendar_is_the_users_own(fake):
     assert (calendar["id"], calendar["timeZone"]) == ("rep@acme.test", "Europe/Berlin")
     assert (entry["id"], entry["primary"], entry["accessRole"]) == ("rep@acme.test", True, "owner")
     assert (await api(fake, "GET", "calendars/boss%40acme.test", token=token))[0] == 404
+
+
+def seeded(fake, email, event_id, start, minutes=30, **fields):
+    end = start + timedelta(minutes=minutes)
+    return fake.put_event(
+        email,
+        {"id": event_id, "summary": event_id, "start": {"dateTime": start.isoformat()}}
+        | {"end": {"dateTime": end.isoformat()}}
+        | fields,
+    )
+
+
+async def test_events_list_filters_by_window_and_expands_recurring_events(fake):
+    rep = fake.issue_token("rep@acme.test")
+    seeded(fake, "rep@acme.test", "once00001", T0)
+    seeded(fake, "rep@acme.test", "later0001", T0 + timedelta(days=30))
+    weekly = {
+        "id": "weekly001",
+        "start": {"dateTime": "2026-11-20T11:00:00+01:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2026-11-20T11:30:00+01:00", "timeZone": "Europe/Berlin"},
+        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+    }
+    fake.put_event("rep@acme.test", weekly)
+    window = {"timeMin": "2026-11-20T00:00:00Z", "timeMax": "2026-12-10T00:00:00Z"}
+    query = window | {"singleEvents": "true", "orderBy": "startTime"}
+    _, listed = await api(fake, "GET", "calendars/primary/events", token=rep, query=query)
+    assert [(e["id"], e["start"]["dateTime"]) for e in listed["items"]] == snapshot(
+        [
+            ("once00001", "2026-11-20T09:00:00+00:00"),
+            ("weekly001_20261120T100000Z", "2026-11-20T11:00:00+01:00"),
+            ("weekly001_20261127T100000Z", "2026-11-27T11:00:00+01:00"),
+            ("weekly001_20261204T100000Z", "2026-12-04T11:00:00+01:00"),
+        ]
+    )
+    assert {e.get("recurringEventId") for e in listed["items"][1:]} == {"weekly001"}
+    assert "nextSyncToken" in listed and "nextPageToken" not in listed
+    _, masters = await api(fake, "GET", "calendars/primary/events", token=rep, query=window)
+    assert [e["id"] for e in masters["items"]] == ["once00001", "weekly001"]
+
+
+async def test_pages_end_with_a_sync_token_that_answers_only_changes(fake):
+    rep = fake.issue_token("rep@acme.test")
+    for n in range(3):
+        seeded(fake, "rep@acme.test", f"event0000{n}", T0 + timedelta(hours=n))
+    path, query = "calendars/primary/events", {"maxResults": "2", "singleEvents": "true"}
+    _, first = await api(fake, "GET", path, token=rep, query=query)
+    assert ([e["id"] for e in first["items"]], "nextSyncToken" in first) == (
+        ["event00000", "event00001"],
+        False,
+    )
+    page = query | {"pageToken": first["nextPageToken"]}
+    _, last = await api(fake, "GET", path, token=rep, query=page)
+    assert ([e["id"] for e in last["items"]], "nextPageToken" in last) == (["event00002"], False)
+
+    token = last["nextSyncToken"]
+    _, nothing = await api(fake, "GET", path, token=rep, query={"syncToken": token})
+    assert nothing["items"] == []
+    fake.change_event("rep@acme.test", "event00001", summary="moved")
+    assert (await api(fake, "DELETE", f"{path}/event00002", token=rep))[0] == 204
+    seeded(fake, "rep@acme.test", "event00003", T0 + timedelta(days=90))
+    _, changes = await api(fake, "GET", path, token=rep, query={"syncToken": token})
+    assert changes["items"][0] == snapshot(
+        {
+            "kind": "calendar#event",
+            "etag": changes["items"][0]["etag"],
+            "id": "event00002",
+            "status": "cancelled",
+            "updated": changes["items"][0]["updated"],
+        }
+    )
+    assert [e["id"] for e in changes["items"][1:]] == ["event00001", "event00003"]
+    _, again = await api(
+        fake, "GET", path, token=rep, query={"syncToken": changes["nextSyncToken"]}
+    )
+    assert again["items"] == []
+
+
+async def test_an_expired_sync_token_is_410_full_sync_required(fake):
+    rep = fake.issue_token("rep@acme.test")
+    path = "calendars/primary/events"
+    _, full = await api(fake, "GET", path, token=rep)
+    fake.feed.expire_sync_tokens("rep@acme.test")
+    status, answer = await api(
+        fake, "GET", path, token=rep, query={"syncToken": full["nextSyncToken"]}
+    )
+    assert (status, answer["error"]["errors"][0]["reason"]) == (410, "fullSyncRequired")
+    _, fresh = await api(fake, "GET", path, token=rep)
+    query = {"syncToken": fresh["nextSyncToken"]}
+    assert (await api(fake, "GET", path, token=rep, query=query))[0] == 200
+    with_window = query | {"timeMin": "2026-11-20T00:00:00Z"}
+    assert (await api(fake, "GET", path, token=rep, query=with_window))[0] == 400
+    other = fake.issue_token("other@acme.test")
+    assert (await api(fake, "GET", path, token=other, query=query))[0] == 410

@@ -23,12 +23,24 @@ from tools.clients.errors import (
     RateLimited,
     Rejected,
     RemoteNotFound,
+    SyncTokenExpired,
     Unavailable,
 )
-from tools.clients.models import CalendarAccess, CalendarEvent, Interval, NewEvent
+from tools.clients.models import (
+    CalendarAccess,
+    CalendarEvent,
+    EventAttendee,
+    EventChanges,
+    Interval,
+    NewEvent,
+    SyncedEvent,
+)
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
 SERVICE = "Google Calendar"
+MARKER = "salesbot"
+"""Our private extended property on events the bot made."""
+PAGE_SIZE = 250
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 # 403 reasons about our credentials or the account's settings (someone must fix access); any
 # other 403 (forbiddenForNonOrganizer, quotaExceeded, ...) refuses this request only: Rejected.
@@ -51,7 +63,8 @@ Request = Callable[[Service], Any]
 
 
 class GoogleCalendar:
-    """`api_endpoint` points the client elsewhere (a local fake: ".../calendar/v3/")."""
+    """`api_endpoint` points the client elsewhere (a local fake: ".../calendar/v3/");
+    `page_size` is how many events one page of a listing holds."""
 
     sandbox = False
 
@@ -61,8 +74,10 @@ class GoogleCalendar:
         api_endpoint: str | None = None,
         timeout: float = 20.0,
         policy: RetryPolicy = DEFAULT_POLICY,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self._api_endpoint = api_endpoint
+        self._page_size = page_size
         self._timeout = timeout
         self._policy = policy
 
@@ -134,6 +149,34 @@ class GoogleCalendar:
             ),
         )
 
+    async def changes(
+        self,
+        access: CalendarAccess,
+        *,
+        sync_token: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> EventChanges:
+        query: dict[str, Any] = {"calendarId": "primary", "singleEvents": True}
+        query["maxResults"] = self._page_size
+        if sync_token is not None:
+            query["syncToken"] = sync_token
+        else:
+            query |= {"showDeleted": True}
+            query |= {"timeMin": _rfc3339(start)} if start is not None else {}
+            query |= {"timeMax": _rfc3339(end)} if end is not None else {}
+        events: list[SyncedEvent] = []
+        page_token: str | None = None
+        pages = 0
+        while True:
+            page = query | ({"pageToken": page_token} if page_token else {})
+            answer = await self._call(access, _listing(page))
+            pages += 1
+            events += [synced_event(item) for item in answer.get("items", [])]
+            page_token = answer.get("nextPageToken")
+            if page_token is None:
+                return EventChanges(tuple(events), str(answer["nextSyncToken"]), pages)
+
     async def _call(self, access: CalendarAccess, request: Request) -> Any:
         return await retrying(
             self._policy,
@@ -191,6 +234,8 @@ def _http_error(error: HttpError) -> IntegrationError:
         return (AuthFailed if reason in ACCESS_REASONS else Rejected)(SERVICE, message)
     if status == 409:
         return _Exists(SERVICE, message)
+    if status == 410 and reason == "fullSyncRequired":
+        return SyncTokenExpired(SERVICE, message)
     if status in (404, 410):
         return RemoteNotFound(SERVICE, message)
     if status >= 500 or status == 408:
@@ -250,6 +295,36 @@ def _event_body(event: NewEvent) -> dict[str, Any]:
     if event.location:
         body["location"] = event.location
     return body
+
+
+def _listing(query: dict[str, Any]) -> Request:
+    return lambda s: s.events().list(**query)
+
+
+def synced_event(item: dict[str, Any]) -> SyncedEvent:
+    """What the product keeps of an event as Google lists it (the description is not read)."""
+    start, end = item.get("start") or {}, item.get("end") or {}
+    timed = "dateTime" in start and "dateTime" in end
+    private = (item.get("extendedProperties") or {}).get("private") or {}
+    return SyncedEvent(
+        id=str(item["id"]),
+        status=str(item.get("status", "confirmed")),
+        summary=str(item.get("summary") or "").strip(),
+        start=_parse(start["dateTime"]) if timed else None,
+        end=_parse(end["dateTime"]) if timed else None,
+        attendees=tuple(
+            EventAttendee(
+                email=str(a["email"]).strip().lower(),
+                name=str(a.get("displayName") or "").strip() or None,
+                response_status=a.get("responseStatus"),
+                resource=bool(a.get("resource")),
+            )
+            for a in item.get("attendees") or []
+            if a.get("email")
+        ),
+        marker=private.get(MARKER),
+        recurring_event_id=item.get("recurringEventId"),
+    )
 
 
 def _rfc3339(moment: datetime, zone: tzinfo = UTC) -> str:

@@ -35,3 +35,7 @@ class RateLimited(IntegrationError):
 
 class Unavailable(IntegrationError):
     """The service did not answer well (5xx, timeout, connection refused) after retries."""
+
+
+class SyncTokenExpired(IntegrationError):
+    """Google no longer knows where the last sync left off (410 Gone): sync in full again."""

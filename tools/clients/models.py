@@ -53,6 +53,39 @@ class CalendarEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class EventAttendee:
+    email: str
+    name: str | None = None
+    response_status: str | None = None
+    resource: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SyncedEvent:
+    """An event of the rep's calendar as a sync reads it: only what the product needs (never
+    the description). `start` and `end` are None for an all-day or a deleted event; `marker` is
+    our private extended property, on events the bot made."""
+
+    id: str
+    status: str
+    summary: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    attendees: tuple[EventAttendee, ...] = ()
+    marker: str | None = None
+    recurring_event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventChanges:
+    """Every page of one listing, and the token to ask for what changes after it."""
+
+    events: tuple[SyncedEvent, ...]
+    sync_token: str
+    pages: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class NewZoomMeeting:
     """Hosted by `host_email`'s Zoom user when the account has one; otherwise by the shared
     host, with `host_name` in the topic."""
@@ -126,6 +159,19 @@ class Calendar(Protocol):
         end: datetime,
         timezone: str,
     ) -> None: ...
+
+    async def changes(
+        self,
+        access: CalendarAccess,
+        *,
+        sync_token: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> EventChanges:
+        """With `sync_token`: what changed since (deleted events as "cancelled"); without: the
+        events of [start, end), recurring ones as instances. A token Google no longer knows
+        raises SyncTokenExpired: sync in full again."""
+        ...
 
 
 class Zoom(Protocol):

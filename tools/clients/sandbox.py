@@ -14,6 +14,7 @@ from tools.clients.models import (
     Contact,
     Deal,
     Engagement,
+    EventChanges,
     Interval,
     NewEvent,
     NewZoomMeeting,
@@ -58,6 +59,17 @@ class SandboxCalendar:
         timezone: str,
     ) -> None:
         return None
+
+    async def changes(
+        self,
+        access: CalendarAccess,
+        *,
+        sync_token: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> EventChanges:
+        """The sandbox calendar holds only what the bot booked, which it knows already."""
+        return EventChanges(events=(), sync_token="sandbox")
 
 
 class SandboxZoom:

@@ -11,9 +11,23 @@ from inline_snapshot import snapshot
 from tests.fakes.clock import FakeClock
 from tests.fakes.google import Call, FakeGoogle
 from tools.clients.calendar import GoogleCalendar
-from tools.clients.errors import AuthFailed, RateLimited, Rejected, RemoteNotFound, Unavailable
+from tools.clients.errors import (
+    AuthFailed,
+    RateLimited,
+    Rejected,
+    RemoteNotFound,
+    SyncTokenExpired,
+    Unavailable,
+)
 from tools.clients.google_auth import SCOPES
-from tools.clients.models import Attendee, CalendarAccess, Interval, NewEvent
+from tools.clients.models import (
+    Attendee,
+    CalendarAccess,
+    EventAttendee,
+    Interval,
+    NewEvent,
+    SyncedEvent,
+)
 from tools.clients.retry import RetryPolicy
 
 REP = "rep@acme.test"
@@ -324,3 +338,90 @@ async def test_calls_for_two_users_run_concurrently_each_as_its_user(fake, calen
     fake.gate.open()
     assert list(await both) == [REP, other]
     assert sorted(c.user for c in fake.calendar_calls()) == [other, REP]
+
+
+def put(fake, event_id, at, *attendees, email=REP, **fields):
+    return fake.put_event(
+        email,
+        {
+            "id": event_id,
+            "summary": f"Call {event_id}",
+            "description": "private notes of the rep",
+            "start": {"dateTime": at.isoformat()},
+            "end": {"dateTime": (at + timedelta(minutes=30)).isoformat()},
+            "attendees": [{"email": REP, "self": True, "responseStatus": "accepted"}, *attendees],
+        }
+        | fields,
+    )
+
+
+async def test_changes_reads_every_page_then_only_what_changed(fake, policy):
+    calendar = GoogleCalendar(api_endpoint=fake.api_endpoint, policy=policy, page_size=2)
+    access = access_of(fake)
+    anna = {"email": "Anna@Client.example", "displayName": "Anna", "responseStatus": "tentative"}
+    put(fake, "call00001", T0, anna, extendedProperties={"private": {"salesbot": "booked"}})
+    put(fake, "call00002", T0 + timedelta(hours=1))
+    put(fake, "call00003", T0 + timedelta(hours=2))
+    put(fake, "allday001", T0, start={"date": "2026-11-21"}, end={"date": "2026-11-22"})
+    full = await calendar.changes(access, start=T0, end=T0 + timedelta(days=14))
+    assert (full.pages, [e.id for e in full.events]) == (
+        2,
+        ["call00001", "call00002", "call00003", "allday001"],
+    )
+    assert full.events[0] == snapshot(
+        SyncedEvent(
+            id="call00001",
+            status="confirmed",
+            summary="Call call00001",
+            start=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+            end=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+            attendees=(
+                EventAttendee(email="rep@acme.test", response_status="accepted"),
+                EventAttendee(
+                    email="anna@client.example", name="Anna", response_status="tentative"
+                ),
+            ),
+            marker="booked",
+        )
+    )
+    assert (full.events[3].start, full.events[3].end) == (None, None)
+    first = fake.calendar_calls()[0].query
+    assert first == snapshot(
+        {
+            "singleEvents": "true",
+            "maxResults": "2",
+            "showDeleted": "true",
+            "timeMin": "2026-11-20T09:00:00Z",
+            "timeMax": "2026-12-04T09:00:00Z",
+            "alt": "json",
+        }
+    )
+
+    fake.change_event(REP, "call00002", start={"dateTime": "2026-11-22T10:00:00Z"})
+    fake.change_event(REP, "call00003", status="cancelled")
+    changed = await calendar.changes(access, sync_token=full.sync_token)
+    assert [(e.id, e.status, e.start) for e in changed.events] == [
+        ("call00003", "cancelled", None),
+        ("call00002", "confirmed", datetime(2026, 11, 22, 10, 0, tzinfo=UTC)),
+    ]
+    nothing = await calendar.changes(access, sync_token=changed.sync_token)
+    assert (nothing.events, nothing.pages) == ((), 1)
+
+
+async def test_a_recurring_event_comes_as_its_instances(fake, calendar):
+    put(fake, "daily0001", T0, recurrence=["RRULE:FREQ=DAILY;COUNT=3"])
+    listed = await calendar.changes(access_of(fake), start=T0, end=T0 + timedelta(days=14))
+    assert [(e.id, e.recurring_event_id, e.start) for e in listed.events] == [
+        ("daily0001_20261120T090000Z", "daily0001", T0),
+        ("daily0001_20261121T090000Z", "daily0001", T0 + timedelta(days=1)),
+        ("daily0001_20261122T090000Z", "daily0001", T0 + timedelta(days=2)),
+    ]
+
+
+async def test_a_sync_token_google_forgot_is_sync_token_expired_at_once(fake, calendar):
+    access = access_of(fake)
+    full = await calendar.changes(access, start=T0, end=T0 + timedelta(days=1))
+    fake.feed.expire_sync_tokens()
+    with pytest.raises(SyncTokenExpired):
+        await calendar.changes(access, sync_token=full.sync_token)
+    assert [c.status for c in fake.calendar_calls()] == [200, 410]

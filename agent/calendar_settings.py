@@ -1,0 +1,13 @@
+"""The settings of the calendar sync, kept apart from the rest (they are read as the others,
+from the environment and `.env`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+
+class CalendarSyncSettings(BaseSettings):
+    calendar_sync_days: int = Field(default=14, ge=1, le=366)
+    calendar_sync_minutes: float = Field(default=10, gt=0)
+    calendar_sync_failures: int = Field(default=5, ge=1)
