@@ -8,6 +8,7 @@ from tools.calendar import calendar_tools
 from tools.crm import crm_tools
 from tools.deals import deal_tools
 from tools.deps import Deps
+from tools.imports import import_tools
 from tools.meetings import meeting_tools
 from tools.overview import overview
 from tools.preferences import preference_tools
@@ -31,6 +32,7 @@ def toolsets() -> list[FunctionToolset[Deps]]:
         deal_tools,
         preference_tools,
         overview,
+        import_tools,
     ]
 
 

@@ -5,6 +5,7 @@ from agent.runtime import plan_from, rules_from
 from agent.scheduler import Plan
 from agent.settings import default_settings
 from tools.deps import Rules
+from tools.prospect_files import Limits
 
 CHANGED = default_settings(
     corporate_email_domain="example.com",
@@ -28,6 +29,8 @@ CHANGED = default_settings(
     email_code_minutes=30,
     email_code_attempts=3,
     email_codes_per_day=4,
+    import_max_kb=64,
+    import_max_rows=50,
 )
 
 
@@ -47,6 +50,7 @@ def test_the_rules_carry_the_settings():
         codes_per_day=4,
         digest_time=time(8, 15),
         stale_after=timedelta(days=3),
+        import_limits=Limits(max_bytes=64 * 1024, max_rows=50),
     )
 
 
