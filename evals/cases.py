@@ -84,8 +84,10 @@ class Turn(_Strict):
             raise ValueError(
                 f"a turn is one of say, file, press, event or tick; got {kinds or 'none'}"
             )
-        if kinds[0] in ("say", "file", "press") and self.sender is None:
-            raise ValueError("a message, a file or a press needs `from`")
+        if (self.say is not None or self.press is not None) and self.sender is None:
+            raise ValueError("a message or a press needs `from`")
+        if self.file is not None and self.sender is None:
+            raise ValueError("a file needs `from`")
         if self.event is not None and self.to is None:
             raise ValueError("an event needs `to`")
         if self.press is not None and self.press not in BUTTONS:

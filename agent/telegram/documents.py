@@ -75,11 +75,13 @@ def interpret(item: Claim) -> Action:
 
 async def _receive(rt: Runtime, item: Claim, doc: Document, update: dict[str, Any]) -> None:
     admin = doc.sender.telegram_id in rt.rules.admin_ids
-    table = kind_of(doc.name, doc.mime_type) is not None
+    kind = kind_of(doc.name, doc.mime_type)
+    table = kind is not None
     limit = rt.rules.import_limits.max_bytes
     spoken = doc.sender.language_code
     if admin and table and (doc.size or 0) <= limit:
-        note = NOTE.format(name=one_line(doc.name, NAME_SHOWN), file_id=doc.file_id)
+        name = doc.name if kind_of(doc.name) else f"{doc.name or 'file'}.{kind}"  # by its type
+        note = NOTE.format(name=one_line(name, NAME_SHOWN), file_id=doc.file_id)
         await run_turn(rt, Inbound(doc.chat_id, doc.sender, doc.caption, note=note, claim=item))
     elif admin:
         key = "too_big" if table else "not_table"

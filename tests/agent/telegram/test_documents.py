@@ -126,6 +126,15 @@ New, to be added: 1\
         assert await prospects(bot) == []
 
 
+async def test_a_file_named_without_its_extension_is_read_by_its_type(db_dsn: str) -> None:
+    async with running(db_dsn, model=Importer()) as bot:
+        send(bot, ADMIN, CSV.encode(), "выгрузка", "text/csv")
+        await bot.until(lambda: len(bot.tg.sent(ADMIN)) == 1)
+        assert bot.tg.texts(ADMIN)[0].splitlines()[:2] == snapshot(
+            ["Import prospects from «выгрузка.csv»?", "New, to be added: 1"]
+        )
+
+
 async def test_files_the_bot_does_not_import_get_a_fixed_answer(db_dsn: str) -> None:
     model = Importer()
     async with running(db_dsn, model=model) as bot:
