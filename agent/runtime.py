@@ -27,6 +27,7 @@ from db.pool import create_pool
 from db.queries import Connection
 from tools.actor import Actor
 from tools.deps import CalendarSyncRules, Deps, Rules
+from tools.prospect_files import Limits
 from tools.services import Services
 
 
@@ -76,9 +77,9 @@ def inbox_kinds() -> Kinds:
     """Every kind of inbox item this app takes: Telegram's updates, the scheduler's events and
     tasks. A new kind is a module with its interpreters, added here."""
     from agent import events, tasks
-    from agent.telegram import updates
+    from agent.telegram import documents, updates
 
-    return {**updates.KINDS, **events.KINDS, **tasks.KINDS}
+    return {**updates.KINDS, **documents.KINDS, **events.KINDS, **tasks.KINDS}
 
 
 def rules_from(settings: Settings) -> Rules:
@@ -102,6 +103,9 @@ def rules_from(settings: Settings) -> Rules:
             days=settings.calendar_sync_days,
             every=timedelta(minutes=settings.calendar_sync_minutes),
             failures=settings.calendar_sync_failures,
+        ),
+        import_limits=Limits(
+            max_bytes=settings.import_max_kb * 1024, max_rows=settings.import_max_rows
         ),
     )
 

@@ -92,6 +92,8 @@ class Settings(CalendarSyncSettings, BaseSettings):
     stranger_message_chars: int = Field(default=2000, ge=100, le=100_000)
     stranger_history_messages: int = Field(default=12, ge=2, le=200)
     registrations_per_day: int = Field(default=3, ge=1, le=100)
+    import_max_kb: int = Field(default=1024, ge=1, le=20 * 1024)
+    import_max_rows: int = Field(default=1000, ge=1, le=100_000)
 
     default_timezone: str = "Asia/Makassar"
     quiet_hours_start: time = time(21, 0)

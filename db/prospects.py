@@ -213,3 +213,14 @@ async def release_prospects_of(db: Executor, *, rep_id: UUID, now: datetime) -> 
         db, "release_of_rep", rep_id=rep_id, open=list(OPEN_PROSPECT_STATUSES), now=now
     )
     return sorted((Prospect.from_row(r) for r in rows), key=lambda p: p.name)
+
+
+async def known_contacts(
+    db: Executor, *, emails: list[str], handles: list[str]
+) -> tuple[set[str], set[str]]:
+    """Which of these emails and Telegram handles (lower case) prospects already have."""
+    rows = await _q.fetch(db, "known_contacts", emails=emails, handles=handles)
+    return (
+        {r["email"] for r in rows if r["email"] in emails},
+        {r["telegram"] for r in rows if r["telegram"] in handles},
+    )

@@ -39,8 +39,16 @@ class Setup(_Strict):
 Call = dict[str, dict[str, Any]]
 
 
+class File(_Strict):
+    """A document the person sends: its name and, for a CSV, its text (its file_id is its name)."""
+
+    name: str
+    text: str
+
+
 class Turn(_Strict):
-    """One of: a message (`from` + `say`), a button press (`from` + `press`), a scheduler event
+    """One of: a message (`from` + `say`), a document (`from` + `file`), a button press (`from` +
+    `press`), a scheduler event
     (`event` + `to` + `data`), or a scheduler tick (`tick: true`) that queues what is due.
     `advance` moves the frozen clock first (`{hours: 2}`)."""
 
@@ -48,6 +56,7 @@ class Turn(_Strict):
 
     sender: int | Person | None = Field(default=None, alias="from")
     say: str | None = None
+    file: File | None = None
     press: str | None = None
     event: EventKind | None = None
     to: int | None = None
@@ -69,12 +78,16 @@ class Turn(_Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Turn:
-        kinds = [k for k in ("say", "press", "event") if getattr(self, k) is not None]
+        kinds = [k for k in ("say", "file", "press", "event") if getattr(self, k) is not None]
         kinds += ["tick"] if self.tick else []
         if len(kinds) != 1:
-            raise ValueError(f"a turn is one of say, press, event or tick; got {kinds or 'none'}")
+            raise ValueError(
+                f"a turn is one of say, file, press, event or tick; got {kinds or 'none'}"
+            )
         if (self.say is not None or self.press is not None) and self.sender is None:
             raise ValueError("a message or a press needs `from`")
+        if self.file is not None and self.sender is None:
+            raise ValueError("a file needs `from`")
         if self.event is not None and self.to is None:
             raise ValueError("an event needs `to`")
         if self.press is not None and self.press not in BUTTONS:

@@ -16,15 +16,17 @@ from pydantic_ai.models import Model
 from agent import scheduler
 from agent.runtime import Runtime, inbox_kinds, limits_from, plan_from, rules_from
 from agent.settings import Settings, default_settings
+from agent.telegram.updates import to_inbox
 from agent.workers import TurnWorkers
 from db import inbox
-from db.inbox import Update
 from db.pool import create_pool
 from db.queries import Queries
-from evals.cases import Case, Person, Turn
+from evals.cases import Case, File, Person, Turn
 from evals.players import Player
 from evals.world import State, add_setup, state
+from tools.clients.errors import RemoteNotFound
 from tools.deps import Deps
+from tools.prospect_files import FileRefused
 from tools.services import Services
 
 _q = Queries("world", package="evals")
@@ -114,7 +116,7 @@ async def replay(
             rules=rules_from(_settings(case)),
             limits=limits_from(_settings(case)),
             clock=clock,
-            services=Services(journal=pool),
+            services=Services(journal=pool, files=CaseFiles(case)),
         )
         async with pool.acquire() as conn:
             await add_setup(conn, case.setup, clock(), timezone=rt.rules.default_timezone)
@@ -185,9 +187,12 @@ class _Delivery:
                 step.shown += f" (no «{turn.press}» button in this chat: nothing pressed)"
                 return False
             update = _press(self.update_id, person, data)
+        elif turn.file is not None:
+            update = _document(self.update_id, person, turn.file, now)
         else:
             update = _message(self.update_id, person, turn.say or "", now)
-        kept = Update(self.update_id, person.id, "callback" if turn.press else "message", update)
+        kept = to_inbox(update)
+        assert kept is not None
         await inbox.add_updates(self.rt.pool, updates=[kept], now=now)
         return True
 
@@ -218,6 +223,8 @@ class _Delivery:
             return f"⏰ event {turn.event} → {turn.to}"
         who = self.people[turn.chat_id or 0]
         name = f"@{who.username}" if who.username else str(who.id)
+        if turn.file is not None:
+            return f"{name}: 📎 {turn.file.name}"
         return f"{name}: [{turn.press}]" if turn.press else f"{name}: {turn.say}"
 
 
@@ -252,6 +259,31 @@ def _message(update_id: int, person: Person, text: str, now: datetime) -> dict[s
     chat = {"id": person.id, "type": "private"}
     message = {"message_id": update_id, "date": int(now.timestamp()), "chat": chat, "text": text}
     return {"update_id": update_id, "message": {**message, "from": _user(person)}}
+
+
+def _document(update_id: int, person: Person, file: File, now: datetime) -> dict[str, Any]:
+    update = _message(update_id, person, "", now)
+    del update["message"]["text"]
+    size = len(file.text.encode())
+    document = {"file_id": file.name, "file_unique_id": file.name, "file_name": file.name}
+    update["message"]["document"] = document | {"file_size": size}
+    return update
+
+
+@dataclass(frozen=True)
+class CaseFiles:
+    """The files a case's people send, by their name (which is their file_id)."""
+
+    case: Case
+
+    async def fetch(self, file_id: str, *, max_bytes: int) -> bytes:
+        sent = [t.file for t in self.case.turns if t.file is not None and t.file.name == file_id]
+        if not sent:
+            raise RemoteNotFound("Telegram", f"no file {file_id!r} was sent")
+        content = sent[0].text.encode()
+        if len(content) > max_bytes:
+            raise FileRefused("too_big", limit=max_bytes // 1024)
+        return content
 
 
 def _press(update_id: int, person: Person, data: str) -> dict[str, Any]:

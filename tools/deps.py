@@ -10,7 +10,10 @@ from datetime import datetime, time, timedelta
 from db.queries import Connection, Executor
 from db.scheduler import Quiet
 from tools.actor import Actor
+from tools.prospect_files import Limits
 from tools.services import Services
+
+IMPORT_LIMITS = Limits(max_bytes=1 << 20, max_rows=1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,8 @@ class Rules:
     stale_after: timedelta = timedelta(days=5)
     """An open prospect silent this long is a stale deal."""
     calendar_sync: CalendarSyncRules = field(default_factory=CalendarSyncRules)
+    import_limits: Limits = IMPORT_LIMITS
+    """How large a file of prospects may be, and how many rows it may hold."""
 
     @property
     def quiet(self) -> Quiet:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
 import httpx
@@ -38,6 +38,15 @@ class CalendarSignIn:
     http: httpx.AsyncClient
 
 
+class Files(Protocol):
+    """Files people sent the bot, by the id their message gave."""
+
+    async def fetch(self, file_id: str, *, max_bytes: int) -> bytes:
+        """The file's bytes; raises `FileRefused("too_big")` past `max_bytes`, an
+        `IntegrationError` when it cannot be had."""
+        ...
+
+
 @dataclass(frozen=True)
 class Services:
     calendar: Calendar = field(default_factory=SandboxCalendar)
@@ -47,6 +56,8 @@ class Services:
     sign_in: CalendarSignIn | None = None
     mail: Mailer | None = None
     """The SMTP server email codes go out through; None when none is configured."""
+    files: Files | None = None
+    """Where files people sent come from; None where they cannot be fetched (the terminal)."""
     journal: Executor | None = None
     """Where records go: a pool, so they commit on their own; None writes them in the turn."""
 

@@ -8,6 +8,7 @@ from tools.calendar import calendar_tools
 from tools.crm import crm_tools
 from tools.deals import deal_tools
 from tools.deps import Deps
+from tools.imports import import_tools
 from tools.meetings import meeting_tools
 from tools.overview import overview
 from tools.practice import practice_tools
@@ -33,6 +34,7 @@ def toolsets() -> list[FunctionToolset[Deps]]:
         preference_tools,
         overview,
         practice_tools,
+        import_tools,
     ]
 
 

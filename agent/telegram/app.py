@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import signal
@@ -24,6 +25,7 @@ from agent.runtime import Runtime, inbox_kinds, utc_now
 from agent.signin import sign_in_routes
 from agent.supervision import Supervisor
 from agent.telegram import intake, profile
+from agent.telegram.documents import BotFiles
 from agent.telegram.limits import RateLimiter
 from agent.telegram.sender import OutboxSender
 from agent.telegram.transport import TelegramBot
@@ -72,6 +74,9 @@ def webhook_secret(token: str) -> str:
 
 async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
     """Runs until `stop`; raises `LoopEnded` when one of its loops ended before it."""
+    rt = dataclasses.replace(
+        rt, services=dataclasses.replace(rt.services, files=BotFiles(channel.bot))
+    )
     sender = OutboxSender(
         rt.pool, channel.bot, wall=channel.wall, limiter=channel.limiter, lease=channel.lease
     )

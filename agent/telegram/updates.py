@@ -30,7 +30,7 @@ def to_inbox(update: dict[str, Any]) -> Update | None:
     """The inbox row for an update, or None for one the bot has nothing to do with."""
     if message := update.get("message") or update.get("edited_message"):
         chat_id = message["chat"]["id"]
-        kind = "message"
+        kind = "document" if "document" in (update.get("message") or {}) else "message"
     elif query := update.get("callback_query"):
         chat_id = query["message"]["chat"]["id"] if query.get("message") else query["from"]["id"]
         kind = "callback"

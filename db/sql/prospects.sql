@@ -117,3 +117,8 @@ UPDATE prospects
    SET assigned_rep_id = NULL, assigned_at = NULL, updated_at = :now
  WHERE assigned_rep_id = :rep_id AND status = ANY(:open::text[])
 RETURNING *;
+
+-- name: known_contacts
+SELECT lower(email) AS email, lower(telegram_id) AS telegram
+  FROM prospects
+ WHERE lower(email) = ANY(:emails::text[]) OR lower(telegram_id) = ANY(:handles::text[]);

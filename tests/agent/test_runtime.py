@@ -6,6 +6,7 @@ from agent.runtime import plan_from, rules_from
 from agent.scheduler import Plan
 from agent.settings import default_settings
 from tools.deps import CalendarSyncRules, Rules
+from tools.prospect_files import Limits
 
 CHANGED = default_settings(
     corporate_email_domain="example.com",
@@ -33,6 +34,8 @@ CHANGED = default_settings(
     calendar_sync_minutes=5,
     calendar_sync_failures=3,
     google_service_account_file=Path("service-account.json"),
+    import_max_kb=64,
+    import_max_rows=50,
 )
 
 
@@ -53,6 +56,7 @@ def test_the_rules_carry_the_settings():
         digest_time=time(8, 15),
         stale_after=timedelta(days=3),
         calendar_sync=CalendarSyncRules(days=7, every=timedelta(minutes=5), failures=3),
+        import_limits=Limits(max_bytes=64 * 1024, max_rows=50),
     )
 
 

@@ -120,7 +120,7 @@ async def running(
             clock=utc_now,
         )
         channel = Channel(
-            bot=make_bot(tg.token, base_url=tg.base_url),
+            bot=make_bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url),
             webhook=webhook,
             turn_workers=workers,
             limiter=RateLimiter(limits),
