@@ -60,7 +60,8 @@ applied 013_sign_in_links_used_once
 applied 014_email_verification
 applied 015_limits_and_rep_history
 applied 016_still_true_when_delivered
-16 migration(s) applied
+applied 020_crm_sync
+17 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)
