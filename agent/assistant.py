@@ -1,4 +1,5 @@
-"""The agent: instructions from `prompts/`, the actor's profile and local time, the tools."""
+"""The agent: instructions from `prompts/` for what the actor is, their profile and local time,
+the tools."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic_ai import Agent, DeferredToolRequests, RunContext
+from pydantic_ai.models.instrumented import InstrumentationSettings
 
 import prompts
+from tools.actor import Role
 from tools.deps import Deps
 from tools.times import zone_name
 from tools.toolsets import all_tools
@@ -15,17 +18,33 @@ from tools.toolsets import all_tools
 Output = str | DeferredToolRequests
 
 
-def build_agent() -> Agent[Deps, Output]:
+def build_agent(instrument: InstrumentationSettings | None = None) -> Agent[Deps, Output]:
+    """The agent; `instrument` gives it pydantic-ai's spans (`agent.traces`)."""
     agent: Agent[Deps, Output] = Agent(
         None,
         deps_type=Deps,
         output_type=[str, DeferredToolRequests],
-        instructions=[prompts.load("assistant"), _about_the_user],
+        instructions=[_instructions, _about_the_user],
         tools=all_tools(),
         retries=3,
         name="salesbot",
     )
+    agent.instrument = instrument
     return agent
+
+
+async def _instructions(ctx: RunContext[Deps]) -> str:
+    """Only the sections for what the actor is: each costs every request its tokens."""
+    actor = ctx.deps.actor
+    sections = ["assistant"]
+    unproved = actor.rep is not None and not actor.rep.email_verified
+    if unproved or not actor.may(frozenset({Role.ACTIVE, Role.ADMIN})):
+        sections.append("newcomer")
+    if actor.may(frozenset({Role.ACTIVE})):
+        sections.append("rep")
+    if actor.is_admin:
+        sections.append("admin")
+    return "\n\n".join(prompts.load(name) for name in [*sections, "rules"])
 
 
 async def _about_the_user(ctx: RunContext[Deps]) -> str:
@@ -36,7 +55,7 @@ async def _about_the_user(ctx: RunContext[Deps]) -> str:
     local = ctx.deps.now().astimezone(ZoneInfo(timezone))
     lines = [
         "About the user (from the database, not from their words):",
-        f"- role: {actor.role}",
+        f"- role: {actor.what}",
         f"- Telegram: {'@' + actor.username if actor.username else 'no username'}"
         f", first name {actor.first_name or 'unknown'}",
     ]

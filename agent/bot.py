@@ -41,7 +41,7 @@ def channel_from(
         webhook=hook,
         turn_workers=settings.turn_workers,
         lease=timedelta(seconds=settings.lease_seconds),
-        listen=settings.webhook_listen if settings.public_base_url else None,
+        listen=settings.webhook_listen,
         receive=receive,
     )
 

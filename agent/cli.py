@@ -83,13 +83,10 @@ def _model(settings: Settings) -> Model:
         _fail(str(e))
 
 
-def _log_to_stderr() -> None:
-    import logging
+def _log_to_stderr(settings: Settings) -> None:
+    from agent import logs
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(level=settings.log_level, style=settings.log_format, secrets=settings.secrets)
 
 
 @app.command("migrate")
@@ -225,7 +222,7 @@ def run_command(
     from agent.bot import run_bot
     from agent.supervision import LoopEnded
 
-    _log_to_stderr()
+    _log_to_stderr(settings)
     try:
         uvloop.run(run_bot(settings, model, webhook_url=webhook, receive=not work_only))
     except LoopEnded as e:
@@ -252,7 +249,7 @@ def scheduler_command() -> None:
     from db.pool import create_pool
 
     settings = _settings()
-    _log_to_stderr()
+    _log_to_stderr(settings)
 
     async def run() -> None:
         with database(settings) as dsn:
@@ -330,8 +327,12 @@ def eval_command(
     settings = _settings()
     try:
         from evals.main import EvalOptions, evaluate
-    except ImportError:
-        _fail("The eval suite runs from a checkout of the repository (evals/ is not installed).")
+    except ImportError as e:
+        if e.name == "evals":
+            _fail(
+                "The eval suite runs from a checkout of the repository (evals/ is not installed)."
+            )
+        _fail(f"The eval suite needs {e.name}: pip install -e '.[evals]'")
     import asyncio
 
     from agent.model import ModelNotConfigured

@@ -61,13 +61,10 @@ async def diagnose(settings: Settings, dsn: str) -> list[Check]:
 
 def scrub(text: str, settings: Settings) -> str:
     """`text` with every secret value of `settings` masked."""
-    for name, value in settings:
-        secret = getattr(value, "get_secret_value", None)
-        if secret is None:
-            continue
-        for part in [secret(), *secret().split(",")]:
-            if len(part.strip()) >= 4:
-                text = text.replace(part.strip(), f"<{name.upper()}>")
+    longest_first = sorted(settings.secret_values(), key=lambda s: len(s[1]), reverse=True)
+    for name, value in longest_first:
+        if len(value) >= 4:
+            text = text.replace(value, f"<{name}>")
     return text.replace("\n", " ")
 
 

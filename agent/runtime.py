@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from opentelemetry.trace import Tracer
 from pydantic_ai import Agent, DeferredToolRequests
 from pydantic_ai.models import Model
 
+from agent import traces
 from agent.allowance import Allowance
 from agent.assistant import build_agent
 from agent.channel import Kinds
@@ -48,6 +50,7 @@ class Runtime:
     services: Services = field(default_factory=Services)
     allowance: Allowance | None = None
     """What strangers and applicants may cost; None: no one is limited."""
+    tracer: Tracer = field(default_factory=traces.tracer)
 
     def deps(
         self,
@@ -93,6 +96,8 @@ def rules_from(settings: Settings) -> Rules:
         code_ttl=timedelta(minutes=settings.email_code_minutes),
         code_attempts=settings.email_code_attempts,
         codes_per_day=settings.email_codes_per_day,
+        digest_time=settings.digest_time,
+        stale_after=timedelta(days=settings.stale_deal_days),
     )
 
 
@@ -153,7 +158,7 @@ async def runtime(
             async with services_from(settings, journal=pool, clock=utc_now) as services:
                 yield Runtime(
                     pool=pool,
-                    agent=build_agent(),
+                    agent=build_agent(traces.install(settings)),
                     model=model,
                     rules=rules_from(settings),
                     limits=limits_from(settings),

@@ -15,6 +15,7 @@ import asyncpg
 from agent.supervision import backoff_seconds, sleep_or_stop
 from db import scheduler as due
 from db.scheduler import Quiet
+from tools import metrics
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +101,12 @@ async def run(
             queued = await tick(pool, plan, clock())
             if queued and any(queued.values()):
                 log.info("scheduler queued %s", {k: v for k, v in queued.items() if v})
+            for kind, count in (queued or {}).items():
+                metrics.EVENTS_QUEUED.labels(kind).inc(count)
+            metrics.SCHEDULER_TICKS.labels("ok").inc()
             failures = 0
         except Exception as e:  # whatever the database says, the next tick tries again
             failures += 1
+            metrics.SCHEDULER_TICKS.labels("failed").inc()
             log.warning("scheduler tick failed: %r", e)
         await sleep_or_stop(stop, min(every, backoff(failures)) if failures else every)

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -54,6 +61,10 @@ class Settings(BaseSettings):
     digest_time: time = time(9, 30)
     stale_deal_days: float = Field(default=5, gt=0)
     owed_retry_minutes: float = Field(default=30, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    logfire_token: SecretStr | None = None
+    trace_content: bool = False
 
     database_url: str | None = None
     salesbot_data_dir: Path | None = None
@@ -228,6 +239,29 @@ class Settings(BaseSettings):
                     "where Google sends the rep back"
                 )
         return self
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _word(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
+
+    def secret_values(self) -> list[tuple[str, str]]:
+        """Every secret set, by variable name: the whole value and each comma-separated part
+        (a list of keys), for the logs and the doctor to mask."""
+        found = []
+        for name, value in vars(self).items():
+            if isinstance(value, SecretStr):
+                whole = value.get_secret_value()
+                parts = {whole.strip(), *(p.strip() for p in whole.split(","))}
+                found += [(name.upper(), part) for part in sorted(parts) if part]
+        return found
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret value set, for the logs to mask."""
+        return [value for _, value in self.secret_values()]
 
     @property
     def mail_sender(self) -> str | None:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -43,9 +44,16 @@ class Supervisor:
     def __init__(self, stop: asyncio.Event) -> None:
         self.stop = stop
         self.ended: list[str] = []
+        self.tasks: dict[str, asyncio.Task[None]] = {}
 
     def watch(self, name: str, loop: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        return asyncio.create_task(self._watched(name, loop), name=name)
+        task = asyncio.create_task(self._watched(name, loop), name=name)
+        self.tasks[name] = task
+        return task
+
+    def running(self) -> dict[str, bool]:
+        """Each loop watched, and whether it still runs."""
+        return {name: not task.done() for name, task in self.tasks.items()}
 
     async def _watched(self, name: str, loop: Coroutine[Any, Any, None]) -> None:
         try:
@@ -64,3 +72,20 @@ class Supervisor:
     def check(self) -> None:
         if self.ended:
             raise LoopEnded(self.ended)
+
+
+class Beats:
+    """When loops that must keep succeeding (polling Telegram) last did, on the monotonic clock."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.started = clock()
+        self.last: dict[str, float] = {}
+
+    def beat(self, name: str) -> None:
+        self.last[name] = self.clock()
+
+    def silent_for(self, name: str) -> float:
+        """Seconds since `name` last beat, or since these beats began if it never has (a
+        poller failing from the start is as silent as one that stopped)."""
+        return self.clock() - self.last.get(name, self.started)

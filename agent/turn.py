@@ -15,17 +15,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeGuard
 
 import httpx
 import openai
+from opentelemetry import trace
 from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior, UsageLimitExceeded
 from pydantic_ai.messages import ModelMessage, ToolCallPart, ToolReturnPart
 from pydantic_ai.usage import RunUsage, UsageLimits
 
-from agent import allowance, confirmation, history, language
+from agent import allowance, confirmation, history, language, logs
 from agent.channel import Inbound
 from agent.runtime import Runtime
 from db import inbox, outbox, turns
@@ -35,11 +37,12 @@ from db.inbox import Claim
 from db.outbox import OutboxMessage
 from db.pool import database_away
 from db.queries import Connection
-from tools import texts
+from tools import metrics, texts
 from tools.access import audit_invalid, audit_refusal, offered
 from tools.actor import Actor, resolve_actor
 from tools.deps import Deps
 from tools.names import storable
+from tools.redaction import scrub
 from tools.toolsets import tool_names
 
 log = logging.getLogger(__name__)
@@ -57,10 +60,30 @@ class TurnResult:
     turn_id: int
     messages: list[OutboxMessage]
     failed: bool = False
+    outcome: str = "ok"
+    """ok, confirmation (a question waits for a yes), limited (past the allowance) or failed."""
 
 
 async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     usage = RunUsage()  # filled as the model is asked, so a failed turn still shows its cost
+    started = time.monotonic()
+    where = {"salesbot.chat_id": inbound.chat_id}
+    if inbound.claim is not None:
+        where["salesbot.inbox_item"] = inbound.claim.id
+    with rt.tracer.start_as_current_span("salesbot turn", attributes=where) as span:
+        try:
+            result = await _run(rt, inbound, usage)
+        finally:
+            metrics.MODEL_REQUESTS.inc(usage.requests)
+            metrics.MODEL_TOKENS.labels("input").inc(usage.input_tokens)
+            metrics.MODEL_TOKENS.labels("output").inc(usage.output_tokens)
+        span.set_attribute("salesbot.outcome", result.outcome)
+    metrics.TURNS.labels(result.outcome).inc()
+    metrics.TURN_SECONDS.observe(time.monotonic() - started)
+    return result
+
+
+async def _run(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
     try:
         async with asyncio.timeout(rt.limits.deadline.total_seconds()):
             admitted = await _admit(rt, inbound)
@@ -87,6 +110,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
         chat, turn_id = await _begin(conn, rt, inbound, now)
         spoken = _spoken(inbound, chat)
         actor = await _actor(conn, rt, inbound, spoken)
+        trace.get_current_span().set_attribute("salesbot.actor_role", actor.what)
         deps = rt.deps(conn, actor, turn_id=turn_id, pressed=inbound.press)
         messages = history.trim(history.load(chat.history), keep)
         resumed = confirmation.resume(chat, inbound, now, paused=bool(messages))
@@ -115,7 +139,7 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
             language=spoken,
             pending_approval=asked.pending,
             pending_expires_at=now + rt.rules.confirmation_ttl if asked.pending else None,
-            actor_role=deps.actor.role,
+            actor_role=deps.actor.what,
             requests=usage.requests,
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
@@ -127,7 +151,8 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
         )
         if inbound.claim and not ended.finished:
             raise ClaimLost(inbound.claim)
-        return TurnResult(turn_id, ended.messages)
+        outcome = "confirmation" if asked.pending else "ok"
+        return TurnResult(turn_id, ended.messages, outcome=outcome)
 
 
 async def _admit(rt: Runtime, inbound: Inbound) -> Admission:
@@ -165,13 +190,14 @@ async def _refuse(rt: Runtime, inbound: Inbound, reason: str) -> TurnResult:
         claim = inbound.claim
         if claim and not await inbox.finish(conn, claim=claim, now=now):
             raise ClaimLost(claim)
-        return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id))
+        messages = await outbox.messages_of_turn(conn, turn_id=turn_id)
+        return TurnResult(turn_id, messages, outcome="limited")
 
 
 async def _begin(
     conn: Connection, rt: Runtime, inbound: Inbound, now: datetime
 ) -> tuple[ChatState, int]:
-    return await turns.begin_turn(
+    chat, turn_id = await turns.begin_turn(
         conn,
         chat_id=inbound.chat_id,
         inbox_id=inbound.claim.id if inbound.claim else None,
@@ -179,6 +205,9 @@ async def _begin(
         model=rt.model.model_name,
         now=now,
     )
+    logs.note(turn=turn_id)
+    trace.get_current_span().set_attribute("salesbot.turn_id", turn_id)
+    return chat, turn_id
 
 
 async def _actor(conn: Connection, rt: Runtime, inbound: Inbound, spoken: str | None) -> Actor:
@@ -197,14 +226,14 @@ async def _actor(conn: Connection, rt: Runtime, inbound: Inbound, spoken: str | 
 async def _audit_unseen_calls(deps: Deps, messages: list[ModelMessage]) -> None:
     """Calls that never reach a tool's own audit: to a tool this role is not offered, or with
     arguments that do not fit the tool's schema."""
-    hidden = tool_names() - offered(deps.actor.role)
+    hidden = tool_names() - offered(deps.actor)
     calls: dict[str, ToolCallPart] = {}
     for message in messages:
         for part in message.parts:
             if isinstance(part, ToolCallPart):
                 calls[part.tool_call_id] = part
                 if part.tool_name in hidden:
-                    detail = f"not offered to role {deps.actor.role}"
+                    detail = f"not offered to role {deps.actor.what}"
                     await audit_refusal(deps, part.tool_name, part.args_as_dict(), detail)
             elif _invalid(part) and part.tool_name not in hidden:
                 call = calls.get(part.tool_call_id)
@@ -237,9 +266,10 @@ async def _apologise(
             now=now,
         )
         claim = inbound.claim
-        if claim and not await inbox.finish(conn, claim=claim, now=now, error=repr(error)):
+        if claim and not await inbox.finish(conn, claim=claim, now=now, error=scrub(repr(error))):
             raise ClaimLost(claim)
-        return TurnResult(turn_id, await outbox.messages_of_turn(conn, turn_id=turn_id), True)
+        messages = await outbox.messages_of_turn(conn, turn_id=turn_id)
+        return TurnResult(turn_id, messages, failed=True, outcome="failed")
 
 
 REPLY_MAX = 12_000

@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
+from agent import logs
 from agent.channel import Action, Inbound, Kinds, Reply, Unreadable, Work, set_aside
 from agent.dispatch import ClaimLoop
 from agent.runtime import Runtime
@@ -20,6 +21,7 @@ from db import inbox, outbox
 from db.chats import chat_language
 from db.inbox import Claim
 from db.pool import database_away
+from tools.redaction import scrub
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,10 @@ class TurnWorkers(ClaimLoop[Claim]):
         await inbox.release(self.rt.pool, claim=item, not_before=self.wall())
 
     async def handle(self, item: Claim) -> None:
+        with logs.bound(chat=item.chat_id, item=item.id):
+            await self._handle(item)
+
+    async def _handle(self, item: Claim) -> None:
         try:
             if item.attempt > MAX_ATTEMPTS:
                 await self._set_aside(item)
@@ -72,7 +78,7 @@ class TurnWorkers(ClaimLoop[Claim]):
             log.exception("inbox item %s failed (attempt %s)", item.id, item.attempt)
             away = database_away(e)
             retry_at = self.wall() + timedelta(seconds=0 if away else 2**item.attempt)
-            await self._retry_later(item, retry_at, repr(e), counts=not away)
+            await self._retry_later(item, retry_at, scrub(repr(e)), counts=not away)
 
     async def _retry_later(self, item: Claim, at: datetime, error: str, *, counts: bool) -> None:
         """Gives the item back to be tried again from `at`; the chat's later items wait for it.
@@ -98,7 +104,7 @@ class TurnWorkers(ClaimLoop[Claim]):
             action = self._interpret(item)
         except Unreadable as e:
             log.warning("inbox item %s set aside: %s", item.id, e)
-            await self._answer(item, None, failed=True, error=str(e))
+            await self._answer(item, None, failed=True, error=scrub(str(e)))
             return
         if isinstance(action, Inbound):
             async with self._typing(item.chat_id):

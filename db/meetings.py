@@ -107,3 +107,35 @@ async def record_debrief(
         now=now,
     )
     return meeting_id
+
+
+async def upcoming(
+    db: Executor,
+    *,
+    now: datetime,
+    meeting_id: UUID | None = None,
+    prospect_ids: list[str] | None = None,
+) -> list[Meeting]:
+    """Scheduled meetings not yet over, of every rep: the caller decides whose it may touch."""
+    rows = await _q.fetch(db, "upcoming", now=now, id=meeting_id, prospect_ids=prospect_ids)
+    return [Meeting.from_row(r) for r in rows]
+
+
+async def cancel_meeting(db: Executor, *, meeting_id: UUID, now: datetime) -> Meeting | None:
+    """None when the meeting is no longer scheduled."""
+    row = await _q.fetchrow(db, "cancel", id=meeting_id, now=now)
+    return Meeting.from_row(row) if row else None
+
+
+async def move_meeting(
+    db: Executor, *, meeting_id: UUID, starts_at: datetime, ends_at: datetime, now: datetime
+) -> Meeting | None:
+    """None when the meeting is no longer scheduled."""
+    row = await _q.fetchrow(
+        db, "move", id=meeting_id, starts_at=starts_at, ends_at=ends_at, now=now
+    )
+    return Meeting.from_row(row) if row else None
+
+
+async def has_upcoming(db: Executor, *, rep_id: UUID, now: datetime) -> bool:
+    return bool(await _q.fetchval(db, "has_upcoming", rep_id=rep_id, now=now))

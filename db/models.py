@@ -70,6 +70,8 @@ class Rep(_Row):
     email_verified_at: datetime | None = None
     email_verified_by: str | None = None
     """How the email was proved: "code" (mailed to it) or "google" (signed in as it)."""
+    digest_time: time | None = None
+    """When their daily digest comes, local; None for the DIGEST_TIME setting."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", RepStatus(self.status))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import NoReturn
 from uuid import UUID
 
@@ -255,6 +255,33 @@ async def past(db: Executor, *, rep_id: UUID, limit: int = 3) -> list[PastStatus
 async def snooze(db: Executor, *, rep_id: UUID, until: datetime | None, now: datetime) -> Rep:
     """Holds the rep's reminders until `until` (None: reminders resume)."""
     row = await _q.fetchrow(db, "snooze", id=rep_id, until=until, now=now)
+    if row is None:
+        raise RecordNotFound("rep", rep_id)
+    return Rep.from_row(row)
+
+
+async def update_settings(
+    db: Executor,
+    *,
+    rep_id: UUID,
+    now: datetime,
+    timezone: str | None = None,
+    quiet_hours: tuple[time, time] | None = None,
+    language: str | None = None,
+    digest_time: time | None = None,
+) -> Rep:
+    """The rep's own settings; None leaves one as it is."""
+    row = await _q.fetchrow(
+        db,
+        "update_settings",
+        id=rep_id,
+        now=now,
+        timezone=timezone,
+        quiet_start=quiet_hours[0] if quiet_hours else None,
+        quiet_end=quiet_hours[1] if quiet_hours else None,
+        language=language,
+        digest_time=digest_time,
+    )
     if row is None:
         raise RecordNotFound("rep", rep_id)
     return Rep.from_row(row)

@@ -1,4 +1,5 @@
-"""ruff and mypy stay clean: CI runs them as part of the tests."""
+"""ruff and mypy stay clean, and every dependency is declared and used (deptry): CI runs them
+as part of the tests."""
 
 import subprocess
 import sys
@@ -12,7 +13,7 @@ BIN = Path(sys.executable).parent
 
 @pytest.mark.parametrize(
     "command",
-    [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]],
+    [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"], ["deptry", "."]],
     ids=" ".join,
 )
 def test_clean(command):

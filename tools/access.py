@@ -4,6 +4,7 @@ the role again when called, runs inside a savepoint, and every call lands in the
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -13,9 +14,10 @@ from pydantic_core import to_jsonable_python
 
 from db import audit
 from tools import texts
-from tools.actor import Refused, Role
+from tools.actor import Actor, Refused, Role
 from tools.deps import Deps
 from tools.names import storable
+from tools.redaction import scrub, scrubbed
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,21 +28,29 @@ ROLES: dict[str, frozenset[Role]] = {}
 """Which roles each tool is offered to, filled as tools are registered."""
 
 
-def offered(role: Role) -> set[str]:
-    return {name for name, roles in ROLES.items() if role in roles}
+def offered(actor: Actor) -> set[str]:
+    return {name for name, roles in ROLES.items() if actor.may(roles)}
 
 
-def offered_to(roles: frozenset[Role]) -> Callable[..., Awaitable[ToolDefinition | None]]:
+Applies = Callable[[Deps], Awaitable[bool]]
+"""Whether a tool is worth offering now (it costs prompt); the tool still checks for itself."""
+
+
+def offered_to(
+    roles: frozenset[Role], applies: Applies | None = None
+) -> Callable[..., Awaitable[ToolDefinition | None]]:
     async def prepare(ctx: RunContext[Deps], tool_def: ToolDefinition) -> ToolDefinition | None:
-        return tool_def if ctx.deps.actor.role in roles else None
+        if not ctx.deps.actor.may(roles):
+            return None
+        return tool_def if applies is None or await applies(ctx.deps) else None
 
     return prepare
 
 
 def tool_for(
-    toolset: FunctionToolset[Deps], *roles: Role
+    toolset: FunctionToolset[Deps], *roles: Role, applies: Applies | None = None
 ) -> Callable[[ToolFunc[P, R]], ToolFunc[P, R | str]]:
-    """Registers an async tool on `toolset` for the given roles."""
+    """Registers an async tool on `toolset` for the given roles (offered when it `applies`)."""
     allowed = frozenset(roles)
 
     def decorate(func: ToolFunc[P, R]) -> ToolFunc[P, R | str]:
@@ -60,7 +70,7 @@ def tool_for(
 
         # One database connection serves the turn: calls a model sends together run in turn.
         toolset.add_function(
-            guarded, name=func.__name__, prepare=offered_to(allowed), sequential=True
+            guarded, name=func.__name__, prepare=offered_to(allowed, applies), sequential=True
         )
         ROLES[func.__name__] = allowed
         return cast(ToolFunc[P, R | str], guarded)
@@ -80,10 +90,10 @@ async def door(
     """The one way in for tools and tasks alike: the role checked, the call inside a
     savepoint, its outcome audited. A refusal or an impossibility comes back as the text the
     caller passes on."""
-    if deps.actor.role not in allowed:
-        detail = f"not allowed for role {deps.actor.role}"
+    if not deps.actor.may(allowed):
+        detail = f"not allowed for role {deps.actor.what}"
         await _audit(deps, name, args, allowed=False, outcome="refused", detail=detail)
-        return f"Refused: {name} is not available to this user ({deps.actor.role})."
+        return f"Refused: {name} is not available to this user ({deps.actor.what})."
     try:
         async with deps.db.transaction():
             result = await call()
@@ -124,11 +134,11 @@ async def _audit(
     await audit.record(
         deps.db,
         tool=tool,
-        args=to_jsonable_python(args),
+        args=json.loads(scrub(json.dumps(to_jsonable_python(args), ensure_ascii=False))),
         allowed=allowed,
         outcome=outcome,
-        detail=detail,
-        actor_role=deps.actor.role,
+        detail=scrubbed(detail),
+        actor_role=deps.actor.what,
         actor_telegram_id=deps.actor.telegram_id,
         actor_rep_id=deps.actor.rep.id if deps.actor.rep else None,
         turn_id=deps.turn_id,

@@ -32,6 +32,7 @@ class Refused(Exception):
 class Actor:
     telegram_id: int
     role: Role
+    """The first of what the actor is: admin, else their registration's status."""
     rep: Rep | None = None
     username: str | None = None
     first_name: str | None = None
@@ -40,6 +41,26 @@ class Actor:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def capabilities(self) -> frozenset[Role]:
+        """Everything the actor is: an admin who is also a registered rep holds both, so the head
+        of sales who sells gets the rep's tools too (a suspended one keeps only the admin's and
+        the registered person's)."""
+        held = {self.role}
+        if self.is_admin and self.rep is not None and Role(self.rep.status.value) in REGISTERED:
+            held.add(Role(self.rep.status.value))
+        return frozenset(held)
+
+    def may(self, allowed: frozenset[Role]) -> bool:
+        """The one check, in a tool's `prepare` and again in its body."""
+        return not self.capabilities.isdisjoint(allowed)
+
+    @property
+    def what(self) -> str:
+        """What the actor was, as the audit log and the prompt name it: `admin+active`."""
+        rest = sorted(c for c in self.capabilities if c is not self.role)
+        return "+".join([self.role, *rest])
 
     def active_rep(self) -> Rep:
         """The speaker's own rep, for what only an active rep may do."""

@@ -34,9 +34,8 @@ SANDBOX_NOTE = (
 
 @tool_for(calendar_tools, Role.ACTIVE)
 async def connect_calendar(ctx: RunContext[Deps]) -> dict[str, Any]:
-    """Connect the user's Google Calendar so meetings can be booked in it. Depending on the
-    company's setup this connects at once, or sends the user a sign-in button in a separate
-    message (then tell them to press it)."""
+    """Connect the user's Google Calendar: at once, or by a sign-in button sent separately
+    (then tell them to press it)."""
     deps = ctx.deps
     rep = deps.actor.active_rep()
     mode = mode_of(deps)
@@ -62,13 +61,8 @@ async def connect_calendar(ctx: RunContext[Deps]) -> dict[str, Any]:
 async def find_free_slots(
     ctx: RunContext[Deps], day: date, duration_minutes: int = 30
 ) -> dict[str, Any]:
-    """The user's free time on a day, within working hours, from their calendar and the
-    meetings booked here. Offer times from these ranges.
-
-    Args:
-        day: the date (YYYY-MM-DD) in the user's timezone
-        duration_minutes: how long the meeting would be
-    """
+    """The user's free time on a day (their calendar and meetings here, working hours).
+    Offer times from these ranges."""
     deps = ctx.deps
     rep = deps.actor.active_rep()
     zone = zone_of(deps)

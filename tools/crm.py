@@ -32,14 +32,13 @@ async def log_hubspot(
     outcome: str | None = None,
     next_step: str | None = None,
 ) -> dict[str, Any]:
-    """Write a note about a conversation or meeting on the prospect's HubSpot contact (created
-    if missing). The user confirms first with buttons.
+    """Note a conversation or meeting on the prospect's HubSpot contact (created if missing),
+    after the user confirms.
 
     Args:
-        prospect: the prospect's id, @telegram, email or name
-        summary: what happened, in the rep's words, complete enough to read later
-        outcome: the result in a few words (interested, thinking, not interested…), if said
-        next_step: what happens next and when, if said
+        summary: what happened, in the rep's words, complete
+        outcome: in a few words, if said
+        next_step: what and when, if said
     """
     deps = ctx.deps
     rep = deps.actor.active_rep()

@@ -45,9 +45,6 @@ async def analyze_deal(ctx: RunContext[Deps], prospect: str) -> str:
     """Analyse how the deal with a prospect is going (signals from HubSpot or our records, and
     coaching: concerns, priorities, actions, phrases). The result is a finished message for the
     user: send it exactly as it is, without shortening, rewording or adding to it.
-
-    Args:
-        prospect: the prospect's id, @telegram, email or name
     """
     deps = ctx.deps
     own = None if deps.actor.is_admin else deps.actor.rep
@@ -62,9 +59,6 @@ async def analyze_deal(ctx: RunContext[Deps], prospect: str) -> str:
 async def meeting_brief(ctx: RunContext[Deps], prospect: str) -> Brief:
     """The facts to prepare a meeting from: the prospect, the deal's signals (computed, not
     guessed) and what was recorded with them lately, latest first. Cite these in a prep plan.
-
-    Args:
-        prospect: the prospect's id, @telegram, email or name
     """
     deps = ctx.deps
     rep = deps.actor.active_rep()

@@ -33,6 +33,10 @@ class Rules:
     """Wrong codes allowed before a code stops working."""
     codes_per_day: int
     """Codes one rep may be sent in 24 hours."""
+    digest_time: time = time(9, 30)
+    """When the daily digest comes, for a rep who set no hour of their own."""
+    stale_after: timedelta = timedelta(days=5)
+    """An open prospect silent this long is a stale deal."""
 
     @property
     def quiet(self) -> Quiet:

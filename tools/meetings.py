@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
-from tools import texts
+from db import meetings
+from db.models import Meeting
+from tools import changes, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.booking import Booked, Booking, book
@@ -16,7 +20,7 @@ from tools.clients.errors import IntegrationError
 from tools.clients.models import NewZoomMeeting, ZoomMeeting
 from tools.deps import Deps
 from tools.names import NAME_SHOWN, one_line
-from tools.refs import one_prospect
+from tools.refs import one_meeting, one_prospect
 from tools.services import Step, as_json, perform
 from tools.times import doubt, in_zone, zone_name, zone_of
 
@@ -32,13 +36,7 @@ SANDBOX_NOTE = (
 async def create_zoom(
     ctx: RunContext[Deps], topic: str, start: datetime, duration_minutes: int = 30
 ) -> dict[str, Any]:
-    """Create a Zoom meeting (without a calendar event) and get its join link.
-
-    Args:
-        topic: the meeting's title
-        start: when, ISO 8601; without an offset it is the user's local time
-        duration_minutes: how long
-    """
+    """Create a Zoom meeting alone (no calendar event) and get its join link."""
     deps = ctx.deps
     rep = deps.actor.active_rep()
     begins, _ = _times(deps, start, duration_minutes)
@@ -67,16 +65,12 @@ async def book_calendar(
     title: str | None = None,
     zoom: bool = True,
 ) -> dict[str, Any]:
-    """Book a meeting with one of the user's prospects: a Google Calendar event with the
-    prospect invited and, unless zoom is false, a Zoom link; logged to HubSpot, and the
-    prospect moves to in_conversation. The user confirms first with buttons.
+    """Book a meeting with the user's prospect after they confirm: calendar invitation, Zoom
+    link, HubSpot log; the prospect moves to in_conversation.
 
     Args:
-        prospect: the prospect's id, @telegram, email or name
-        start: when, ISO 8601; without an offset it is the user's local time
-        duration_minutes: how long
-        title: the event's title; by default "<prospect> — True Real Estate"
-        zoom: false for a meeting without a Zoom link (in person, by phone)
+        title: by default "<prospect> — True Real Estate"
+        zoom: false in person or by phone
     """
     deps = ctx.deps
     rep = deps.actor.active_rep()
@@ -92,8 +86,66 @@ async def book_calendar(
         str(zone_of(deps)),
         zoom,
     )
+    again = await meetings.get_meeting_by_key(deps.db, idempotency_key=booking.key)
+    await _free(deps, rep.id, begins, ends, again.id if again else None)
     confirm(ctx, "meeting", **_asked(deps, booking))
     return _card(deps, await book(deps, booking))
+
+
+async def with_meetings(deps: Deps) -> bool:
+    rep = deps.actor.rep
+    return rep is not None and await meetings.has_upcoming(deps.db, rep_id=rep.id, now=deps.now())
+
+
+@tool_for(meeting_tools, Role.ACTIVE, applies=with_meetings)
+async def cancel_meeting(
+    ctx: RunContext[Deps], meeting: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Cancel the user's upcoming meeting everywhere (the client is told), after asking.
+
+    Args:
+        meeting: prospect, day YYYY-MM-DD or meeting id
+    """
+    deps = ctx.deps
+    rep = deps.actor.active_rep()
+    target = await one_meeting(deps, meeting, rep_id=rep.id)
+    require_proved(deps, rep)
+    confirm(ctx, "change.cancel", title=target.title, when=_span(deps, target))
+    return _changed(deps, "cancelled", await changes.cancel(deps, rep, target, reason))
+
+
+@tool_for(meeting_tools, Role.ACTIVE, applies=with_meetings)
+async def reschedule_meeting(
+    ctx: RunContext[Deps], meeting: str, start: datetime, duration_minutes: int | None = None
+) -> dict[str, Any]:
+    """Move the user's upcoming meeting everywhere (the client is told), after asking.
+
+    Args:
+        meeting: as for cancel_meeting
+        start: new time, as for book_calendar
+    """
+    deps = ctx.deps
+    rep = deps.actor.active_rep()
+    target = await one_meeting(deps, meeting, rep_id=rep.id)
+    minutes = duration_minutes or int((target.ends_at - target.starts_at).total_seconds() // 60)
+    begins, ends = _times(deps, start, minutes)
+    await _free(deps, rep.id, begins, ends, target.id)
+    require_proved(deps, rep)
+    moved = dataclasses.replace(target, starts_at=begins, ends_at=ends)
+    confirm(
+        ctx, "change.move", title=target.title, old=_span(deps, target), when=_span(deps, moved)
+    )
+    return _changed(deps, "moved", await changes.move(deps, rep, target, begins, ends))
+
+
+async def _free(
+    deps: Deps, rep_id: UUID, begins: datetime, ends: datetime, moving: UUID | None = None
+) -> None:
+    """A time overlapping another of the rep's meetings is questioned, not booked."""
+    found = await meetings.scheduled_between(deps.db, rep_id=rep_id, start=begins, end=ends)
+    if others := [m for m in found if m.id != moving]:
+        listed = "; ".join(f"{m.title} {_span(deps, m)}" for m in others)
+        raise NotDone(f"that time overlaps the rep's meeting {listed}; ask for another time")
 
 
 def _times(deps: Deps, start: datetime, duration_minutes: int) -> tuple[datetime, datetime]:
@@ -122,6 +174,21 @@ def _asked(deps: Deps, b: Booking) -> dict[str, str]:
         if email
         else texts.text("question.no_invite", language),
     }
+
+
+def _span(deps: Deps, m: Meeting) -> str:
+    zone = zone_of(deps)
+    shown = f"{m.starts_at.astimezone(zone):%d.%m %H:%M}–{m.ends_at.astimezone(zone):%H:%M}"
+    return f"{shown} ({zone_name(zone, deps.actor.language)})"
+
+
+def _changed(deps: Deps, status: str, changed: changes.Changed) -> dict[str, Any]:
+    m = changed.meeting
+    card: dict[str, Any] = {"status": status, "title": m.title, "when": _shown(deps, m.starts_at)}
+    card["done_in"] = changed.done
+    if changed.failed:
+        card["not_done"] = changed.failed
+    return card | ({"note": SANDBOX_NOTE} if m.sandbox else {})
 
 
 def _card(deps: Deps, booked: Booked) -> dict[str, Any]:

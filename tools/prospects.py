@@ -10,7 +10,7 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 from db import prospects
 from db.errors import InvalidTransition, RepNotActive
 from db.models import Prospect, ProspectStatus
-from tools import notices, texts
+from tools import handover, notices, texts
 from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.deps import Deps
@@ -34,9 +34,21 @@ class ProspectCard(BaseModel):
     assigned: bool = Field(description="whether a rep has them")
 
 
+PAGE = 15
+"""Cards a list shows at once: with their fields, well within one Telegram message."""
+
+
+class MyProspects(BaseModel):
+    prospects: list[ProspectCard]
+    total: int
+    more: int = Field(description="how many are not shown; if any, offer the next page")
+
+
 class Assignment(ProspectCard):
     rep: str = Field(description="the rep who now has the prospect")
     rep_told: bool = Field(description="the rep was sent a message about it")
+    previous_rep: str | None = Field(default=None, description="who had them; told as well")
+    meetings_moved: int = Field(default=0, description="meetings to come that went with them")
 
 
 def prospect_card(p: Prospect) -> ProspectCard:
@@ -110,7 +122,6 @@ async def assign_prospect(
     open prospects gets it.
 
     Args:
-        prospect: the prospect's id, @telegram, email or name
         rep: the rep's id, @username, email or name; omit to pick the least loaded rep
     """
     deps = ctx.deps
@@ -120,6 +131,9 @@ async def assign_prospect(
     chosen = await one_rep(deps, rep) if rep else await prospects.least_loaded_rep(deps.db)
     if chosen is None:
         raise NotDone("there is no active rep to assign to")
+    previous = await handover.previous_rep(deps, target, chosen)
+    if previous is not None:
+        await handover.ask(ctx, target, previous, chosen)
     try:
         assigned = await prospects.assign_prospect_to_rep(
             deps.db, prospect_id=target.id, rep_id=chosen.id, now=deps.now()
@@ -137,24 +151,34 @@ async def assign_prospect(
             context=one_line(context, TEXT_SHOWN),
         ),
     )
+    moved = await handover.complete(deps, target, previous, chosen) if previous else 0
     card = prospect_card(assigned).model_dump()
-    return Assignment(**card, rep=chosen.name, rep_told=True)
+    return Assignment(
+        **card,
+        rep=chosen.name,
+        rep_told=True,
+        previous_rep=previous.name if previous else None,
+        meetings_moved=moved,
+    )
 
 
 @tool_for(prospect_tools, Role.ACTIVE)
 async def list_my_prospects(
-    ctx: RunContext[Deps], status: Status | None = None
-) -> list[ProspectCard]:
-    """The user's own prospects, optionally only those with one status.
+    ctx: RunContext[Deps], status: Status | None = None, page: int = 1
+) -> MyProspects:
+    """The user's own prospects, a page at a time.
 
     Args:
-        status: unreached, contacted, in_conversation, converted or archived; omit for all
+        status: omit for all
+        page: the next for "show more"
     """
     rep = ctx.deps.actor.active_rep()
     own = await prospects.get_prospects_for_rep(
         ctx.deps.db, rep_id=rep.id, status=ProspectStatus(status) if status else None
     )
-    return [prospect_card(p) for p in own]
+    start = (max(page, 1) - 1) * PAGE
+    shown = [prospect_card(p) for p in own[start : start + PAGE]]
+    return MyProspects(prospects=shown, total=len(own), more=max(len(own) - start - PAGE, 0))
 
 
 @tool_for(prospect_tools, Role.ACTIVE, Role.ADMIN)
@@ -164,8 +188,6 @@ async def update_prospect_status(
     """Record where a prospect stands, e.g. after the rep wrote to them or heard back.
 
     Args:
-        prospect: the prospect's id, @telegram, email or name
-        status: unreached, contacted, in_conversation, converted or archived
         note: what happened, in the rep's words, if they said
     """
     deps = ctx.deps

@@ -17,6 +17,7 @@ from tools.calendar_access import forget
 from tools.deps import Deps
 from tools.emails import corporate_email
 from tools.names import person_name
+from tools.preferences import settings_of
 from tools.verification import sent_result
 
 registration = FunctionToolset[Deps]()
@@ -94,11 +95,11 @@ async def _within_applications_a_day(deps: Deps) -> None:
 
 @tool_for(registration, *Role)
 async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
-    """The user's own registration: status, email, calendar, their prospects. Use it to greet a
-    known user with their status, and whenever they ask about themselves."""
+    """The user's own status, email, calendar, settings, prospects. Use it to greet a known
+    user, and whenever they ask about themselves."""
     actor = ctx.deps.actor
     rep = actor.rep
-    status: dict[str, Any] = {"role": actor.role, "is_admin": actor.is_admin}
+    status: dict[str, Any] = {"role": actor.what, "is_admin": actor.is_admin}
     if rep is None or rep.status in (RepStatus.REMOVED, RepStatus.REJECTED):
         status["registered"] = False
         return status
@@ -110,6 +111,7 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
         "email_verified": rep.email_verified,
         "status": rep.status,
         "calendar_connected": rep.calendar_connected_at is not None,
+        "settings": settings_of(rep, ctx.deps.rules).model_dump(),
         "prospects": [{"name": p.name, "status": p.status} for p in own],
     }
     return status
@@ -117,11 +119,10 @@ async def my_status(ctx: RunContext[Deps]) -> dict[str, Any]:
 
 @tool_for(registration, *REGISTERED)
 async def update_my_email(ctx: RunContext[Deps], email: str) -> EmailChange:
-    """Change the user's own corporate email. A new email must be proved again (a code is
-    mailed to it) before the calendar is used, and the admins are told.
+    """Change the user's own corporate email; it must be proved again, admins are told.
 
     Args:
-        email: the new corporate email address, exactly as the user wrote it
+        email: as the user wrote it
     """
     deps = ctx.deps
     rep = _own(deps)
@@ -137,8 +138,7 @@ async def update_my_email(ctx: RunContext[Deps], email: str) -> EmailChange:
 
 @tool_for(registration, *REGISTERED)
 async def unregister_me(ctx: RunContext[Deps]) -> Left:
-    """Cancel the user's own registration or application (they can come back later). The user
-    is asked to confirm with buttons before anything happens."""
+    """Leave the team or withdraw the application; the user confirms with buttons."""
     deps = ctx.deps
     rep = _own(deps)
     confirm(ctx, "unregister")

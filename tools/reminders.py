@@ -24,13 +24,8 @@ class Snoozed(BaseModel):
 
 @tool_for(reminder_tools, Role.ACTIVE)
 async def snooze_reminders(ctx: RunContext[Deps], until: datetime) -> Snoozed:
-    """Hold the user's reminders (unreached prospects, follow-ups, calendar) until a time, e.g.
-    "напомни завтра" → tomorrow 09:00. Meeting prep and debriefs still come.
-
-    Args:
-        until: when reminders may come again, ISO 8601; without an offset it is the user's
-            local time
-    """
+    """Hold the user's reminders until a time ("напомни завтра" → tomorrow 09:00); meeting
+    prep and debriefs still come."""
     deps = ctx.deps
     rep = deps.actor.active_rep()
     zone = zone_of(deps)

@@ -56,18 +56,32 @@ def _told(rep: Rep) -> StatusChange:
     return StatusChange(**rep_card(rep).model_dump(), rep_told=True)
 
 
+class RepPage(BaseModel):
+    reps: list[RepCard]
+    total: int
+    more: int = Field(description="how many are not shown; if any, offer to show more (page+1)")
+
+
+PAGE = 10
+"""Cards a list shows at once: well within one Telegram message."""
+
+
 @tool_for(team, Role.ADMIN)
 async def list_reps(
     ctx: RunContext[Deps],
     status: Literal["pending", "active", "suspended", "rejected", "removed", "all"] = "pending",
-) -> list[RepCard]:
+    page: int = 1,
+) -> RepPage:
     """The team's reps with one status ("who's pending?" is the default), oldest first.
 
     Args:
         status: pending, active, suspended, rejected, removed, or all
+        page: 1 first; the next for "show more"
     """
     found = await reps.list_reps(ctx.deps.db, status=None if status == "all" else RepStatus(status))
-    return [rep_card(r) for r in found]
+    start = (max(page, 1) - 1) * PAGE
+    shown = [rep_card(r) for r in found[start : start + PAGE]]
+    return RepPage(reps=shown, total=len(found), more=max(len(found) - start - PAGE, 0))
 
 
 @tool_for(team, Role.ADMIN)

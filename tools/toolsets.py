@@ -9,6 +9,8 @@ from tools.crm import crm_tools
 from tools.deals import deal_tools
 from tools.deps import Deps
 from tools.meetings import meeting_tools
+from tools.overview import overview
+from tools.preferences import preference_tools
 from tools.prospects import prospect_tools
 from tools.registration import registration
 from tools.reminders import reminder_tools
@@ -27,6 +29,8 @@ def toolsets() -> list[FunctionToolset[Deps]]:
         crm_tools,
         reminder_tools,
         deal_tools,
+        preference_tools,
+        overview,
     ]
 
 

@@ -17,13 +17,17 @@ from tools.proof import Checked, Sent
 verification = FunctionToolset[Deps]()
 
 
+async def unproved(deps: Deps) -> bool:
+    """Offered only while the user's email is not proved (a code for a proved one does nothing)."""
+    return deps.actor.rep is not None and not deps.actor.rep.email_verified
+
+
 @tool_for(verification, *REGISTERED)
 async def verify_my_email(ctx: RunContext[Deps], code: str) -> dict[str, Any]:
-    """Check the code the user received by email, which proves the email is theirs. Call it
-    when the user writes such a code; never guess or invent one.
+    """Check the code the user got by email (it proves the email); never guess one.
 
     Args:
-        code: the code exactly as the user wrote it
+        code: as the user wrote it
     """
     deps = ctx.deps
     rep = _own(deps)
@@ -46,10 +50,9 @@ async def verify_my_email(ctx: RunContext[Deps], code: str) -> dict[str, Any]:
     }
 
 
-@tool_for(verification, *REGISTERED)
+@tool_for(verification, *REGISTERED, applies=unproved)
 async def send_email_code(ctx: RunContext[Deps]) -> dict[str, Any]:
-    """Mail the user a new code to prove their email (the earlier codes stop working). Use it
-    when they did not get the code, it expired, or they ask for a new one."""
+    """Mail the user a new email code (earlier ones stop working), e.g. when none came."""
     deps = ctx.deps
     rep = _own(deps)
     sent = await proof.send_code(deps, rep)

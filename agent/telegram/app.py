@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from agent import monitoring
 from agent.listener import Listener
+from agent.monitoring import Watch
 from agent.runtime import Runtime, inbox_kinds, utc_now
 from agent.signin import sign_in_routes
 from agent.supervision import Supervisor
-from agent.telegram import intake
+from agent.telegram import intake, profile
 from agent.telegram.limits import RateLimiter
 from agent.telegram.sender import OutboxSender
 from agent.telegram.transport import TelegramBot
@@ -56,7 +58,8 @@ class Channel:
     poll_timeout: int = 25
     lease: timedelta = timedelta(seconds=30)
     listen: str | None = None
-    """HOST:PORT of the web server when polling (health, calendar sign-in); None: no server."""
+    """HOST:PORT of the web server when polling (health, metrics, calendar sign-in); None: no
+    server."""
     receive: bool = True
     """False: another process takes the updates in (Telegram lets one poll); this one only works
     the inbox and the outbox, on a core of its own."""
@@ -84,6 +87,8 @@ async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
     supervisor = Supervisor(stop)
     stop_sender = asyncio.Event()
     async with channel.bot:
+        if channel.receive:  # one process sets the profile: the one taking updates in
+            await profile.publish(channel.bot)
         listening = supervisor.watch("the database listener", listener.run(stop_sender))
         sending = supervisor.watch(
             "the outbox sender", sender.run(stop_sender, grace=channel.grace)
@@ -107,7 +112,9 @@ async def _updates_in(
     rt: Runtime, channel: Channel, stop: asyncio.Event, supervisor: Supervisor
 ) -> AsyncIterator[None]:
     hook = channel.webhook
-    async with _web_server(rt, channel):
+    polls = channel.receive and hook is None
+    watch = Watch(wall=channel.wall, supervisor=supervisor, polls=polls)
+    async with _web_server(rt, channel, watch):
         if not channel.receive:
             log.info("taking no updates: another process does")
             yield
@@ -120,7 +127,12 @@ async def _updates_in(
         polling = supervisor.watch(
             "polling",
             intake.poll(
-                channel.bot, rt.pool, wall=channel.wall, stop=stop, long_poll=channel.poll_timeout
+                channel.bot,
+                rt.pool,
+                wall=channel.wall,
+                stop=stop,
+                long_poll=channel.poll_timeout,
+                beats=watch.beats,
             ),
         )
         try:
@@ -131,7 +143,7 @@ async def _updates_in(
 
 
 @contextlib.asynccontextmanager
-async def _web_server(rt: Runtime, channel: Channel) -> AsyncIterator[None]:
+async def _web_server(rt: Runtime, channel: Channel, watch: Watch) -> AsyncIterator[None]:
     hook = channel.webhook
     if hook is not None:
         host, port = hook.host, hook.port
@@ -142,7 +154,8 @@ async def _web_server(rt: Runtime, channel: Channel) -> AsyncIterator[None]:
         yield
         return
     webhook = (hook.path, hook.secret) if hook else None
-    app = intake.web_app(rt.pool, wall=channel.wall, webhook=webhook, routes=sign_in_routes(rt))
+    pages = monitoring.routes(rt.pool, watch) + sign_in_routes(rt)
+    app = intake.web_app(rt.pool, wall=channel.wall, webhook=webhook, routes=pages)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     try:

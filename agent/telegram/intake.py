@@ -17,7 +17,7 @@ import asyncpg
 from aiohttp import web
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
-from agent.supervision import backoff_seconds, sleep_or_stop
+from agent.supervision import Beats, backoff_seconds, sleep_or_stop
 from agent.telegram import updates
 from agent.telegram.transport import TelegramBot
 from db import inbox, outbox
@@ -100,6 +100,7 @@ async def poll(
     stop: asyncio.Event,
     long_poll: int = 25,
     backoff: Callable[[int], float] = backoff_seconds,
+    beats: Beats | None = None,
 ) -> None:
     """Long polling. A stop while a poll waits drops that poll unacknowledged: its updates come
     again to whoever polls next."""
@@ -116,6 +117,8 @@ async def poll(
                 return
             await store(pool, raw, wall())
             failures = 0
+            if beats is not None:
+                beats.beat("polling")
         except InvalidToken:
             raise  # the one refusal waiting does not mend: it ends the process
         except Conflict as e:
@@ -151,11 +154,10 @@ def web_app(
     webhook: tuple[str, str] | None = None,
     routes: list[web.RouteDef] | None = None,
 ) -> web.Application:
-    """The bot's web server: `/healthz` says whether the database answers; with a webhook
-    `(path, secret)`, Telegram posts updates to `path` with the secret in a header; `routes`
-    add pages such as the calendar sign-in callback."""
+    """The bot's web server: with a webhook `(path, secret)`, Telegram posts updates to `path`
+    with the secret in a header; `routes` add the health check, the metrics and pages such as
+    the calendar sign-in callback."""
     app = web.Application(client_max_size=1 << 20)
-    app.router.add_get("/healthz", _health(pool))
     if webhook is not None:
         app.router.add_post(webhook[0], _receiver(pool, secret=webhook[1], wall=wall))
     app.router.add_routes(routes or [])
@@ -184,15 +186,3 @@ def _receiver(
         return web.json_response({"ok": True})
 
     return receive
-
-
-def _health(pool: asyncpg.Pool) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def health(_: web.Request) -> web.Response:
-        try:
-            await pool.fetchval("SELECT 1")
-        except Exception as e:  # whatever it is, the page says only that the database is away
-            log.warning("health check: the database did not answer: %r", e)
-            return web.json_response({"ok": False, "database": "unavailable"}, status=503)
-        return web.json_response({"ok": True})
-
-    return health

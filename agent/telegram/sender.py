@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
@@ -28,6 +29,8 @@ from agent.telegram.formatting import split_text, to_html
 from agent.telegram.limits import RateLimiter
 from db import outbox
 from db.outbox import Buttons, OutboxClaim
+from tools import metrics
+from tools.redaction import scrub
 
 log = logging.getLogger(__name__)
 
@@ -135,19 +138,25 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
             raise
         except RetryAfter as e:
             wait = _retry_after(e)
+            metrics.RATE_LIMITED.inc()
+            metrics.RATE_LIMIT_WAITED.inc(wait)
             self.limiter.hold(message.chat_id, wait)
             return await self._release(item, at=self.wall() + timedelta(seconds=wait), error=None)
         except Forbidden as e:
-            return await self._settle(item, "blocked", error=e.message)
+            return await self._settle(item, "blocked", error=scrub(e.message))
         except (BadRequest, ChatMigrated) as e:
-            return await self._settle(item, "failed", error=e.message)
+            return await self._settle(item, "failed", error=scrub(e.message))
         except NetworkError as e:
-            return await self._release(item, at=self.wall() + _backoff(item.attempt), error=repr(e))
+            return await self._release(
+                item, at=self.wall() + _backoff(item.attempt), error=scrub(repr(e))
+            )
         except Exception as e:
             log.exception("sending outbox message %s failed", item.id)
             if item.attempt >= GIVE_UP_AFTER:
-                return await self._settle(item, "failed", error=repr(e))
-            return await self._release(item, at=self.wall() + _backoff(item.attempt), error=repr(e))
+                return await self._settle(item, "failed", error=scrub(repr(e)))
+            return await self._release(
+                item, at=self.wall() + _backoff(item.attempt), error=scrub(repr(e))
+            )
 
     async def _send(self, item: OutboxClaim) -> bool:
         message = item.message
@@ -196,13 +205,19 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
         async with self._calls:
             try:
                 sent = await self.bot.send_message(
-                    chat_id, to_html(text), parse_mode=ParseMode.HTML, reply_markup=markup
+                    chat_id,
+                    to_html(text),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=_previews(text),
                 )
             except BadRequest as e:
                 if "parse entities" not in e.message.lower():
                     raise
                 log.warning("Telegram refused a message's formatting; sending it plain: %s", e)
-                sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
+                sent = await self.bot.send_message(
+                    chat_id, text, reply_markup=markup, link_preview_options=_previews(text)
+                )
         return sent.message_id
 
     async def _answer_press(self, item: OutboxClaim) -> bool:
@@ -230,7 +245,7 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
         if status != "sent":
             chat_id = item.message.chat_id
             log.warning("outbox message %s to chat %s %s: %s", item.id, chat_id, status, error)
-        return await outbox.settle(
+        settled = await outbox.settle(
             self.pool,
             claim=item,
             status=status,
@@ -238,6 +253,9 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
             error=error,
             telegram_message_id=telegram_message_id,
         )
+        if settled:
+            metrics.SENDS.labels(status).inc()
+        return settled
 
     async def _release(self, item: OutboxClaim, *, at: datetime, error: str | None) -> bool:
         return await outbox.release(self.pool, claim=item, not_before=at, error=error)
@@ -253,6 +271,17 @@ def _button(button: dict[str, str]) -> InlineKeyboardButton:
     if "url" in button:
         return InlineKeyboardButton(button["text"], url=button["url"])
     return InlineKeyboardButton(button["text"], callback_data=button["data"])
+
+
+_NO_PREVIEW = re.compile(
+    r"https?://(?:[\w-]+\.)*(?:zoom\.us|calendar\.google\.com|meet\.google\.com)/"
+)
+_OFF = LinkPreviewOptions(is_disabled=True)
+
+
+def _previews(text: str) -> LinkPreviewOptions | None:
+    """A Zoom or calendar link's preview is a big grey card that says nothing: off."""
+    return _OFF if _NO_PREVIEW.search(text) else None
 
 
 def _retry_after(error: RetryAfter) -> float:

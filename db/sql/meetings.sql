@@ -40,3 +40,25 @@ UPDATE meetings SET status = 'held', debrief = :debrief, outcome = :outcome, upd
                 AND ends_at <= :now AND debrief IS NULL
               ORDER BY ends_at DESC LIMIT 1)
 RETURNING id;
+
+-- name: upcoming
+-- Scheduled meetings not yet over: one by id, those with some prospects, or all.
+SELECT * FROM meetings
+ WHERE status = 'scheduled' AND ends_at > :now
+   AND (:id::uuid IS NULL OR id = :id::uuid)
+   AND (:prospect_ids::text[] IS NULL OR prospect_id = ANY (:prospect_ids::text[]))
+ ORDER BY starts_at;
+
+-- name: cancel
+UPDATE meetings SET status = 'cancelled', updated_at = :now
+ WHERE id = :id AND status = 'scheduled'
+RETURNING *;
+
+-- name: move
+UPDATE meetings SET starts_at = :starts_at, ends_at = :ends_at, updated_at = :now
+ WHERE id = :id AND status = 'scheduled'
+RETURNING *;
+
+-- name: has_upcoming
+SELECT EXISTS (SELECT 1 FROM meetings
+                WHERE rep_id = :rep_id AND status = 'scheduled' AND ends_at > :now);

@@ -126,3 +126,15 @@ SELECT r.*,
 
 -- name: snooze
 UPDATE reps SET snoozed_until = :until, updated_at = :now WHERE id = :id RETURNING *;
+
+-- name: update_settings
+-- A rep's own settings; a NULL argument leaves that one as it is.
+UPDATE reps
+   SET timezone = coalesce(:timezone, timezone),
+       quiet_hours_start = coalesce(:quiet_start::time, quiet_hours_start),
+       quiet_hours_end = coalesce(:quiet_end::time, quiet_hours_end),
+       language = coalesce(:language, language),
+       digest_time = coalesce(:digest_time::time, digest_time),
+       updated_at = :now
+ WHERE id = :id
+RETURNING *;

@@ -99,7 +99,9 @@ RETURNING id;
 -- name: meeting_preps
 INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
 SELECT r.telegram_id, 'event',
-       'prep:' || m.id || ':' || extract(epoch FROM m.starts_at)::bigint,
+       -- a meeting handed to another rep is theirs to prepare: a key of its own
+       'prep:' || m.id || ':' || extract(epoch FROM m.starts_at)::bigint
+           || CASE WHEN m.handed_over THEN ':' || m.rep_id ELSE '' END,
        jsonb_build_object('event', 'meeting_prep', 'data', jsonb_build_object(
            'meeting_id', m.id, 'title', m.title, 'starts_at', m.starts_at,
            'prospect_id', p.id, 'name', p.name, 'context', p.context, 'notes', p.notes,
@@ -163,7 +165,7 @@ ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
 -- name: stale_digests
--- Once a day, between the digest hour and quiet hours in the rep's timezone: their open
+-- Once a day, after the rep's digest hour and outside their quiet hours, in their timezone: their open
 -- prospects with no activity for a while, the longest silent first. Each rep is looked at once
 -- a day (`digest_on`), whether or not anything is stale.
 WITH due AS (
@@ -172,8 +174,10 @@ WITH due AS (
            'digest:' || r.id || ':' || (:now::timestamptz AT TIME ZONE r.timezone)::date AS key
       FROM reps r
      WHERE r.status = 'active'
-       AND (:now::timestamptz AT TIME ZONE r.timezone)::time
-           BETWEEN :digest_at::time AND coalesce(r.quiet_hours_start, :quiet_start::time)
+       AND (:now::timestamptz AT TIME ZONE r.timezone)::time >= coalesce(r.digest_time, :digest_at::time)
+       AND salesbot_after_quiet(:now::timestamptz, r.timezone,
+                                coalesce(r.quiet_hours_start, :quiet_start::time),
+                                coalesce(r.quiet_hours_end, :quiet_end::time)) = :now::timestamptz
        AND r.digest_on IS DISTINCT FROM (:now::timestamptz AT TIME ZONE r.timezone)::date
 ), marked AS (
     UPDATE reps r SET digest_on = d.today FROM due d WHERE r.id = d.id

@@ -47,7 +47,7 @@ class Bots:
     def start(self, **extra: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
             [sys.executable, "-m", "agent.cli", "run"],
-            env={**self.env, **CHECKOUT, **extra},
+            env={**self.env, **CHECKOUT, "WEBHOOK_LISTEN": f"127.0.0.1:{free_port()}", **extra},
             cwd=self.cwd,
             stdout=subprocess.DEVNULL,
             stderr=open(self.cwd / f"bot-{len(self.processes)}.log", "wb"),  # noqa: SIM115
@@ -246,7 +246,12 @@ def _healthy(port: int) -> bool:
 def run_once(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "agent.cli", "run"]
     return subprocess.run(
-        command, env={**env, **CHECKOUT}, cwd=cwd, capture_output=True, text=True, timeout=60
+        command,
+        env={**env, **CHECKOUT, "WEBHOOK_LISTEN": f"127.0.0.1:{free_port()}"},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -60,8 +60,9 @@ applied 013_sign_in_links_used_once
 applied 014_email_verification
 applied 015_limits_and_rep_history
 applied 016_still_true_when_delivered
+applied 017_everyday_team
 applied 020_crm_sync
-17 migration(s) applied
+18 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

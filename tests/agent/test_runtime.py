@@ -45,6 +45,8 @@ def test_the_rules_carry_the_settings():
         code_ttl=timedelta(minutes=30),
         code_attempts=3,
         codes_per_day=4,
+        digest_time=time(8, 15),
+        stale_after=timedelta(days=3),
     )
 
 

@@ -165,3 +165,21 @@ def test_a_mail_server_needs_a_sender_and_a_whole_login(monkeypatch):
     with pytest.raises(SettingsError) as error:
         load_settings(smtp_tls="ssl")
     assert "SMTP_TLS" in str(error.value)
+
+
+def test_log_settings_take_any_case_and_refuse_other_words(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    settings = load_settings(_env_file=None)
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(SettingsError, match="LOG_FORMAT"):
+        load_settings(_env_file=None)
+
+
+def test_every_secret_set_is_known_to_mask():
+    key = "a" * 43 + "="
+    settings = default_settings(
+        telegram_bot_token="1:tok", hubspot_access_token="pat-x", token_encryption_key=key
+    )
+    assert sorted(settings.secrets) == ["1:tok", key, "pat-x"]

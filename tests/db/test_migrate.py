@@ -77,6 +77,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "email_verification",
             "limits_and_rep_history",
             "still_true_when_delivered",
+            "everyday_team",
             "crm_sync",
         ]
     )
@@ -99,6 +100,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (14, "email_verification"),
             (15, "limits_and_rep_history"),
             (16, "still_true_when_delivered"),
+            (17, "everyday_team"),
             (20, "crm_sync"),
         ]
     )
@@ -224,6 +226,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "updated_at timestamp with time zone not null",
                 "duration_minutes integer",
                 "owed ARRAY not null",
+                "handed_over boolean not null",
             ],
             "oauth_tokens": [
                 "rep_id uuid not null",
@@ -313,6 +316,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "digest_on date",
                 "email_verified_at timestamp with time zone",
                 "email_verified_by text",
+                "digest_time time without time zone",
             ],
             "scheduled_jobs": [
                 "id bigint not null",
@@ -417,8 +421,9 @@ applied 013_sign_in_links_used_once
 applied 014_email_verification
 applied 015_limits_and_rep_history
 applied 016_still_true_when_delivered
+applied 017_everyday_team
 applied 020_crm_sync
-17 migration(s) applied
+18 migration(s) applied
 """,
             "database is up to date\n",
         ]

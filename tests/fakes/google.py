@@ -441,6 +441,8 @@ class FakeGoogle(LocalServer):
             case "calendar.events.get":
                 owner = self._owner(user, params["calendarId"])
                 return self._event(owner, params["eventId"])
+            case "calendar.events.patch":
+                return self._patch(self._owner(user, params["calendarId"]), params["eventId"], body)
             case "calendar.events.delete":
                 self._delete(self._owner(user, params["calendarId"]), params["eventId"])
                 return None
@@ -540,6 +542,15 @@ class FakeGoogle(LocalServer):
         if event_id not in self.events[owner]:
             raise GoogleError(404)
         return self.events[owner][event_id]
+
+    def _patch(self, owner: str, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        event = self._event(owner, event_id)
+        moved = event | body
+        if _event_time(moved["end"]) <= _event_time(moved["start"]):
+            raise GoogleError(400, "The specified time range is empty.", "timeRangeEmpty")
+        stamp = _stamp(datetime.now(UTC), UTC)
+        event |= body | {"updated": stamp, "sequence": event["sequence"] + 1}
+        return event
 
     def _delete(self, owner: str, event_id: str) -> None:
         event = self._event(owner, event_id)

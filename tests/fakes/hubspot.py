@@ -194,6 +194,8 @@ class FakeHubSpot(FakeServer):
             return self._get(kind(found[1]), found[2], query)
         if path == "/crm/v3/owners" and method == "GET":
             return self._owners(query)
+        if (found := re.fullmatch(r"/crm/v3/objects/([^/]+)/([^/]+)", path)) and method == "PATCH":
+            return self._update(kind(found[1]), found[2], shapes.body("update", body))
         if found := re.fullmatch(r"/crm/v4/objects/([^/]+)/([^/]+)/associations/([^/]+)", path):
             return self._associations(kind(found[1]), found[2], kind(found[3]), query)
         self.violations.append(f"{method} {path}: no such endpoint")
@@ -298,6 +300,16 @@ class FakeHubSpot(FakeServer):
         message = f"Could not get some {kind} objects, they may be deleted or not exist."
         problem = shapes.error_body("OBJECT_NOT_FOUND", message, context={"ids": missing})
         return Answer(207, answer | {"numErrors": 1, "errors": [problem]})
+
+    def _update(self, kind: str, object_id: str, body: dict[str, Any]) -> Answer:
+        props = shapes.properties(kind, body["properties"], partial=True)
+        obj = self.objects[kind].get(object_id)
+        if obj is None:
+            raise error(404, "OBJECT_NOT_FOUND", "Object not found.  objectId are usually numeric.")
+        changed = shapes.stamp(datetime.now(UTC))
+        obj["properties"] |= props | {"hs_lastmodifieddate": changed}
+        obj["updatedAt"] = changed
+        return Answer(200, self._view(obj, None))
 
     def _get(self, kind: str, object_id: str, query: Mapping[str, str]) -> Answer:
         wanted = query["properties"].split(",") if query.get("properties") else None

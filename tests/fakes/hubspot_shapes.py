@@ -45,6 +45,7 @@ BODIES = {
         {"properties", "associations", "objectWriteTraceId"},
         {"properties", "associations"},
     ),
+    "update": ({"properties", "objectWriteTraceId"}, {"properties"}),
     "search": (
         {"after", "filterGroups", "limit", "properties", "sorts", "query"},
         {"after", "filterGroups", "limit", "properties", "sorts"},
@@ -92,7 +93,7 @@ def body(operation: str, value: Any) -> dict[str, Any]:
     return value
 
 
-def properties(kind: str, props: Any) -> dict[str, str]:
+def properties(kind: str, props: Any, *, partial: bool = False) -> dict[str, str]:
     if not isinstance(props, dict):
         raise Invalid(f"{kind}: properties must be an object")
     for name, value in props.items():
@@ -102,7 +103,7 @@ def properties(kind: str, props: Any) -> dict[str, str]:
             raise Invalid(f"{kind}: property {name} is {type(value).__name__}, not a string")
     if props.get("hs_meeting_outcome", "SCHEDULED") not in MEETING_OUTCOMES:
         raise Invalid(f"{kind}: no hs_meeting_outcome {props['hs_meeting_outcome']!r}")
-    if kind in ("notes", "meetings") and "hs_timestamp" not in props:
+    if kind in ("notes", "meetings") and "hs_timestamp" not in props and not partial:
         raise Invalid(f"{kind}: hs_timestamp is required")
     return dict(props)
 

@@ -108,6 +108,13 @@ class ApiError(Exception):
         return web.json_response(body, status=self.status)
 
 
+_PROFILE = {
+    "Commands": "commands",
+    "Description": "description",
+    "ShortDescription": "short_description",
+}
+
+
 class FakeTelegram(LocalServer):
     """`calls`: accepted requests. `failed`: requests that passed the spec check but got an
     error (injected faults, bad HTML, too long, conflicts; also a getUpdates ended by a newer
@@ -139,11 +146,28 @@ class FakeTelegram(LocalServer):
         self._flood: tuple[float | None, float | None, int] | None = None
         self._buckets: dict[str, tuple[float, float]] = {}
         self._recent: deque[float] = deque()
+        self.files: dict[str, tuple[str, bytes]] = {}
+        """Files a user sent, by file_id: their path under /file/ and their bytes."""
+        self.profile: dict[tuple[str, str], Any] = {}
+        """What setMyCommands / setMyDescription / setMyShortDescription stored, by (what,
+        language code; "" for the default)."""
 
     @property
     def base_url(self) -> str:
         """For `telegram.Bot(base_url=...)`: PTB substitutes the literal `{token}`."""
         return f"{self.url}/bot{{token}}"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.url}/file/bot{{token}}"
+
+    def add_file(self, content: bytes, *, name: str) -> dict[str, Any]:
+        """Stores a file as if a user had sent it; returns the fields every file object has
+        (file_id, file_unique_id, file_size), to put in a voice, audio or document."""
+        number = len(self.files) + 1
+        file_id = f"file-{number}-{name}"
+        self.files[file_id] = (f"documents/file_{number}_{name}", content)
+        return {"file_id": file_id, "file_unique_id": f"u{number}", "file_size": len(content)}
 
     @property
     def me(self) -> dict[str, Any]:
@@ -247,6 +271,8 @@ class FakeTelegram(LocalServer):
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         arrived = self.clock()
         await self.gate.passage()
+        if request.path.startswith("/file/"):
+            return self._download(request.path)
         found = re.fullmatch(r"/bot([^/]*)/([^/]+)", request.path)
         if found is None:
             return ApiError(404, "Not Found").response()
@@ -281,6 +307,16 @@ class FakeTelegram(LocalServer):
             return error.response()
         self.calls.append(call)
         return web.json_response({"ok": True, "result": result})
+
+    def _download(self, path: str) -> web.StreamResponse:
+        """Telegram serves a file at /file/bot<token>/<file_path> for an hour after getFile."""
+        found = re.fullmatch(r"/file/bot([^/]*)/(.+)", path)
+        if found is None or found.group(1) != self.token:
+            return web.Response(status=404, text="Not Found")
+        for file_path, content in self.files.values():
+            if file_path == found.group(2):
+                return web.Response(body=content, content_type="application/octet-stream")
+        return web.Response(status=404, text="Not Found")
 
     async def _read_fields(self, request: web.Request, method: str) -> dict[str, Any]:
         raw: dict[str, Any] = dict(request.query)
@@ -326,6 +362,27 @@ class FakeTelegram(LocalServer):
                 if fields.get("drop_pending_updates"):
                     self._queue.clear()
                 return True
+            case "setMyCommands" | "setMyDescription" | "setMyShortDescription":
+                what = method.removeprefix("setMy")
+                value = fields.get(_PROFILE[what], [] if what == "Commands" else "")
+                self.profile[(what, fields.get("language_code") or "")] = value
+                return True
+            case "getMyCommands" | "getMyDescription" | "getMyShortDescription":
+                what = method.removeprefix("getMy")
+                value = self.profile.get(
+                    (what, fields.get("language_code") or ""), [] if what == "Commands" else ""
+                )
+                return value if what == "Commands" else {_PROFILE[what]: value}
+            case "getFile":
+                if (stored := self.files.get(fields.get("file_id", ""))) is None:
+                    raise ApiError(400, "Bad Request: invalid file_id")
+                number = list(self.files).index(fields["file_id"]) + 1
+                return {
+                    "file_id": fields["file_id"],
+                    "file_unique_id": f"u{number}",
+                    "file_size": len(stored[1]),
+                    "file_path": stored[0],
+                }
             case "getWebhookInfo":
                 info = {"url": self.webhook_url or "", "has_custom_certificate": False}
                 return info | {"pending_update_count": len(self._queue)}

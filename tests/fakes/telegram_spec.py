@@ -369,9 +369,14 @@ def sticker_update(
 
 
 def voice_update(
-    chat_id: int, *, duration: int = 3, **sender: Unpack[MessageSender]
+    chat_id: int,
+    *,
+    duration: int = 3,
+    file: dict[str, Any] | None = None,
+    **sender: Unpack[MessageSender],
 ) -> dict[str, Any]:
-    voice = _file("voice", duration=duration, mime_type="audio/ogg", file_size=4096)
+    """`file`: what `FakeTelegram.add_file` returned, to make the voice downloadable."""
+    voice = _file("voice", duration=duration, mime_type="audio/ogg", file_size=4096) | (file or {})
     return _message_update(chat_id, {"voice": voice}, sender)
 
 
@@ -381,9 +386,12 @@ def document_update(
     file_name: str = "offer.pdf",
     mime_type: str = "application/pdf",
     caption: str | None = None,
+    file: dict[str, Any] | None = None,
     **sender: Unpack[MessageSender],
 ) -> dict[str, Any]:
+    """`file`: what `FakeTelegram.add_file` returned, to make the document downloadable."""
     document = _file("document", file_name=file_name, mime_type=mime_type, file_size=20480)
+    document |= file or {}
     caption_part = {} if caption is None else {"caption": caption}
     return _message_update(chat_id, {"document": document} | caption_part, sender)
 

@@ -294,3 +294,20 @@ async def test_flood_limit_records_without_refusing(fake, bot):
         "5 messages within 1 s, over 4/s",
         "6 messages within 1 s, over 4/s",
     ]
+
+
+async def test_a_file_a_user_sent_is_fetched_with_get_file(fake):
+    stored = fake.add_file(b"name,email\nAnna,anna@example.com\n", name="leads.csv")
+    update = tg.document_update(10, file_name="leads.csv", mime_type="text/csv", file=stored)
+    assert telegram_spec.validate_type("Update", update | {"update_id": 1}) == []
+    async with Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url) as bot:
+        file = await bot.get_file(update["message"]["document"]["file_id"])
+        assert file.file_size == 33
+        assert bytes(await file.download_as_bytearray()) == b"name,email\nAnna,anna@example.com\n"
+        with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
+            await bot.get_file("nope")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{fake.url}/file/bot{fake.token}/documents/other") as response:
+            assert response.status == 404
+        async with session.get(f"{fake.url}/file/botwrong/{fake.files[file.file_id][0]}") as r:
+            assert r.status == 404

@@ -95,6 +95,8 @@ class FakeZoom(FakeServer):
                 raise _zoom_error(404, 3001, f"Meeting does not exist: {found[1]}.")
             if method == "GET":
                 return Answer(200, meeting)
+            if method == "PATCH":
+                return self._update(meeting, body)
             if method == "DELETE":
                 del self.meetings[meeting["id"]]
                 return Answer(204)
@@ -134,6 +136,17 @@ class FakeZoom(FakeServer):
             raise _zoom_error(401, 124, "Invalid access token.")
         if self.clock() >= expires:
             raise _zoom_error(401, 124, "Access token is expired.")
+
+    def _update(self, meeting: dict[str, Any], body: Any) -> Answer:
+        if errors := zoom_schema.validate(zoom_schema.MEETING_CREATE, body, "body"):
+            self.violations += [f"meetingUpdate: {e}" for e in errors]
+            raise Answer(400, {"code": 300, "message": "Validation Failed."})
+        for field in ("topic", "duration", "timezone", "agenda"):
+            if field in body:
+                meeting[field] = body[field]
+        if "start_time" in body:
+            meeting["start_time"] = _utc(body["start_time"], body.get("timezone"))
+        return Answer(204)
 
     def _create(self, user: str, body: Any) -> Answer:
         if errors := zoom_schema.validate(zoom_schema.MEETING_CREATE, body, "body"):

@@ -1,6 +1,6 @@
 from inline_snapshot import snapshot
 
-from db.prospects import get_prospect
+from db.prospects import assign_prospect_to_rep, create_prospect, get_prospect
 from db.reps import approve_rep, create_rep
 from tests.agent.scripted import ADMIN, sent
 from tests.conftest import NOW
@@ -88,7 +88,7 @@ async def test_a_rep_sees_and_updates_only_their_own_prospects(talk):
 
     talk.script.call("list_my_prospects").say("У вас один клиент: Алексей Петров.")
     await talk.say(IVAN, "мои клиенты?")
-    assert [p["name"] for p in talk.script.last_return()] == ["Алексей Петров"]
+    assert [p["name"] for p in talk.script.last_return()["prospects"]] == ["Алексей Петров"]
 
     talk.script.call(
         "update_prospect_status", prospect="Алексей", status="contacted", note="написал в Telegram"
@@ -136,8 +136,10 @@ async def test_an_assignment_without_a_rep_leaves_a_prospect_that_has_one_where_
         alexey = await get_prospect(conn, prospect_id="test_prospect_001")
     assert alexey is not None and alexey.assigned_rep_id == ivan.id
 
-    talk.script.call("assign_prospect", prospect="test_prospect_001", rep="Olga").say("ok")
+    talk.script.call("assign_prospect", prospect="test_prospect_001", rep="Olga")
     await talk.say(ADMIN, "give Alexey to Olga")
+    talk.script.say("ok")
+    await talk.press(ADMIN, "confirm")
     async with talk.runtime.pool.acquire() as conn:
         alexey = await get_prospect(conn, prospect_id="test_prospect_001")
     assert alexey is not None and alexey.assigned_rep_id == olga.id
@@ -154,3 +156,21 @@ async def test_a_prospect_added_twice_is_added_once(talk):
     assert talk.script.returned(1) == talk.script.returned(2) == told + "nothing was added"
     async with talk.runtime.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM prospects WHERE name = 'Anna Berg'") == 1
+
+
+async def test_a_rep_with_many_prospects_sees_them_a_page_at_a_time(talk):
+    ivan, _ = await team(talk)
+    async with talk.runtime.pool.acquire() as conn:
+        for n in range(20):
+            made = await create_prospect(conn, name=f"Client {n:02}", now=NOW)
+            await assign_prospect_to_rep(conn, prospect_id=made.id, rep_id=ivan.id, now=NOW)
+    talk.script.call("list_my_prospects", status="unreached").say("15 of 20.")
+    await talk.say(IVAN, "мои клиенты?")
+    first = talk.script.last_return()
+    talk.script.call("list_my_prospects", status="unreached", page=2).say("The other 5.")
+    await talk.say(IVAN, "ещё")
+    second = talk.script.last_return()
+    assert (len(first["prospects"]), first["total"], first["more"]) == (15, 20, 5)
+    assert (len(second["prospects"]), second["total"], second["more"]) == (5, 20, 0)
+    names = {p["name"] for p in first["prospects"] + second["prospects"]}
+    assert names == {f"Client {n:02}" for n in range(20)}

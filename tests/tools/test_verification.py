@@ -86,7 +86,9 @@ async def test_the_code_arrives_proves_the_email_once_and_the_admins_hear(mailed
     assert spent == NOW
     talk.script.call("list_reps").say("ok")
     await talk.say(ADMIN, "who's pending?")
-    assert [(r["email"], r["email_verified"]) for r in talk.script.last_return()] == [(EMAIL, True)]
+    assert [(r["email"], r["email_verified"]) for r in talk.script.last_return()["reps"]] == [
+        (EMAIL, True)
+    ]
     talk.script.call("approve_rep", rep=EMAIL)
     asked = await talk.say(ADMIN, "одобри Ивана")
     assert "Проверка email: подтверждён кодом из письма" in asked.messages[0].text

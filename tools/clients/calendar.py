@@ -112,9 +112,33 @@ class GoogleCalendar:
             lambda s: s.events().delete(calendarId="primary", eventId=event_id, sendUpdates="all"),
         )
 
+    async def move_event(
+        self,
+        access: CalendarAccess,
+        event_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        timezone: str,
+    ) -> None:
+        """The attendees are told of the new time."""
+        zone = ZoneInfo(timezone)
+        body = {
+            "start": {"dateTime": _rfc3339(start, zone), "timeZone": timezone},
+            "end": {"dateTime": _rfc3339(end, zone), "timeZone": timezone},
+        }
+        await self._call(
+            access,
+            lambda s: s.events().patch(
+                calendarId="primary", eventId=event_id, body=body, sendUpdates="all"
+            ),
+        )
+
     async def _call(self, access: CalendarAccess, request: Request) -> Any:
         return await retrying(
-            self._policy, lambda: asyncio.to_thread(self._execute, access, request)
+            self._policy,
+            service=SERVICE,
+            call=lambda: asyncio.to_thread(self._execute, access, request),
         )
 
     def _execute(self, access: CalendarAccess, request: Request) -> Any:

@@ -140,7 +140,7 @@ async def exchange_code(
             return data
         raise _token_error(response)
 
-    data = await retrying(policy, call)
+    data = await retrying(policy, service=SERVICE, call=call)
     expires_in = data.get("expires_in")
     return TokenGrant(
         access_token=data["access_token"],
@@ -229,7 +229,7 @@ async def revoke(
         if not (response.is_success or gone):
             raise _token_error(response)
 
-    await retrying(policy, call)
+    await retrying(policy, service=SERVICE, call=call)
 
 
 def _token_error(response: httpx.Response) -> IntegrationError:

@@ -65,7 +65,9 @@ class HubSpotClient:
         if email and (found := await self._search_contact(email)):
             return Contact(found, email, created=False)
         properties = _name_parts(name) | ({"email": email} if email else {})
-        created = await retrying(self.policy, lambda: self._create_contact(properties))
+        created = await retrying(
+            self.policy, service=SERVICE, call=lambda: self._create_contact(properties)
+        )
         if created is not None:
             return Contact(created, email, created=True)
         if not email:
@@ -104,6 +106,25 @@ class HubSpotClient:
         if join_url:
             properties["hs_meeting_external_url"] = join_url
         return await self._create("meetings", properties, owner_id, contact_id, MEETING_TO_CONTACT)
+
+    async def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        outcome: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        """`outcome` is SCHEDULED, RESCHEDULED or CANCELED; a moved meeting gets its new times."""
+        properties = {"hs_meeting_outcome": outcome}
+        if start and end:
+            properties |= {
+                "hs_timestamp": _iso(start),
+                "hs_meeting_start_time": _iso(start),
+                "hs_meeting_end_time": _iso(end),
+            }
+        path = f"/crm/v3/objects/meetings/{quote(meeting_id)}"
+        await self._json("PATCH", path, json={"properties": properties})
 
     async def deals_of_contact(self, contact_id: str) -> list[Deal]:
         ids = await self._associated(contact_id, "deals")
@@ -207,7 +228,7 @@ class HubSpotClient:
         async def attempt() -> Any:
             return json_of(SERVICE, self._check(await self._request(method, path, **kwargs)))
 
-        return await retrying(self.policy, attempt)
+        return await retrying(self.policy, service=SERVICE, call=attempt)
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         url = self.api_url + path

@@ -45,7 +45,7 @@ class Mailer:
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
         message.set_content(body)
-        await retrying(self.policy, lambda: self._send(message))
+        await retrying(self.policy, service=SERVICE, call=lambda: self._send(message))
 
     async def _send(self, message: EmailMessage) -> None:
         try:

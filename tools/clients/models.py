@@ -118,6 +118,16 @@ class Calendar(Protocol):
 
     async def delete_event(self, access: CalendarAccess, event_id: str) -> None: ...
 
+    async def move_event(
+        self,
+        access: CalendarAccess,
+        event_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        timezone: str,
+    ) -> None: ...
+
 
 class Zoom(Protocol):
     sandbox: bool
@@ -125,6 +135,10 @@ class Zoom(Protocol):
     async def create_meeting(self, meeting: NewZoomMeeting) -> ZoomMeeting: ...
 
     async def delete_meeting(self, meeting_id: int) -> None: ...
+
+    async def move_meeting(
+        self, meeting_id: int, *, start: datetime, duration_minutes: int, timezone: str
+    ) -> None: ...
 
 
 class HubSpot(Protocol):
@@ -147,6 +161,15 @@ class HubSpot(Protocol):
         join_url: str | None,
         owner_id: str | None = None,
     ) -> str: ...
+
+    async def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        outcome: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None: ...
 
     async def deals_of_contact(self, contact_id: str) -> list[Deal]: ...
 

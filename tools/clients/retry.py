@@ -19,9 +19,20 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from tools.clients.errors import RateLimited, Unavailable
+from tools.clients.errors import IntegrationError, RateLimited, Unavailable
+from tools.metrics import INTEGRATION_CALLS
 
 T = TypeVar("T")
+
+
+async def _counted(service: str, call: Callable[[], Awaitable[T]]) -> T:
+    try:
+        result = await call()
+    except IntegrationError as e:
+        INTEGRATION_CALLS.labels(service, type(e).__name__).inc()
+        raise
+    INTEGRATION_CALLS.labels(service, "ok").inc()
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +61,9 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     return wait
 
 
-async def retrying(policy: RetryPolicy, call: Callable[[], Awaitable[T]]) -> T:
-    """Runs `call` under the policy; the last error is raised as it was."""
+async def retrying(policy: RetryPolicy, *, service: str, call: Callable[[], Awaitable[T]]) -> T:
+    """Runs `call` under the policy; the last error is raised as it was. Each attempt is
+    counted for `service`."""
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type((RateLimited, Unavailable)),
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total_seconds),
@@ -60,5 +72,5 @@ async def retrying(policy: RetryPolicy, call: Callable[[], Awaitable[T]]) -> T:
         reraise=True,
     ):
         with attempt:
-            return await call()
+            return await _counted(service, call)
     raise AssertionError("unreachable: tenacity either returns or reraises")

@@ -48,6 +48,17 @@ class SandboxCalendar:
     async def delete_event(self, access: CalendarAccess, event_id: str) -> None:
         return None
 
+    async def move_event(
+        self,
+        access: CalendarAccess,
+        event_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        timezone: str,
+    ) -> None:
+        return None
+
 
 class SandboxZoom:
     sandbox = True
@@ -65,6 +76,11 @@ class SandboxZoom:
         )
 
     async def delete_meeting(self, meeting_id: int) -> None:
+        return None
+
+    async def move_meeting(
+        self, meeting_id: int, *, start: datetime, duration_minutes: int, timezone: str
+    ) -> None:
         return None
 
 
@@ -91,6 +107,16 @@ class SandboxHubSpot:
         owner_id: str | None = None,
     ) -> str:
         return str(_digits(contact_id, title, start.isoformat(), width=11))
+
+    async def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        outcome: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        return None
 
     async def deals_of_contact(self, contact_id: str) -> list[Deal]:
         return []

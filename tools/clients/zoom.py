@@ -63,13 +63,21 @@ class ZoomClient:
             raise ValueError("the meeting's start must carry its timezone")
         rep, shared = meeting.host_email, self.shared_user
         body = _meeting_body(meeting, meeting.topic)
-        if (data := await retrying(self.policy, lambda: self._create(rep, body))) is not None:
+        if (
+            data := await retrying(
+                self.policy, service=SERVICE, call=lambda: self._create(rep, body)
+            )
+        ) is not None:
             return _meeting(data, rep)
         if not shared:
             raise RemoteNotFound(SERVICE, f"{rep} is not in the account, and no shared user is set")
         topic = _with_suffix(meeting.topic, f" ({meeting.host_name})")
         body = _meeting_body(meeting, topic)
-        if (data := await retrying(self.policy, lambda: self._create(shared, body))) is not None:
+        if (
+            data := await retrying(
+                self.policy, service=SERVICE, call=lambda: self._create(shared, body)
+            )
+        ) is not None:
             return _meeting(data, shared)
         raise RemoteNotFound(
             SERVICE, f"neither {rep} nor the shared user {shared} is in the account"
@@ -79,7 +87,21 @@ class ZoomClient:
         async def attempt() -> None:
             check(SERVICE, await self._call("DELETE", f"/meetings/{int(meeting_id)}"))
 
-        await retrying(self.policy, attempt)
+        await retrying(self.policy, service=SERVICE, call=attempt)
+
+    async def move_meeting(
+        self, meeting_id: int, *, start: datetime, duration_minutes: int, timezone: str
+    ) -> None:
+        body = {
+            "start_time": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "duration": duration_minutes,
+            "timezone": timezone,
+        }
+
+        async def attempt() -> None:
+            check(SERVICE, await self._call("PATCH", f"/meetings/{int(meeting_id)}", body))
+
+        await retrying(self.policy, service=SERVICE, call=attempt)
 
     async def _create(self, user: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """The created meeting, or None when `user` is not in the account."""

@@ -199,7 +199,7 @@ async def test_an_item_that_keeps_crashing_its_worker_is_set_aside(db_dsn: str) 
         assert bot.model.calls == 1
 
 
-async def test_when_polling_with_a_public_url_the_web_server_answers_health(db_dsn: str) -> None:
+async def test_when_polling_the_web_server_answers_health_and_metrics(db_dsn: str) -> None:
     import aiohttp
 
     from tests.agent.test_bot import free_port
@@ -210,7 +210,17 @@ async def test_when_polling_with_a_public_url_the_web_server_answers_health(db_d
         await bot.until(lambda: len(bot.tg.sent(501)) == 1)
         async with aiohttp.ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                assert (response.status, await response.json()) == (200, {"ok": True})
+                health = await response.json()
+                assert (response.status, health["ok"], health["problems"]) == (200, True, [])
+                assert set(health["loops"]) == {
+                    "the database listener",
+                    "the outbox sender",
+                    "the turn workers",
+                    "polling",
+                }
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                assert response.status == 200
+                assert "salesbot_turns_total" in await response.text()
             async with http.get(f"http://127.0.0.1:{port}/oauth/google/callback") as response:
                 assert response.status == 404  # no Google sign-in configured: no such page
 

@@ -111,22 +111,6 @@ async def test_the_webhook_refuses_a_wrong_secret_and_what_is_not_an_update(
     assert await kept(pool) == []
 
 
-async def test_the_health_page_asks_the_database(web) -> None:
-    async with web.get("/healthz") as response:
-        assert (response.status, await response.json()) == (200, {"ok": True})
-
-
-async def test_the_health_page_says_the_database_is_away_and_nothing_more(db_dsn: str) -> None:
-    gone = await create_pool(db_dsn, min_size=1, max_size=1)
-    await gone.close()
-    app = intake.web_app(gone, wall=lambda: NOW)
-    async with TestClient(TestServer(app)) as client, client.get("/healthz") as response:
-        assert (response.status, await response.json()) == (
-            503,
-            {"ok": False, "database": "unavailable"},
-        )
-
-
 async def test_one_update_the_database_would_refuse_holds_back_no_one(pool: asyncpg.Pool) -> None:
     poisoned = numbered(text_update(CHAT, "nul\x00 and \udc00 lone"), 30)
     other = numbered(text_update(CHAT + 1, "hello"), 31)

@@ -310,3 +310,18 @@ async def test_a_claim_while_a_message_is_being_recorded_leaves_the_record_to_it
     assert senders.tg.texts(CHAT) == ["hello"]
     assert (await senders.row(message_id))["status"] == "sent"
     assert "lost its claim" not in caplog.text
+
+
+async def test_zoom_and_calendar_links_go_without_a_preview_other_links_with(
+    senders: Senders,
+) -> None:
+    sender = senders.sender()
+    for text in (
+        "Встреча: https://us05web.zoom.us/j/85746065001?pwd=x",
+        "In your calendar: https://calendar.google.com/calendar/event?eid=abc",
+        "The listing: https://truerealestate.bali/villa-7",
+    ):
+        await senders.queue(text)
+        await sender.handle(await senders.claim(sender))
+    options = [c.fields.get("link_preview_options") for c in senders.tg.sent(CHAT)]
+    assert options == [{"is_disabled": True}, {"is_disabled": True}, None]

@@ -216,6 +216,29 @@ async def test_delete_event_notifies_and_a_second_delete_is_not_found(fake, cale
         await calendar.delete_event(access, "neverexisted")
 
 
+async def test_move_event_notifies_and_keeps_the_rest(fake, calendar):
+    access = access_of(fake)
+    await calendar.create_event(access, EVENT)
+    later = EVENT.start + timedelta(days=1)
+    await calendar.move_event(
+        access,
+        EVENT.event_id,
+        start=later,
+        end=later + timedelta(hours=1),
+        timezone="Asia/Makassar",
+    )
+    assert fake.calendar_calls()[-1].query["sendUpdates"] == "all"
+    (event,) = fake.live_events(REP)
+    assert (event["summary"], event["start"], event["end"], event["sequence"]) == snapshot(
+        (
+            "Demo: Acme",
+            {"dateTime": "2026-11-21T22:00:00+08:00", "timeZone": "Asia/Makassar"},
+            {"dateTime": "2026-11-21T23:00:00+08:00", "timeZone": "Asia/Makassar"},
+            1,
+        )
+    )
+
+
 async def test_a_refused_request_is_rejected_with_googles_message_at_once(fake, calendar):
     bad_id = NewEvent("Not_Base32!", "x", "", T0, T0 + timedelta(hours=1), "UTC")
     with pytest.raises(Rejected) as caught:

@@ -10,7 +10,7 @@ from inline_snapshot import snapshot
 
 from tests.fakes.clock import FakeClock
 from tests.fakes.hubspot import FakeHubSpot
-from tools.clients.errors import AuthFailed, RateLimited, Rejected, Unavailable
+from tools.clients.errors import AuthFailed, RateLimited, Rejected, RemoteNotFound, Unavailable
 from tools.clients.hubspot import HubSpotClient
 from tools.clients.models import Contact, Deal, Engagement
 from tools.clients.retry import RetryPolicy
@@ -203,6 +203,40 @@ async def test_a_meeting_is_logged_on_the_contact(fake, hubspot):
         }
     )
     assert fake.links[("contacts", contact_id, "meetings")] == {meeting_id: 199}
+
+
+async def test_a_meeting_is_cancelled_and_moved_by_its_outcome_and_times(fake, hubspot):
+    contact_id = fake.add_contact("ketut@example.com")
+    start = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+    end = start + timedelta(minutes=30)
+    meeting_id = await hubspot.log_meeting(
+        contact_id=contact_id, title="Call", body="", start=start, end=end, join_url=None
+    )
+    later = start + timedelta(days=1)
+    await hubspot.update_meeting(
+        meeting_id, outcome="RESCHEDULED", start=later, end=later + timedelta(minutes=30)
+    )
+    assert fake.calls[-1].body == snapshot(
+        {
+            "properties": {
+                "hs_meeting_outcome": "RESCHEDULED",
+                "hs_timestamp": "2026-11-26T03:00:00.000Z",
+                "hs_meeting_start_time": "2026-11-26T03:00:00.000Z",
+                "hs_meeting_end_time": "2026-11-26T03:30:00.000Z",
+            }
+        }
+    )
+    await hubspot.update_meeting(meeting_id, outcome="CANCELED")
+    props = fake.objects["meetings"][meeting_id]["properties"]
+    assert (props["hs_meeting_outcome"], props["hs_meeting_start_time"]) == snapshot(
+        ("CANCELED", "2026-11-26T03:00:00.000Z")
+    )
+    assert not fake.violations
+
+
+async def test_an_unknown_meeting_cannot_be_updated(fake, hubspot):
+    with pytest.raises(RemoteNotFound):
+        await hubspot.update_meeting("999", outcome="CANCELED")
 
 
 async def test_deals_are_parsed_newest_update_first(fake, hubspot):

@@ -224,6 +224,18 @@ async def test_delete_removes_the_meeting_and_a_missing_one_is_not_found(fake, z
     ]
 
 
+async def test_move_changes_the_start_and_duration(fake, zoom):
+    meeting = await zoom.create_meeting(VIEWING)
+    later = VIEWING.start + timedelta(days=1)
+    await zoom.move_meeting(meeting.id, start=later, duration_minutes=45, timezone="Asia/Makassar")
+    stored = fake.meetings[meeting.id]
+    assert (stored["start_time"], stored["duration"], stored["timezone"]) == snapshot(
+        ("2026-11-26T03:00:00Z", 45, "Asia/Makassar")
+    )
+    assert fake.log()[-1] == f"PATCH /v2/meetings/{meeting.id} 204"
+    assert fake.violations == []
+
+
 async def test_a_429_waits_as_long_as_retry_after_says(fake, http, clock):
     waits = FakeClock()
     zoom = make(fake, http, clock, policy=fast(waits))
