@@ -3,6 +3,7 @@ contacts written into prospects."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -48,6 +49,7 @@ async def upsert_contact(
     phone: str | None,
     telegram: str | None,
     owner_id: str | None,
+    merged_ids: Sequence[str] = (),
     now: datetime,
 ) -> Outcome:
     row = await _q.fetchrow(
@@ -59,6 +61,13 @@ async def upsert_contact(
         phone=phone,
         telegram=telegram,
         owner_id=owner_id,
+        merged_ids=list(merged_ids),
         now=now,
     )
     return "unchanged" if row is None else row["outcome"]
+
+
+async def unlink_archived(db: Executor, *, contact_ids: Sequence[str], now: datetime) -> int:
+    """How many prospects lost their link to a contact archived in HubSpot."""
+    count: int = await _q.fetchval(db, "unlink_archived", ids=list(contact_ids), now=now)
+    return count

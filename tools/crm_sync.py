@@ -17,11 +17,13 @@ DEFAULT_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "oppor
 
 @dataclass(slots=True)
 class SyncResult:
-    """What a sync changed: prospects new and updated, owners newly matched to reps, and the
+    """What a sync changed: prospects new, updated and unlinked from contacts archived or
+    merged away, owners newly matched to reps, and the
     owners no rep has the email of (listed, never guessed)."""
 
     created: int = 0
     updated: int = 0
+    archived: int = 0
     owners_matched: int = 0
     unmatched_owners: list[Owner] = field(default_factory=list)
 
@@ -52,9 +54,7 @@ async def sync_contacts(
         async with db.transaction():
             await crm_sync.hold(db)
             for contact in page:
-                outcome = await _write(db, contact, now)
-                into.created += outcome == "created"
-                into.updated += outcome == "updated"
+                await _write(db, contact, now, into)
             through = max(c.updated_at for c in page)
             await crm_sync.advance_mark(db, object_type="contacts", through=through, now=now)
 
@@ -73,11 +73,13 @@ async def sync_crm(
     await sync_contacts(
         db, crm, stages=stages, telegram_property=telegram_property, now=now, into=result
     )
+    if gone := await crm.archived_contacts():
+        result.archived += await crm_sync.unlink_archived(db, contact_ids=gone, now=now)
     return result
 
 
-async def _write(db: Connection, contact: CrmContact, now: datetime) -> crm_sync.Outcome:
-    return await crm_sync.upsert_contact(
+async def _write(db: Connection, contact: CrmContact, now: datetime, into: SyncResult) -> None:
+    outcome = await crm_sync.upsert_contact(
         db,
         contact_id=contact.id,
         name=contact.name,
@@ -85,5 +87,11 @@ async def _write(db: Connection, contact: CrmContact, now: datetime) -> crm_sync
         phone=contact.phone,
         telegram=contact.telegram,
         owner_id=contact.owner_id,
+        merged_ids=contact.merged_ids,
         now=now,
     )
+    into.created += outcome == "created"
+    into.updated += outcome == "updated"
+    if contact.merged_ids:
+        # Another prospect of a contact merged into this one would be a duplicate.
+        into.archived += await crm_sync.unlink_archived(db, contact_ids=contact.merged_ids, now=now)

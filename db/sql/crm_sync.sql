@@ -30,7 +30,8 @@ WITH rep AS (
 SELECT rep.id, EXISTS (SELECT 1 FROM matched) AS changed FROM rep;
 
 -- name: upsert_contact
--- The prospect linked to the contact, else the oldest with its email, is updated with what the
+-- The prospect linked to the contact, else one linked to a contact merged into it, else the
+-- oldest with its email, is updated with what the
 -- CRM holds (statuses and notes stay ours); else a new prospect is made. A contact owned by an
 -- active rep's owner is that rep's; an unowned one keeps its rep, or waits for assignment.
 WITH owner AS (
@@ -40,8 +41,10 @@ WITH owner AS (
 ), found AS (
     SELECT id FROM prospects
      WHERE hubspot_contact_id = :contact_id
+        OR hubspot_contact_id = ANY(:merged_ids::text[])
         OR (:email::text IS NOT NULL AND lower(email) = lower(:email))
-     ORDER BY hubspot_contact_id IS NOT DISTINCT FROM :contact_id DESC, created_at, id
+     ORDER BY hubspot_contact_id IS NOT DISTINCT FROM :contact_id DESC,
+              hubspot_contact_id = ANY(:merged_ids::text[]) DESC NULLS LAST, created_at, id
      LIMIT 1
      FOR UPDATE
 ), updated AS (
@@ -83,3 +86,19 @@ WITH owner AS (
 SELECT id, outcome FROM updated
 UNION ALL
 SELECT id, outcome FROM created;
+
+-- name: unlink_archived
+-- Prospects of contacts archived in HubSpot keep what is ours but lose the link; one nobody has
+-- taken yet is archived, so that it is not handed out.
+WITH gone AS (
+    UPDATE prospects p
+       SET hubspot_contact_id = NULL,
+           status = CASE WHEN p.status = 'unreached' AND p.assigned_rep_id IS NULL
+                         THEN 'archived' ELSE p.status END,
+           status_changed_at = CASE WHEN p.status = 'unreached' AND p.assigned_rep_id IS NULL
+                                    THEN :now ELSE p.status_changed_at END,
+           updated_at = :now
+     WHERE p.hubspot_contact_id = ANY(:ids::text[])
+    RETURNING p.id
+)
+SELECT count(*) FROM gone;

@@ -93,8 +93,15 @@ class FakeHubSpot(FakeServer):
             obj["properties"]["lastmodifieddate"] = when
         obj["updatedAt"] = when
 
-    def archive(self, kind: str, object_id: str) -> None:
-        self.objects[kind][object_id]["archived"] = True
+    def archive(self, kind: str, object_id: str, at: datetime | None = None) -> None:
+        obj = self.objects[kind][object_id]
+        obj["archived"], obj["archivedAt"] = True, shapes.stamp(at or datetime.now(UTC))
+
+    def merge(self, kind: str, keep: str, gone: str, at: datetime) -> None:
+        """Someone merges `gone` into `keep` at `at`: `gone` is no more, `keep` lists it."""
+        del self.objects[kind][gone]
+        merged = self.objects[kind][keep]["properties"].get("hs_merged_object_ids") or ""
+        self.change(kind, keep, at, hs_merged_object_ids=";".join(filter(None, (merged, gone))))
 
     def add_owner(
         self, email: str, first: str = "", last: str = "", *, archived: bool = False
@@ -192,6 +199,8 @@ class FakeHubSpot(FakeServer):
             return self._create(kind(found[1]), shapes.body("create", body))
         if (found := re.fullmatch(r"/crm/v3/objects/([^/]+)/([^/]+)", path)) and method == "GET":
             return self._get(kind(found[1]), found[2], query)
+        if (found := re.fullmatch(r"/crm/v3/objects/([^/]+)", path)) and method == "GET":
+            return self._list(kind(found[1]), query)
         if path == "/crm/v3/owners" and method == "GET":
             return self._owners(query)
         if (found := re.fullmatch(r"/crm/v3/objects/([^/]+)/([^/]+)", path)) and method == "PATCH":
@@ -276,6 +285,17 @@ class FakeHubSpot(FakeServer):
         answer: dict[str, Any] = {"total": len(hits), "results": page}
         if start + limit < len(hits):
             answer["paging"] = {"next": {"after": str(start + limit)}}
+        return Answer(200, answer)
+
+    def _list(self, kind: str, query: Mapping[str, str]) -> Answer:
+        limit, start, archived, wanted = shapes.list_query(query)
+        found = [o for o in self.objects[kind].values() if o["archived"] == archived]
+        found.sort(key=lambda o: int(o["id"]))
+        answer: dict[str, Any] = {
+            "results": [self._view(o, wanted) for o in found[start : start + limit]]
+        }
+        if start + limit < len(found):
+            answer["paging"] = {"next": {"after": str(start + limit), "link": "?after="}}
         return Answer(200, answer)
 
     def _owners(self, query: Mapping[str, str]) -> Answer:

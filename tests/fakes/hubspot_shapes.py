@@ -57,6 +57,7 @@ BODIES = {
 }
 SEARCH_MAX = 200
 OWNERS_MAX = 500
+LIST_MAX = 100
 BATCH_MAX = 100
 
 
@@ -160,6 +161,23 @@ def owners_query(query: Any) -> tuple[int, int, bool, str | None]:
     if query.get("archived", "false") not in ("true", "false"):
         raise Invalid(f"owners: archived is true or false, got {query['archived']!r}")
     return limit, start, query.get("archived") == "true", query.get("email")
+
+
+def list_query(query: Any) -> tuple[int, int, bool, list[str] | None]:
+    """limit (1 to 100, default 10), after, archived, properties of GET /crm/v3/objects/{type}."""
+    known = {"limit", "after", "archived", "properties", "propertiesWithHistory", "associations"}
+    if unknown := sorted(set(query) - known):
+        raise Invalid(f"list: unknown parameters {unknown}")
+    try:
+        limit, start = int(query.get("limit", 10)), int(query.get("after", 0))
+    except ValueError:
+        raise Invalid(f"list: limit and after are integers, got {dict(query)!r}") from None
+    if not 0 < limit <= LIST_MAX:
+        raise Invalid(f"list: limit {limit} is not 1 to {LIST_MAX}")
+    if query.get("archived", "false") not in ("true", "false"):
+        raise Invalid(f"list: archived is true or false, got {query['archived']!r}")
+    wanted = query["properties"].split(",") if query.get("properties") else None
+    return limit, start, query.get("archived") == "true", wanted
 
 
 def batch_ids(value: dict[str, Any]) -> list[str]:

@@ -173,3 +173,35 @@ async def test_a_sync_held_by_the_search_limit_waits_and_one_cut_off_resumes(htt
     assert kept == 5 * 200  # five searches a second answered, the sixth refused
     assert (resumed.created, clock.waits[-1:]) == (1_100 - kept, [1.0])
     assert await db.fetchval("SELECT count(*) FROM prospects WHERE source = 'hubspot'") == 1_100
+
+
+async def test_merged_contacts_keep_one_prospect_and_an_archived_one_is_unlinked(fake, http, db):
+    def lead(email, name):
+        return fake.add_contact(email, name, updated=NOW - 2 * DAY, lifecyclestage="lead")
+
+    ayu, bagus, citra, dewi = (
+        lead(f"{n}@example.com", n) for n in ("Ayu", "Bagus", "Citra", "Dewi")
+    )
+    await sync_crm(db, make(fake, http), now=NOW - DAY)
+    await db.execute("UPDATE prospects SET notes = 'ours' WHERE hubspot_contact_id = $1", bagus)
+    fake.merge("contacts", ayu, bagus, NOW - DAY / 2)
+    fresh = fake.add_contact(
+        "dewi.new@example.com", "Dewi", updated=NOW - DAY / 2, lifecyclestage="lead"
+    )
+    fake.merge("contacts", fresh, dewi, NOW - DAY / 2)
+    fake.archive("contacts", citra, NOW - DAY / 2)
+    result = await sync_crm(db, make(fake, http), now=NOW)
+    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    assert (result.created, result.updated, result.archived) == (0, 1, 2)
+    assert (again.created, again.updated, again.archived) == (0, 0, 0)
+    rows = await db.fetch(
+        "SELECT name, email, hubspot_contact_id AS link, status, notes FROM prospects"
+        " WHERE source = 'hubspot' ORDER BY name"
+    )
+    links = {ayu: "ayu", fresh: "fresh", None: None}
+    assert [(r["name"], r["email"], links[r["link"]], r["status"], r["notes"]) for r in rows] == [
+        ("Ayu", "ayu@example.com", "ayu", "unreached", None),
+        ("Bagus", "bagus@example.com", None, "archived", "ours"),
+        ("Citra", "citra@example.com", None, "archived", None),
+        ("Dewi", "dewi.new@example.com", "fresh", "unreached", None),
+    ]

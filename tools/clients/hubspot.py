@@ -148,6 +148,10 @@ class HubSpotClient:
         """Every active owner, all pages."""
         return await hubspot_sync.owners(self._json)
 
+    async def archived_contacts(self) -> list[str]:
+        """The ids of every archived contact."""
+        return await hubspot_sync.archived_contacts(self._json)
+
     def changed_contacts(
         self,
         *,

@@ -16,8 +16,9 @@ OWNERS_PAGE = 500
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONTACT_PROPERTIES = [
     *("email", "firstname", "lastname", "phone", "mobilephone"),
-    *("hubspot_owner_id", "lifecyclestage", "hs_lastmodifieddate"),
+    *("hubspot_owner_id", "lifecyclestage", "hs_lastmodifieddate", "hs_merged_object_ids"),
 ]
+LIST_PAGE = 100
 
 Json = Callable[..., Awaitable[Any]]
 
@@ -33,6 +34,21 @@ async def owners(json: Json) -> list[Owner]:
         for o in data.get("results", []):
             name = " ".join(filter(None, (o.get("firstName"), o.get("lastName"))))
             found.append(Owner(str(o["id"]), o.get("email") or "", name or o.get("email") or ""))
+        after = ((data.get("paging") or {}).get("next") or {}).get("after")
+        if not after:
+            return found
+
+
+async def archived_contacts(json: Json) -> list[str]:
+    """The ids of every archived contact (HubSpot lists them with no time filter)."""
+    found: list[str] = []
+    after: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": LIST_PAGE, "archived": "true", "properties": "email"}
+        data = await json(
+            "GET", "/crm/v3/objects/contacts", params=params | ({"after": after} if after else {})
+        )
+        found.extend(str(o["id"]) for o in data.get("results", []))
         after = ((data.get("paging") or {}).get("next") or {}).get("after")
         if not after:
             return found
@@ -123,4 +139,5 @@ def _contact(obj: Any, telegram_property: str | None) -> CrmContact:
         owner_id=props.get("hubspot_owner_id") or None,
         stage=props.get("lifecyclestage") or None,
         updated_at=_modified(obj),
+        merged_ids=tuple(i for i in (props.get("hs_merged_object_ids") or "").split(";") if i),
     )

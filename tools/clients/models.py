@@ -199,6 +199,8 @@ class CrmContact:
     owner_id: str | None
     stage: str | None
     updated_at: datetime
+    merged_ids: tuple[str, ...] = ()
+    """Contacts merged into this one, which HubSpot no longer has."""
 
 
 class CrmSource(Protocol):
@@ -206,6 +208,8 @@ class CrmSource(Protocol):
     (`since` included, `until` not), a page at a time, oldest change first."""
 
     def owners(self) -> Awaitable[list[Owner]]: ...
+
+    def archived_contacts(self) -> Awaitable[list[str]]: ...
 
     def changed_contacts(
         self,
