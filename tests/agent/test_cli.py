@@ -63,7 +63,8 @@ applied 016_still_true_when_delivered
 applied 017_everyday_team
 applied 018_practice_calls
 applied 019_calendar_sync
-19 migration(s) applied
+applied 020_crm_sync
+20 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

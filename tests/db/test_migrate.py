@@ -78,6 +78,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "everyday_team",
             "practice_calls",
             "calendar_sync",
+            "crm_sync",
         ]
     )
     assert again == []
@@ -102,6 +103,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (17, "everyday_team"),
             (18, "practice_calls"),
             (19, "calendar_sync"),
+            (20, "crm_sync"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -147,6 +149,11 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "created_at timestamp with time zone not null",
                 "updated_at timestamp with time zone not null",
             ],
+            "crm_sync_marks": [
+                "object_type text not null",
+                "modified_through timestamp with time zone not null",
+                "synced_at timestamp with time zone not null",
+            ],
             "deals": [
                 "id uuid not null",
                 "prospect_id text not null",
@@ -162,6 +169,10 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "closed_at timestamp with time zone",
                 "created_at timestamp with time zone not null",
                 "updated_at timestamp with time zone not null",
+                "pipeline text",
+                "close_date date",
+                "won boolean",
+                "hubspot_modified_at timestamp with time zone",
             ],
             "email_codes": [
                 "id bigint not null",
@@ -294,7 +305,8 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "created_at timestamp with time zone not null",
                 "updated_at timestamp with time zone not null",
                 "last_activity_at timestamp with time zone",
-                "source text",
+                "source text not null",
+                "phone text",
             ],
             "rep_status_changes": [
                 "id bigint not null",
@@ -440,7 +452,8 @@ applied 016_still_true_when_delivered
 applied 017_everyday_team
 applied 018_practice_calls
 applied 019_calendar_sync
-19 migration(s) applied
+applied 020_crm_sync
+20 migration(s) applied
 """,
             "database is up to date\n",
         ]

@@ -5,7 +5,8 @@
 strings (null when asked for but unset), object type names and ids (`deals`, `0-3`) are
 interchangeable in paths, errors carry category, correlationId and message. Malformed requests
 are answered 400 VALIDATION_ERROR and collected in `fake.violations`. It enforces its own rate
-limit, `limit` requests per `window` seconds of `clock`. Every request lands in `fake.calls`.
+limit, `limit` requests per `window` seconds of `clock`, and the search API's own,
+`search_limit` per `search_window` seconds (when set). Every request lands in `fake.calls`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes import hubspot_search as searching
 from tests.fakes import hubspot_shapes as shapes
 from tests.fakes.http_fake import Answer, Call, FakeServer
 
@@ -43,11 +45,16 @@ class FakeHubSpot(FakeServer):
         super().__init__()
         self.token, self.clock = token, clock
         self.limit, self.window, self.max_page = 100, 10.0, 500
+        # HubSpot's search allows 5 a second; off unless a test sets it.
+        self.search_limit: int | None = None
+        self.search_window = 1.0
         self.rate_limited = 0
         self.objects: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in shapes.PROPERTIES}
+        self.owners: list[dict[str, Any]] = []
         self.links: dict[tuple[str, str, str], dict[str, int]] = {}
         self.unsearchable: set[str] = set()
         self._recent: deque[float] = deque()
+        self._searches: deque[float] = deque()
         self._ids = itertools.count(1001)
 
     def fault_body(self, status: int) -> Any:
@@ -60,14 +67,62 @@ class FakeHubSpot(FakeServer):
 
     # Seeding.
     def add_contact(
-        self, email: str | None, firstname: str = "", lastname: str = "", *, searchable: bool = True
+        self,
+        email: str | None,
+        firstname: str = "",
+        lastname: str = "",
+        *,
+        searchable: bool = True,
+        updated: datetime | None = None,
+        **more: str,
     ) -> str:
-        """A contact made elsewhere; `searchable=False`: not in the search index yet."""
+        """A contact made elsewhere; `searchable=False`: not in the search index yet. `more`:
+        other properties (lifecyclestage, phone, hubspot_owner_id, the account's own ones)."""
         props = {"email": (email or "").lower(), "firstname": firstname, "lastname": lastname}
-        contact_id = self._store("contacts", {k: v for k, v in props.items() if v})
+        props |= more
+        contact_id = self._store("contacts", {k: v for k, v in props.items() if v}, None, updated)
         if not searchable:
             self.unsearchable.add(contact_id)
         return contact_id
+
+    def change(self, kind: str, object_id: str, at: datetime, **props: str) -> None:
+        """Someone edits the object in HubSpot at `at`."""
+        obj, when = self.objects[kind][object_id], shapes.stamp(at)
+        obj["properties"] |= props | {"hs_lastmodifieddate": when}
+        if kind == "contacts":
+            obj["properties"]["lastmodifieddate"] = when
+        obj["updatedAt"] = when
+
+    def archive(self, kind: str, object_id: str, at: datetime | None = None) -> None:
+        obj = self.objects[kind][object_id]
+        obj["archived"], obj["archivedAt"] = True, shapes.stamp(at or datetime.now(UTC))
+
+    def merge(self, kind: str, keep: str, gone: str, at: datetime) -> None:
+        """Someone merges `gone` into `keep` at `at`: `gone` is no more, `keep` lists it."""
+        del self.objects[kind][gone]
+        merged = self.objects[kind][keep]["properties"].get("hs_merged_object_ids") or ""
+        self.change(kind, keep, at, hs_merged_object_ids=";".join(filter(None, (merged, gone))))
+
+    def add_owner(
+        self, email: str, first: str = "", last: str = "", *, archived: bool = False
+    ) -> str:
+        owner_id = str(next(self._ids))
+        made = shapes.stamp(datetime.now(UTC))
+        self.owners.append(
+            {
+                "id": owner_id,
+                "email": email,
+                "type": "PERSON",
+                "firstName": first,
+                "lastName": last,
+                "userId": int(owner_id) + 5000,
+                "userIdIncludingInactive": int(owner_id) + 5000,
+                "createdAt": made,
+                "updatedAt": made,
+                "archived": archived,
+            }
+        )
+        return owner_id
 
     def add_deal(
         self,
@@ -127,6 +182,8 @@ class FakeHubSpot(FakeServer):
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             raise error(401, "INVALID_AUTHENTICATION", "Authentication credentials not found.")
         self._rate_limit()
+        if request.path.endswith("/search") and self.search_limit is not None:
+            self._search_rate_limit()
         try:
             return self._dispatch(request.method, request.path, request.query, body)
         except shapes.Invalid as problem:
@@ -142,6 +199,10 @@ class FakeHubSpot(FakeServer):
             return self._create(kind(found[1]), shapes.body("create", body))
         if (found := re.fullmatch(r"/crm/v3/objects/([^/]+)/([^/]+)", path)) and method == "GET":
             return self._get(kind(found[1]), found[2], query)
+        if (found := re.fullmatch(r"/crm/v3/objects/([^/]+)", path)) and method == "GET":
+            return self._list(kind(found[1]), query)
+        if path == "/crm/v3/owners" and method == "GET":
+            return self._owners(query)
         if (found := re.fullmatch(r"/crm/v3/objects/([^/]+)/([^/]+)", path)) and method == "PATCH":
             return self._update(kind(found[1]), found[2], shapes.body("update", body))
         if found := re.fullmatch(r"/crm/v4/objects/([^/]+)/([^/]+)/associations/([^/]+)", path):
@@ -159,6 +220,18 @@ class FakeHubSpot(FakeServer):
             policy = {"errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"}
             raise error(429, "RATE_LIMITS", message, **policy)
         self._recent.append(now)
+
+    def _search_rate_limit(self) -> None:
+        assert self.search_limit is not None
+        now = self.clock()
+        while self._searches and now - self._searches[0] >= self.search_window:
+            self._searches.popleft()
+        if len(self._searches) >= self.search_limit:
+            self.rate_limited += 1
+            message = "You have reached your secondly limit."
+            policy = {"errorType": "RATE_LIMIT", "policyName": "SECONDLY"}
+            raise error(429, "RATE_LIMITS", message, **policy)
+        self._searches.append(now)
 
     def _view(self, obj: dict[str, Any], wanted: list[str] | None) -> dict[str, Any]:
         """The object as HubSpot answers: the properties asked for, null when unset."""
@@ -197,26 +270,44 @@ class FakeHubSpot(FakeServer):
 
     def _search(self, kind: str, body: dict[str, Any]) -> Answer:
         shapes.search(body)
-        groups = body["filterGroups"]
-        if any(f["operator"] != "EQ" for g in groups for f in g.get("filters", [])):
-            raise shapes.Invalid("search: the fake implements only EQ")
-
-        def matches(props: dict[str, Any]) -> bool:
-            def equal(f: dict[str, Any]) -> bool:
-                return str(props.get(f["propertyName"]) or "").lower() == str(f["value"]).lower()
-
-            return not groups or any(all(map(equal, g.get("filters", []))) for g in groups)
-
+        matches = searching.matcher(body["filterGroups"])
         hits = [
             o
             for i, o in self.objects[kind].items()
-            if i not in self.unsearchable and matches(o["properties"])
+            if i not in self.unsearchable and not o["archived"] and matches(o["properties"])
         ]
+        hits = searching.ordered(hits, body["sorts"])
         start, limit = int(body["after"] or 0), body["limit"]
+        if start >= searching.CEILING:
+            message = f"Paging is limited to {searching.CEILING} results for any one query."
+            raise error(400, "VALIDATION_ERROR", message)
         page = [self._view(o, body["properties"] or None) for o in hits[start : start + limit]]
         answer: dict[str, Any] = {"total": len(hits), "results": page}
         if start + limit < len(hits):
             answer["paging"] = {"next": {"after": str(start + limit)}}
+        return Answer(200, answer)
+
+    def _list(self, kind: str, query: Mapping[str, str]) -> Answer:
+        limit, start, archived, wanted = shapes.list_query(query)
+        found = [o for o in self.objects[kind].values() if o["archived"] == archived]
+        found.sort(key=lambda o: int(o["id"]))
+        answer: dict[str, Any] = {
+            "results": [self._view(o, wanted) for o in found[start : start + limit]]
+        }
+        if start + limit < len(found):
+            answer["paging"] = {"next": {"after": str(start + limit), "link": "?after="}}
+        return Answer(200, answer)
+
+    def _owners(self, query: Mapping[str, str]) -> Answer:
+        limit, start, archived, email = shapes.owners_query(query)
+        found = [
+            o
+            for o in self.owners
+            if o["archived"] == archived and (email is None or o["email"].lower() == email.lower())
+        ]
+        answer: dict[str, Any] = {"results": found[start : start + limit]}
+        if start + limit < len(found):
+            answer["paging"] = {"next": {"after": str(start + limit), "link": "?after="}}
         return Answer(200, answer)
 
     def _batch_read(self, kind: str, body: dict[str, Any]) -> Answer:

@@ -28,7 +28,7 @@ _EVERY_OBJECT = {"hubspot_owner_id", "hs_object_id", "hs_createdate", "hs_lastmo
 # The properties an account has by default that the fake knows; HubSpot refuses others.
 PROPERTIES = {
     "contacts": {"email", "firstname", "lastname", "phone", "company", "createdate"}
-    | {"lastmodifieddate"},
+    | {"lastmodifieddate", "lifecyclestage", "mobilephone"},
     "companies": {"name", "domain"},
     "deals": {"dealname", "dealstage", "amount", "closedate", "pipeline", "createdate"},
     "notes": {"hs_timestamp", "hs_note_body"},
@@ -56,6 +56,8 @@ BODIES = {
     ),
 }
 SEARCH_MAX = 200
+OWNERS_MAX = 500
+LIST_MAX = 100
 BATCH_MAX = 100
 
 
@@ -129,12 +131,53 @@ def search(value: dict[str, Any]) -> None:
         raise Invalid(f"search: limit {limit!r} is not 1 to {SEARCH_MAX}")
     if not isinstance(after, str):
         raise Invalid(f"search: after {after!r} is not a string")
-    if not all(isinstance(s, str) for s in [*value["sorts"], *value["properties"]]):
-        raise Invalid("search: sorts and properties are lists of strings")
+    if not all(isinstance(s, str) for s in value["properties"]):
+        raise Invalid("search: properties is a list of strings")
+    for sort in value["sorts"]:
+        if isinstance(sort, str):
+            continue
+        if not isinstance(sort, dict) or not isinstance(sort.get("propertyName"), str):
+            raise Invalid(
+                f"search: a sort is a property name or {{propertyName, direction}}: {sort!r}"
+            )
+        if sort.get("direction", "ASCENDING") not in ("ASCENDING", "DESCENDING"):
+            raise Invalid(f"search: no sort direction {sort.get('direction')!r}")
     for group in groups:
         for f in group.get("filters", []):
             if f.get("operator") not in OPERATORS or not isinstance(f.get("propertyName"), str):
                 raise Invalid(f"search: bad filter {f!r}")
+
+
+def owners_query(query: Any) -> tuple[int, int, bool, str | None]:
+    """limit (1 to 500, default 100), after, archived, email of GET /crm/v3/owners."""
+    if unknown := sorted(set(query) - {"limit", "after", "archived", "email", "idProperty"}):
+        raise Invalid(f"owners: unknown parameters {unknown}")
+    try:
+        limit, start = int(query.get("limit", 100)), int(query.get("after", 0))
+    except ValueError:
+        raise Invalid(f"owners: limit and after are integers, got {dict(query)!r}") from None
+    if not 0 < limit <= OWNERS_MAX:
+        raise Invalid(f"owners: limit {limit} is not 1 to {OWNERS_MAX}")
+    if query.get("archived", "false") not in ("true", "false"):
+        raise Invalid(f"owners: archived is true or false, got {query['archived']!r}")
+    return limit, start, query.get("archived") == "true", query.get("email")
+
+
+def list_query(query: Any) -> tuple[int, int, bool, list[str] | None]:
+    """limit (1 to 100, default 10), after, archived, properties of GET /crm/v3/objects/{type}."""
+    known = {"limit", "after", "archived", "properties", "propertiesWithHistory", "associations"}
+    if unknown := sorted(set(query) - known):
+        raise Invalid(f"list: unknown parameters {unknown}")
+    try:
+        limit, start = int(query.get("limit", 10)), int(query.get("after", 0))
+    except ValueError:
+        raise Invalid(f"list: limit and after are integers, got {dict(query)!r}") from None
+    if not 0 < limit <= LIST_MAX:
+        raise Invalid(f"list: limit {limit} is not 1 to {LIST_MAX}")
+    if query.get("archived", "false") not in ("true", "false"):
+        raise Invalid(f"list: archived is true or false, got {query['archived']!r}")
+    wanted = query["properties"].split(",") if query.get("properties") else None
+    return limit, start, query.get("archived") == "true", wanted
 
 
 def batch_ids(value: dict[str, Any]) -> list[str]:

@@ -1,6 +1,6 @@
 """The fake HubSpot server over plain HTTP."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -292,3 +292,92 @@ async def test_faults_come_first_then_the_real_answer(fake, http):
             "POST /crm/v3/objects/contacts/search 200",
         ]
     )
+
+
+def changed_body(since_ms, until_ms, stages, after="0", limit=2):
+    filters = [
+        {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": str(since_ms)},
+        {"propertyName": "hs_lastmodifieddate", "operator": "LT", "value": str(until_ms)},
+        {"propertyName": "lifecyclestage", "operator": "IN", "values": stages},
+    ]
+    return {
+        "filterGroups": [{"filters": filters}],
+        "properties": ["email", "lifecyclestage"],
+        "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+        "limit": limit,
+        "after": after,
+    }
+
+
+def ms(at):
+    return int(at.timestamp() * 1000)
+
+
+async def test_search_filters_by_time_range_and_stage_sorts_pages_and_skips_archived(fake, http):
+    at = [WHEN + timedelta(hours=h) for h in range(6)]
+    fake.add_contact("late@example.com", updated=at[4], lifecyclestage="lead")
+    fake.add_contact("early@example.com", updated=at[1], lifecyclestage="lead")
+    fake.add_contact("customer@example.com", updated=at[2], lifecyclestage="customer")
+    gone = fake.add_contact("gone@example.com", updated=at[2], lifecyclestage="lead")
+    fake.archive("contacts", gone)
+    fake.add_contact("mid@example.com", updated=at[3], lifecyclestage="opportunity")
+    fake.add_contact("after@example.com", updated=at[5], lifecyclestage="lead")
+    body = changed_body(ms(at[1]), ms(at[5]), ["lead", "opportunity"])
+    first = (await http.post("/crm/v3/objects/contacts/search", json=body)).json()
+    body["after"] = first["paging"]["next"]["after"]
+    second = (await http.post("/crm/v3/objects/contacts/search", json=body)).json()
+    emails = [r["properties"]["email"] for r in first["results"] + second["results"]]
+    assert (first["total"], emails, "paging" in second) == snapshot(
+        (3, ["early@example.com", "mid@example.com", "late@example.com"], False)
+    )
+
+
+async def test_search_refuses_to_page_past_10000_results(fake, http):
+    body = changed_body(0, ms(WHEN), ["lead"], after="10000")
+    answer = await http.post("/crm/v3/objects/contacts/search", json=body)
+    assert (answer.status_code, answer.json()["category"]) == (400, "VALIDATION_ERROR")
+    assert fake.violations == []
+
+
+async def test_search_has_its_own_limit_per_second(http):
+    clock = [0.0]
+    async with FakeHubSpot(token=TOKEN, clock=lambda: clock[0]) as fake:
+        fake.search_limit = 5
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with httpx.AsyncClient(base_url=fake.url, headers=headers) as client:
+            body = search_body("a@b.c")
+            statuses = [
+                (await client.post("/crm/v3/objects/contacts/search", json=body)).status_code
+                for _ in range(6)
+            ]
+            refused = await client.post("/crm/v3/objects/contacts/search", json=body)
+            clock[0] = 1.0
+            again = await client.post("/crm/v3/objects/contacts/search", json=body)
+    assert statuses == [200] * 5 + [429]
+    assert refused.json()["policyName"] == "SECONDLY"
+    assert again.status_code == 200
+
+
+async def test_owners_page_with_after_and_leave_out_archived_ones(fake, http):
+    made = [fake.add_owner(f"o{i}@example.com", f"Owner{i}") for i in range(3)]
+    fake.add_owner("left@example.com", archived=True)
+    first = (await http.get("/crm/v3/owners", params={"limit": 2})).json()
+    after = first["paging"]["next"]["after"]
+    second = (await http.get("/crm/v3/owners", params={"limit": 2, "after": after})).json()
+    assert [o["id"] for o in first["results"] + second["results"]] == made
+    assert "paging" not in second
+    bad = await http.get("/crm/v3/owners", params={"limit": 1000})
+    assert bad.status_code == 400
+    fake.violations.clear()
+
+
+@pytest.mark.parametrize(
+    "sort",
+    [{"propertyName": "email", "direction": "UP"}, 7],
+)
+async def test_a_malformed_sort_is_refused(fake, http, sort):
+    body = search_body("a@b.c") | {"sorts": [sort]}
+    answer = await http.post("/crm/v3/objects/contacts/search", json=body)
+    assert answer.status_code == 400
+    assert len(fake.violations) == 1
+    fake.violations.clear()

@@ -7,7 +7,7 @@ import asyncio
 import html
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,9 +15,10 @@ from urllib.parse import quote
 
 import httpx
 
+from tools.clients import hubspot_sync
 from tools.clients.errors import Rejected, Unavailable
 from tools.clients.http import SlidingWindow, check, json_of, send
-from tools.clients.models import Contact, Deal, Engagement
+from tools.clients.models import Contact, CrmContact, Deal, Engagement, Owner
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
 SERVICE = "HubSpot"
@@ -142,6 +143,27 @@ class HubSpotClient:
             found.append(_engagement(meeting, "meeting", f"{title}: {body}" if body else title))
         found.sort(key=lambda e: e.at, reverse=True)
         return found[:limit]
+
+    async def owners(self) -> list[Owner]:
+        """Every active owner, all pages."""
+        return await hubspot_sync.owners(self._json)
+
+    async def archived_contacts(self) -> list[str]:
+        """The ids of every archived contact."""
+        return await hubspot_sync.archived_contacts(self._json)
+
+    def changed_contacts(
+        self,
+        *,
+        since: datetime | None,
+        until: datetime,
+        stages: Sequence[str],
+        telegram_property: str | None = None,
+    ) -> AsyncIterator[list[CrmContact]]:
+        """Pages of contacts in `stages` changed in [since, until), the oldest change first."""
+        return hubspot_sync.changed_contacts(
+            self._json, since=since, until=until, stages=stages, telegram_property=telegram_property
+        )
 
     async def _search_contact(self, email: str) -> str | None:
         search = {

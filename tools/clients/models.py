@@ -3,6 +3,7 @@ each, met by the real client and by its sandbox twin."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -221,3 +222,46 @@ class HubSpot(Protocol):
     async def engagements_of_contact(
         self, contact_id: str, *, limit: int = 20
     ) -> list[Engagement]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A HubSpot user who can own records."""
+
+    id: str
+    email: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CrmContact:
+    """A contact as the CRM holds it, for the prospects synced from it."""
+
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+    telegram: str | None
+    owner_id: str | None
+    stage: str | None
+    updated_at: datetime
+    merged_ids: tuple[str, ...] = ()
+    """Contacts merged into this one, which HubSpot no longer has."""
+
+
+class CrmSource(Protocol):
+    """The CRM that prospects are synced from: its owners, and contacts changed in a time range
+    (`since` included, `until` not), a page at a time, oldest change first."""
+
+    def owners(self) -> Awaitable[list[Owner]]: ...
+
+    def archived_contacts(self) -> Awaitable[list[str]]: ...
+
+    def changed_contacts(
+        self,
+        *,
+        since: datetime | None,
+        until: datetime,
+        stages: Sequence[str],
+        telegram_property: str | None = None,
+    ) -> AsyncIterator[list[CrmContact]]: ...

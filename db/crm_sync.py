@@ -1,0 +1,73 @@
+"""What a CRM sync keeps: how far each object type has been read, owners matched to reps, and
+contacts written into prospects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from db.queries import Executor, Queries
+
+_q = Queries("crm_sync")
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+async def hold(db: Executor) -> None:
+    """One sync writes at a time, until the end of the transaction, so that two never both
+    create the prospect of one new contact."""
+    await _q.execute(db, "hold")
+
+
+async def mark(db: Executor, *, object_type: str) -> datetime | None:
+    """The last change already read of this object type; None before the first sync."""
+    through: datetime | None = await _q.fetchval(db, "mark", object_type=object_type)
+    return through
+
+
+async def advance_mark(db: Executor, *, object_type: str, through: datetime, now: datetime) -> None:
+    await _q.execute(db, "advance_mark", object_type=object_type, through=through, now=now)
+
+
+async def match_owner(
+    db: Executor, *, owner_id: str, email: str, now: datetime
+) -> tuple[UUID, bool] | None:
+    """The rep with the owner's email, now holding the owner id, and whether that is new;
+    None when no live rep has that email."""
+    row = await _q.fetchrow(db, "match_owner", owner_id=owner_id, email=email, now=now)
+    return (row["id"], row["changed"]) if row else None
+
+
+async def upsert_contact(
+    db: Executor,
+    *,
+    contact_id: str,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    telegram: str | None,
+    owner_id: str | None,
+    merged_ids: Sequence[str] = (),
+    now: datetime,
+) -> Outcome:
+    row = await _q.fetchrow(
+        db,
+        "upsert_contact",
+        contact_id=contact_id,
+        name=name[:255],
+        email=email,
+        phone=phone,
+        telegram=telegram,
+        owner_id=owner_id,
+        merged_ids=list(merged_ids),
+        now=now,
+    )
+    return "unchanged" if row is None else row["outcome"]
+
+
+async def unlink_archived(db: Executor, *, contact_ids: Sequence[str], now: datetime) -> int:
+    """How many prospects lost their link to a contact archived in HubSpot."""
+    count: int = await _q.fetchval(db, "unlink_archived", ids=list(contact_ids), now=now)
+    return count

@@ -1,0 +1,104 @@
+-- name: hold
+SELECT pg_advisory_xact_lock(hashtext('crm_sync'));
+
+-- name: mark
+SELECT modified_through FROM crm_sync_marks WHERE object_type = :object_type;
+
+-- name: advance_mark
+-- The watermark only moves forward.
+INSERT INTO crm_sync_marks (object_type, modified_through, synced_at)
+VALUES (:object_type, :through, :now)
+ON CONFLICT (object_type) DO UPDATE
+   SET modified_through = greatest(crm_sync_marks.modified_through, EXCLUDED.modified_through),
+       synced_at = EXCLUDED.synced_at;
+
+-- name: match_owner
+-- The live rep with the owner's email gets the owner id; nobody else keeps it.
+WITH rep AS (
+    SELECT id FROM reps
+     WHERE lower(email) = lower(:email) AND status IN ('pending', 'active', 'suspended')
+     ORDER BY registered_at DESC
+     LIMIT 1
+), cleared AS (
+    UPDATE reps SET hubspot_owner_id = NULL, updated_at = :now
+     WHERE hubspot_owner_id = :owner_id AND id NOT IN (SELECT id FROM rep)
+), matched AS (
+    UPDATE reps r SET hubspot_owner_id = :owner_id, updated_at = :now
+      FROM rep WHERE r.id = rep.id AND r.hubspot_owner_id IS DISTINCT FROM :owner_id
+    RETURNING r.id
+)
+SELECT rep.id, EXISTS (SELECT 1 FROM matched) AS changed FROM rep;
+
+-- name: upsert_contact
+-- The prospect linked to the contact, else one linked to a contact merged into it, else the
+-- oldest with its email, is updated with what the
+-- CRM holds (statuses and notes stay ours); else a new prospect is made. A contact owned by an
+-- active rep's owner is that rep's; an unowned one keeps its rep, or waits for assignment.
+WITH owner AS (
+    SELECT id FROM reps
+     WHERE :owner_id::text IS NOT NULL AND hubspot_owner_id = :owner_id AND status = 'active'
+     LIMIT 1
+), found AS (
+    SELECT id FROM prospects
+     WHERE hubspot_contact_id = :contact_id
+        OR hubspot_contact_id = ANY(:merged_ids::text[])
+        OR (:email::text IS NOT NULL AND lower(email) = lower(:email))
+     ORDER BY hubspot_contact_id IS NOT DISTINCT FROM :contact_id DESC,
+              hubspot_contact_id = ANY(:merged_ids::text[]) DESC NULLS LAST, created_at, id
+     LIMIT 1
+     FOR UPDATE
+), updated AS (
+    UPDATE prospects p
+       SET name = :name,
+           email = coalesce(:email, p.email),
+           phone = coalesce(:phone, p.phone),
+           telegram_id = coalesce(:telegram, p.telegram_id),
+           hubspot_contact_id = :contact_id,
+           assigned_rep_id = CASE
+               WHEN p.status IN ('unreached', 'contacted', 'in_conversation')
+               THEN coalesce((SELECT id FROM owner), p.assigned_rep_id)
+               ELSE p.assigned_rep_id END,
+           assigned_at = CASE
+               WHEN p.status IN ('unreached', 'contacted', 'in_conversation')
+                    AND (SELECT id FROM owner) IS DISTINCT FROM p.assigned_rep_id
+                    AND (SELECT id FROM owner) IS NOT NULL
+               THEN :now ELSE p.assigned_at END,
+           updated_at = :now
+      FROM found
+     WHERE p.id = found.id
+       AND (p.name, p.email, p.phone, p.telegram_id, p.hubspot_contact_id, p.assigned_rep_id)
+           IS DISTINCT FROM (
+               :name, coalesce(:email, p.email), coalesce(:phone, p.phone),
+               coalesce(:telegram, p.telegram_id), :contact_id,
+               CASE WHEN p.status IN ('unreached', 'contacted', 'in_conversation')
+                    THEN coalesce((SELECT id FROM owner), p.assigned_rep_id)
+                    ELSE p.assigned_rep_id END)
+    RETURNING p.id, 'updated' AS outcome
+), created AS (
+    INSERT INTO prospects (name, email, phone, telegram_id, hubspot_contact_id, source,
+                           assigned_rep_id, assigned_at, status_changed_at, created_at, updated_at)
+    SELECT :name, :email, :phone, :telegram, :contact_id, 'hubspot',
+           (SELECT id FROM owner), CASE WHEN EXISTS (SELECT 1 FROM owner) THEN :now END,
+           :now, :now, :now
+     WHERE NOT EXISTS (SELECT 1 FROM found)
+    RETURNING id, 'created' AS outcome
+)
+SELECT id, outcome FROM updated
+UNION ALL
+SELECT id, outcome FROM created;
+
+-- name: unlink_archived
+-- Prospects of contacts archived in HubSpot keep what is ours but lose the link; one nobody has
+-- taken yet is archived, so that it is not handed out.
+WITH gone AS (
+    UPDATE prospects p
+       SET hubspot_contact_id = NULL,
+           status = CASE WHEN p.status = 'unreached' AND p.assigned_rep_id IS NULL
+                         THEN 'archived' ELSE p.status END,
+           status_changed_at = CASE WHEN p.status = 'unreached' AND p.assigned_rep_id IS NULL
+                                    THEN :now ELSE p.status_changed_at END,
+           updated_at = :now
+     WHERE p.hubspot_contact_id = ANY(:ids::text[])
+    RETURNING p.id
+)
+SELECT count(*) FROM gone;

@@ -1,0 +1,119 @@
+"""The real HubSpot client reading owners and changed contacts from the fake HubSpot."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from inline_snapshot import snapshot
+
+from tests.fakes.clock import FakeClock
+from tests.fakes.hubspot import FakeHubSpot
+from tests.tools.clients.test_hubspot import TOKEN, fast, make
+from tools.clients.models import CrmContact, Owner
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+STAGES = ["lead", "opportunity"]
+
+
+@pytest.fixture
+async def fake():
+    async with FakeHubSpot(token=TOKEN) as server:
+        yield server
+    assert server.violations == []
+
+
+@pytest.fixture
+async def http():
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        yield client
+
+
+async def everything(hubspot, **kwargs):
+    pages = [p async for p in hubspot.changed_contacts(until=NOW, stages=STAGES, **kwargs)]
+    return pages
+
+
+async def test_owners_come_from_every_page_without_archived_ones(fake, http):
+    for i in range(501):
+        fake.add_owner(f"o{i}@example.com", "Owner", str(i))
+    fake.add_owner("gone@example.com", archived=True)
+    owners = await make(fake, http).owners()
+    assert (len(owners), owners[0], len(fake.calls)) == (
+        501,
+        Owner(owners[0].id, "o0@example.com", "Owner 0"),
+        2,
+    )
+
+
+async def test_changed_contacts_in_the_stages_oldest_first_with_the_telegram_property(fake, http):
+    fake.add_contact(
+        "Made@Example.com",
+        "Made",
+        "Putu",
+        updated=NOW - timedelta(days=2),
+        lifecyclestage="lead",
+        phone="+62 811",
+        hubspot_owner_id="77",
+        telegram="t.me/made_putu",
+    )
+    fake.add_contact("", "", updated=NOW - timedelta(days=3), lifecyclestage="opportunity")
+    fake.add_contact(
+        "buyer@example.com", updated=NOW - timedelta(days=1), lifecyclestage="customer"
+    )
+    archived = fake.add_contact("gone@example.com", updated=NOW - timedelta(days=1))
+    fake.archive("contacts", archived)
+    fake.add_contact("later@example.com", updated=NOW, lifecyclestage="lead")
+    pages = await everything(make(fake, http), since=None, telegram_property="telegram")
+    assert pages == snapshot(
+        [
+            [
+                CrmContact(
+                    id="1002",
+                    name="HubSpot 1002",
+                    email=None,
+                    phone=None,
+                    telegram=None,
+                    owner_id=None,
+                    stage="opportunity",
+                    updated_at=datetime(2026, 11, 17, 10, 0, tzinfo=UTC),
+                ),
+                CrmContact(
+                    id="1001",
+                    name="Made Putu",
+                    email="made@example.com",
+                    phone="+62 811",
+                    telegram="@made_putu",
+                    owner_id="77",
+                    stage="lead",
+                    updated_at=datetime(2026, 11, 18, 10, 0, tzinfo=UTC),
+                ),
+            ]
+        ]
+    )
+    since = NOW - timedelta(days=2, seconds=-1)
+    assert await everything(make(fake, http), since=since) == []
+
+
+async def test_more_than_10000_changes_are_read_by_halving_the_time_range(fake, http):
+    start = NOW - timedelta(days=10)
+    for i in range(10_050):
+        fake.add_contact(
+            f"c{i}@example.com", updated=start + timedelta(minutes=i), lifecyclestage="lead"
+        )
+    pages = await everything(make(fake, http), since=start)
+    seen = [c.updated_at for page in pages for c in page]
+    assert (len(seen), len({c.id for page in pages for c in page})) == (10_050, 10_050)
+    assert seen == sorted(seen)
+    assert all(c.status == 200 for c in fake.calls)
+
+
+async def test_a_429_from_the_search_limit_per_second_is_waited_out(http):
+    clock = FakeClock()
+    async with FakeHubSpot(token=TOKEN, clock=clock) as fake:
+        fake.search_limit = 5
+        for i in range(1_200):
+            fake.add_contact(
+                f"c{i}@example.com", updated=NOW - timedelta(seconds=i + 1), lifecyclestage="lead"
+            )
+        pages = await everything(make(fake, http, policy=fast(clock)), since=None)
+    assert (sum(map(len, pages)), clock.waits, fake.rate_limited) == (1_200, [1.0], 1)

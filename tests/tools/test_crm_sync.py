@@ -1,0 +1,207 @@
+"""Prospects and owners synced from HubSpot: the real client against the fake HubSpot, into a
+real database."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from inline_snapshot import snapshot
+
+from db import crm_sync, prospects
+from db.pool import connect
+from tests.db.test_prospects import make_rep
+from tests.fakes.clock import FakeClock
+from tests.fakes.hubspot import FakeHubSpot
+from tests.tools.clients.test_hubspot import TOKEN, fast, make
+from tools.clients.errors import RateLimited
+from tools.crm_sync import sync_crm
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+async def fake():
+    async with FakeHubSpot(token=TOKEN) as server:
+        yield server
+    assert server.violations == []
+
+
+@pytest.fixture
+async def http():
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        yield client
+
+
+@pytest.fixture
+async def db(db_dsn):
+    conn = await connect(db_dsn)
+    yield conn
+    await conn.close()
+
+
+async def synced(db):
+    rows = await db.fetch(
+        "SELECT p.name, p.email, p.phone, p.telegram_id, p.hubspot_contact_id, p.source,"
+        " p.status, p.notes, r.email AS rep FROM prospects p LEFT JOIN reps r"
+        " ON r.id = p.assigned_rep_id WHERE p.source <> 'seed' ORDER BY p.name"
+    )
+    return [tuple(r.values()) for r in rows]
+
+
+async def test_a_first_sync_brings_owners_and_contacts_in(fake, http, db):
+    rep = await make_rep(db, 100)
+    owner = fake.add_owner(rep.email.upper(), "Rep", "Hundred")
+    fake.add_owner("stranger@example.com", "Str", "Anger")
+    fake.add_contact(
+        "wayan@example.com",
+        "Wayan",
+        "Sari",
+        updated=NOW - DAY,
+        lifecyclestage="lead",
+        hubspot_owner_id=owner,
+        phone="+62 1",
+        tg="wayan_s",
+    )
+    fake.add_contact(
+        "nyoman@example.com", "Nyoman", updated=NOW - DAY, lifecyclestage="opportunity"
+    )
+    fake.add_contact("buyer@example.com", "Buyer", updated=NOW - DAY, lifecyclestage="customer")
+    result = await sync_crm(db, make(fake, http), now=NOW, telegram_property="tg")
+    assert (result.created, result.updated, result.owners_matched) == (2, 0, 1)
+    assert [o.email for o in result.unmatched_owners] == ["stranger@example.com"]
+    assert await db.fetchval("SELECT hubspot_owner_id FROM reps WHERE id = $1", rep.id) == owner
+    assert await synced(db) == snapshot(
+        [
+            (
+                "Nyoman",
+                "nyoman@example.com",
+                None,
+                None,
+                "1004",
+                "hubspot",
+                "unreached",
+                None,
+                None,
+            ),
+            (
+                "Wayan Sari",
+                "wayan@example.com",
+                "+62 1",
+                "@wayan_s",
+                "1003",
+                "hubspot",
+                "unreached",
+                None,
+                "rep100@example.com",
+            ),
+        ]
+    )
+    assert await crm_sync.mark(db, object_type="contacts") == NOW - DAY
+    unassigned = [p.name for p in await prospects.get_unassigned_unreached(db)]
+    assert "Nyoman" in unassigned and "Wayan Sari" not in unassigned
+
+
+async def test_an_incremental_sync_reads_only_what_changed_and_keeps_our_status_and_notes(
+    fake, http, db
+):
+    contact = fake.add_contact(
+        "wayan@example.com", "Wayan", updated=NOW - 2 * DAY, lifecyclestage="lead"
+    )
+    fake.add_contact("still@example.com", "Still", updated=NOW - 2 * DAY, lifecyclestage="lead")
+    await sync_crm(db, make(fake, http), now=NOW - DAY)
+    await db.execute(
+        "UPDATE prospects SET status = 'contacted', notes = 'called twice' WHERE hubspot_contact_id = $1",
+        contact,
+    )
+    fake.change(
+        "contacts", contact, NOW - DAY / 2, firstname="Wayan", lastname="Putra", phone="+62 2"
+    )
+    searches = len(fake.calls)
+    result = await sync_crm(db, make(fake, http), now=NOW)
+    assert (result.created, result.updated) == (0, 1)
+    assert await synced(db) == snapshot(
+        [
+            ("Still", "still@example.com", None, None, "1002", "hubspot", "unreached", None, None),
+            (
+                "Wayan Putra",
+                "wayan@example.com",
+                "+62 2",
+                None,
+                "1001",
+                "hubspot",
+                "contacted",
+                "called twice",
+                None,
+            ),
+        ]
+    )
+    since = next(c for c in fake.calls[searches:] if c.path.endswith("/search"))
+    assert since.body["filterGroups"][0]["filters"][0]["value"] == str(
+        int((NOW - 2 * DAY).timestamp() * 1000)
+    )
+
+
+async def test_a_prospect_with_the_same_email_is_linked_not_duplicated(fake, http, db):
+    made = await prospects.create_prospect(
+        db, name="Ketut", email="Ketut@Example.com", now=NOW - DAY, notes="ours"
+    )
+    contact = fake.add_contact(
+        "ketut@example.com", "Ketut", "Widi", updated=NOW - DAY, lifecyclestage="lead"
+    )
+    result = await sync_crm(db, make(fake, http), now=NOW)
+    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    assert (result.created, result.updated, again.created, again.updated) == (0, 1, 0, 0)
+    linked = await prospects.get_prospect(db, prospect_id=made.id)
+    assert linked is not None
+    assert (linked.name, linked.hubspot_contact_id, linked.notes) == ("Ketut Widi", contact, "ours")
+
+
+async def test_a_sync_held_by_the_search_limit_waits_and_one_cut_off_resumes(http, db):
+    clock = FakeClock()
+    async with FakeHubSpot(token=TOKEN, clock=clock) as fake:
+        fake.search_limit = 5
+        for i in range(1_100):
+            fake.add_contact(
+                f"c{i}@example.com", updated=NOW - timedelta(seconds=i + 1), lifecyclestage="lead"
+            )
+        impatient = make(fake, http, policy=fast(clock, attempts=1))
+        with pytest.raises(RateLimited):
+            await sync_crm(db, impatient, now=NOW)
+        kept = await db.fetchval("SELECT count(*) FROM prospects WHERE source = 'hubspot'")
+        resumed = await sync_crm(db, make(fake, http, policy=fast(clock)), now=NOW)
+    assert kept == 5 * 200  # five searches a second answered, the sixth refused
+    assert (resumed.created, clock.waits[-1:]) == (1_100 - kept, [1.0])
+    assert await db.fetchval("SELECT count(*) FROM prospects WHERE source = 'hubspot'") == 1_100
+
+
+async def test_merged_contacts_keep_one_prospect_and_an_archived_one_is_unlinked(fake, http, db):
+    def lead(email, name):
+        return fake.add_contact(email, name, updated=NOW - 2 * DAY, lifecyclestage="lead")
+
+    ayu, bagus, citra, dewi = (
+        lead(f"{n}@example.com", n) for n in ("Ayu", "Bagus", "Citra", "Dewi")
+    )
+    await sync_crm(db, make(fake, http), now=NOW - DAY)
+    await db.execute("UPDATE prospects SET notes = 'ours' WHERE hubspot_contact_id = $1", bagus)
+    fake.merge("contacts", ayu, bagus, NOW - DAY / 2)
+    fresh = fake.add_contact(
+        "dewi.new@example.com", "Dewi", updated=NOW - DAY / 2, lifecyclestage="lead"
+    )
+    fake.merge("contacts", fresh, dewi, NOW - DAY / 2)
+    fake.archive("contacts", citra, NOW - DAY / 2)
+    result = await sync_crm(db, make(fake, http), now=NOW)
+    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    assert (result.created, result.updated, result.archived) == (0, 1, 2)
+    assert (again.created, again.updated, again.archived) == (0, 0, 0)
+    rows = await db.fetch(
+        "SELECT name, email, hubspot_contact_id AS link, status, notes FROM prospects"
+        " WHERE source = 'hubspot' ORDER BY name"
+    )
+    links = {ayu: "ayu", fresh: "fresh", None: None}
+    assert [(r["name"], r["email"], links[r["link"]], r["status"], r["notes"]) for r in rows] == [
+        ("Ayu", "ayu@example.com", "ayu", "unreached", None),
+        ("Bagus", "bagus@example.com", None, "archived", "ours"),
+        ("Citra", "citra@example.com", None, "archived", None),
+        ("Dewi", "dewi.new@example.com", "fresh", "unreached", None),
+    ]

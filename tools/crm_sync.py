@@ -1,0 +1,97 @@
+"""The team's CRM as the source of prospects: owners matched to reps by email, and the contacts
+in the chosen lifecycle stages written into prospects, a page at a time, each page in one
+transaction with the watermark, so that a sync cut off half way resumes where it stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from db import crm_sync
+from db.queries import Connection
+from tools.clients.models import CrmContact, CrmSource, Owner
+
+DEFAULT_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity")
+
+
+@dataclass(slots=True)
+class SyncResult:
+    """What a sync changed: prospects new, updated and unlinked from contacts archived or
+    merged away, owners newly matched to reps, and the
+    owners no rep has the email of (listed, never guessed)."""
+
+    created: int = 0
+    updated: int = 0
+    archived: int = 0
+    owners_matched: int = 0
+    unmatched_owners: list[Owner] = field(default_factory=list)
+
+
+async def sync_owners(db: Connection, crm: CrmSource, *, now: datetime, into: SyncResult) -> None:
+    for owner in await crm.owners():
+        match = await crm_sync.match_owner(db, owner_id=owner.id, email=owner.email, now=now)
+        if match is None:
+            into.unmatched_owners.append(owner)
+        elif match[1]:
+            into.owners_matched += 1
+
+
+async def sync_contacts(
+    db: Connection,
+    crm: CrmSource,
+    *,
+    stages: Sequence[str],
+    telegram_property: str | None,
+    now: datetime,
+    into: SyncResult,
+) -> None:
+    since = await crm_sync.mark(db, object_type="contacts")
+    pages = crm.changed_contacts(
+        since=since, until=now, stages=stages, telegram_property=telegram_property
+    )
+    async for page in pages:
+        async with db.transaction():
+            await crm_sync.hold(db)
+            for contact in page:
+                await _write(db, contact, now, into)
+            through = max(c.updated_at for c in page)
+            await crm_sync.advance_mark(db, object_type="contacts", through=through, now=now)
+
+
+async def sync_crm(
+    db: Connection,
+    crm: CrmSource,
+    *,
+    now: datetime,
+    stages: Sequence[str] = DEFAULT_STAGES,
+    telegram_property: str | None = None,
+) -> SyncResult:
+    """Owners first, so that contacts changed since the last sync land with their reps."""
+    result = SyncResult()
+    await sync_owners(db, crm, now=now, into=result)
+    await sync_contacts(
+        db, crm, stages=stages, telegram_property=telegram_property, now=now, into=result
+    )
+    if gone := await crm.archived_contacts():
+        result.archived += await crm_sync.unlink_archived(db, contact_ids=gone, now=now)
+    return result
+
+
+async def _write(db: Connection, contact: CrmContact, now: datetime, into: SyncResult) -> None:
+    outcome = await crm_sync.upsert_contact(
+        db,
+        contact_id=contact.id,
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+        telegram=contact.telegram,
+        owner_id=contact.owner_id,
+        merged_ids=contact.merged_ids,
+        now=now,
+    )
+    into.created += outcome == "created"
+    into.updated += outcome == "updated"
+    if contact.merged_ids:
+        # Another prospect of a contact merged into this one would be a duplicate.
+        into.archived += await crm_sync.unlink_archived(db, contact_ids=contact.merged_ids, now=now)
