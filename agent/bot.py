@@ -8,6 +8,7 @@ from datetime import timedelta
 from pydantic_ai.models import Model
 
 from agent import scheduler
+from agent.drafts import Pace
 from agent.runtime import plan_from, runtime
 from agent.settings import Settings
 from agent.supervision import Supervisor
@@ -43,6 +44,7 @@ def channel_from(
         lease=timedelta(seconds=settings.lease_seconds),
         listen=settings.webhook_listen,
         receive=receive,
+        drafts=Pace(every=settings.draft_every_seconds) if settings.draft_every_seconds else None,
     )
 
 

@@ -49,6 +49,7 @@ class Settings(CalendarSyncSettings, BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
     turn_workers: int = Field(default=100, ge=1, le=1000)
+    draft_every_seconds: float = Field(default=1.0, ge=0, le=60)
     lease_seconds: int = Field(default=30, ge=1, le=3600)
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     corporate_email_domain: str = "truerealestate.bali"

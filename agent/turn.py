@@ -13,6 +13,7 @@ off by the database going away was rolled back, and is tried again rather than a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -29,6 +30,7 @@ from pydantic_ai.usage import RunUsage, UsageLimits
 
 from agent import allowance, confirmation, history, language, logs
 from agent.channel import Inbound
+from agent.drafts import Drafts
 from agent.runtime import Runtime
 from db import inbox, outbox, turns
 from db.allowance import Admission
@@ -64,7 +66,9 @@ class TurnResult:
     """ok, confirmation (a question waits for a yes), limited (past the allowance) or failed."""
 
 
-async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
+async def run_turn(rt: Runtime, inbound: Inbound, drafts: Drafts | None = None) -> TurnResult:
+    """`drafts`: where the reply is shown as it is written (a preview; the reply itself
+    leaves from the outbox as ever)."""
     usage = RunUsage()  # filled as the model is asked, so a failed turn still shows its cost
     started = time.monotonic()
     where = {"salesbot.chat_id": inbound.chat_id}
@@ -72,7 +76,7 @@ async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
         where["salesbot.inbox_item"] = inbound.claim.id
     with rt.tracer.start_as_current_span("salesbot turn", attributes=where) as span:
         try:
-            result = await _run(rt, inbound, usage)
+            result = await _run(rt, inbound, usage, drafts)
         finally:
             metrics.MODEL_REQUESTS.inc(usage.requests)
             metrics.MODEL_TOKENS.labels("input").inc(usage.input_tokens)
@@ -83,13 +87,13 @@ async def run_turn(rt: Runtime, inbound: Inbound) -> TurnResult:
     return result
 
 
-async def _run(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
+async def _run(rt: Runtime, inbound: Inbound, usage: RunUsage, drafts: Drafts | None) -> TurnResult:
     try:
         async with asyncio.timeout(rt.limits.deadline.total_seconds()):
             admitted = await _admit(rt, inbound)
             if admitted.refused:
                 return await _refuse(rt, inbound, admitted.refused)
-            return await _turn(rt, inbound, usage, admitted)
+            return await _turn(rt, inbound, usage, admitted, drafts)
     except ClaimLost:
         raise
     except Exception as e:  # the model or a service failed: nothing was committed
@@ -99,7 +103,9 @@ async def _run(rt: Runtime, inbound: Inbound, usage: RunUsage) -> TurnResult:
         return await _apologise(rt, inbound, e, usage)
 
 
-async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admission) -> TurnResult:
+async def _turn(
+    rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admission, drafts: Drafts | None
+) -> TurnResult:
     now = rt.clock()
     keep = history.MAX_MESSAGES
     if admitted.limited and rt.allowance:
@@ -114,17 +120,19 @@ async def _turn(rt: Runtime, inbound: Inbound, usage: RunUsage, admitted: Admiss
         deps = rt.deps(conn, actor, turn_id=turn_id, pressed=inbound.press)
         messages = history.trim(history.load(chat.history), keep)
         resumed = confirmation.resume(chat, inbound, now, paused=bool(messages))
-        result = await rt.agent.run(
-            resumed.prompt,
-            message_history=messages,
-            deferred_tool_results=resumed.answers,
-            deps=deps,
-            model=rt.model,
-            usage=usage,
-            usage_limits=UsageLimits(
-                request_limit=rt.limits.requests, tool_calls_limit=rt.limits.tool_calls
-            ),
-        )
+        async with drafts.running() if drafts else contextlib.nullcontext():
+            result = await rt.agent.run(
+                resumed.prompt,
+                message_history=messages,
+                deferred_tool_results=resumed.answers,
+                deps=deps,
+                model=rt.model,
+                usage=usage,
+                usage_limits=UsageLimits(
+                    request_limit=rt.limits.requests, tool_calls_limit=rt.limits.tool_calls
+                ),
+                event_stream_handler=drafts.handle if drafts else None,
+            )
         asked = confirmation.ask(result.output, deps.actor.language)
         await _audit_unseen_calls(deps, result.new_messages())
         reply = _sendable(asked.text, spoken)

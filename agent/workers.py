@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from agent import logs
 from agent.channel import Action, Inbound, Kinds, Reply, Unreadable, Work, set_aside
 from agent.dispatch import ClaimLoop
+from agent.drafts import Drafts, DraftSink, Pace
 from agent.runtime import Runtime
 from agent.turn import ClaimLost, run_turn
 from db import inbox, outbox
@@ -43,13 +44,18 @@ class TurnWorkers(ClaimLoop[Claim]):
         wall: Callable[[], datetime],
         typing: Typing | None = None,
         typing_delay: float = 0.5,
+        drafts: DraftSink | None = None,
+        pace: Pace | None = None,
         poll: float = 1.0,
     ) -> None:
+        """`drafts`, with a `pace`: where a turn's reply is shown as it is written."""
         super().__init__(role="turns", concurrency=concurrency, lease=lease, wall=wall, poll=poll)
         self.rt = rt
         self.kinds = kinds
         self.typing = typing
         self.typing_delay = typing_delay
+        self.drafts = drafts
+        self.pace = pace
 
     async def claim(self, limit: int, now: datetime, until: datetime) -> list[Claim]:
         return await inbox.claim(
@@ -108,13 +114,21 @@ class TurnWorkers(ClaimLoop[Claim]):
             return
         if isinstance(action, Inbound):
             async with self._typing(item.chat_id):
-                await run_turn(self.rt, dataclasses.replace(action, claim=item))
+                inbound = dataclasses.replace(action, claim=item)
+                await run_turn(self.rt, inbound, self._drafts(item))
         elif isinstance(action, Work):
             await action.run(self.rt, item)
         elif action is None:
             await self._answer(item, None)
         else:
             await self._answer(item, action, failed=action.error is not None, error=action.error)
+
+    def _drafts(self, item: Claim) -> Drafts | None:
+        """The item's drafts, by its id: a turn tried again goes on with the same draft."""
+        sink, pace = self.drafts, self.pace
+        if sink is None or pace is None:
+            return None
+        return Drafts(lambda text: sink(item.chat_id, item.id, text), pace)
 
     def _interpret(self, item: Claim) -> Action:
         interpreter = self.kinds.get(item.kind)

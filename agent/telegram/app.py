@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from agent import monitoring
+from agent.drafts import Pace
 from agent.listener import Listener
 from agent.monitoring import Watch
 from agent.runtime import Runtime, inbox_kinds, utc_now
@@ -62,6 +63,8 @@ class Channel:
     listen: str | None = None
     """HOST:PORT of the web server when polling (health, metrics, calendar sign-in); None: no
     server."""
+    drafts: Pace | None = field(default_factory=Pace)
+    """How often a reply is shown as it is written (sendMessageDraft); None: never."""
     receive: bool = True
     """False: another process takes the updates in (Telegram lets one poll); this one only works
     the inbox and the outbox, on a core of its own."""
@@ -86,6 +89,8 @@ async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
         concurrency=channel.turn_workers,
         wall=channel.wall,
         typing=sender.typing,
+        drafts=sender.draft,
+        pace=channel.drafts,
         lease=channel.lease,
     )
     listener = Listener(rt.pool, {"salesbot_inbox": workers.wake, "salesbot_outbox": sender.wake})

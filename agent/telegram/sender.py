@@ -109,6 +109,21 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
             async with self._calls:
                 await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
+    async def draft(self, chat_id: int, draft_id: int, text: str) -> None:
+        """Shows the reply being written; skipped while the chat's real messages are due,
+        raises when Telegram refuses it (and a flood wait holds the chat's messages too)."""
+        parts = split_text(text)
+        if not parts or not self.limiter.free_now(chat_id) or self._calls.locked():
+            return
+        async with self._calls:
+            try:
+                await self.bot.send_message_draft(
+                    chat_id, draft_id, to_html(parts[0]), parse_mode=ParseMode.HTML
+                )
+            except RetryAfter as e:
+                self.limiter.hold(chat_id, _retry_after(e))
+                raise
+
     async def handle(self, item: OutboxClaim) -> None:
         try:
             held = await self._deliver(item)

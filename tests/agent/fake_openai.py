@@ -1,11 +1,18 @@
-"""A scripted OpenAI-compatible Chat Completions server on a local port, for wire tests."""
+"""A scripted OpenAI-compatible Chat Completions server on a local port, for wire tests.
+
+A request with `stream: true` is answered as server-sent events, as OpenAI does: the text in
+tokens (a word and the space after it), the first after `first_token` seconds and then one per
+1/`tokens_per_second`, each wait taken by `sleep` (tests pass one that only records, the bench
+the real one); a tool call comes in one chunk."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,6 +29,9 @@ class FakeOpenAI:
     gate: threading.Event = field(default_factory=threading.Event)
     """Cleared, requests wait at it (counted in `arrived`) until it is set again."""
     arrived: int = 0
+    first_token: float = 0.0
+    tokens_per_second: float | None = None
+    sleep: Callable[[float], None] = time.sleep
 
     def __post_init__(self) -> None:
         self.gate.set()
@@ -63,6 +73,8 @@ class FakeOpenAI:
                         reply, {"error": {"message": "overloaded", "type": "server_error"}}
                     )
                 finish = "tool_calls" if reply.get("tool_calls") else "stop"
+                if body.get("stream"):
+                    return self._stream(body, reply, finish)
                 return self._send(
                     200,
                     {
@@ -87,12 +99,50 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _stream(self, body: dict[str, Any], reply: dict[str, Any], finish: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()
+                head = {
+                    "id": f"chatcmpl-{len(fake.requests)}",
+                    "object": "chat.completion.chunk",
+                    "created": 1_790_000_000,
+                    "model": body["model"],
+                }
+                for chunk in fake.chunks(reply, finish):
+                    event = json.dumps(head | chunk, ensure_ascii=False)
+                    self.wfile.write(f"data: {event}\n\n".encode())
+                    self.wfile.flush()
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
+
             def log_message(self, *args: Any) -> None:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+    def chunks(self, reply: dict[str, Any], finish: str) -> Iterator[dict[str, Any]]:
+        """The streamed reply, waiting as a model would before each token."""
+        self.sleep(self.first_token)
+        yield _choice({"role": "assistant", "content": ""})
+        if reply.get("tool_calls"):
+            calls = [{"index": i} | c for i, c in enumerate(reply["tool_calls"])]
+            yield _choice({"tool_calls": calls})
+        for n, token in enumerate(re.findall(r"\S+\s*|\s+", reply.get("content") or "")):
+            if n and self.tokens_per_second:
+                self.sleep(1 / self.tokens_per_second)
+            yield _choice({"content": token})
+        yield _choice({}, finish)
+        usage = {"prompt_tokens": 120, "completion_tokens": 12, "total_tokens": 132}
+        yield {"choices": [], "usage": usage}
+
+
+def _choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    return {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
 
 def _echo(body: dict[str, Any]) -> dict[str, Any]:

@@ -205,6 +205,11 @@ class FakeTelegram(LocalServer):
             if chat_id is None or str(c.fields["chat_id"]) == str(chat_id)
         ]
 
+    def drafts(self, chat_id: int | str) -> list[str]:
+        """The `text` fields of the drafts shown in a chat (sendMessageDraft), as sent."""
+        calls = self.calls_of("sendMessageDraft")
+        return [c.fields.get("text", "") for c in calls if str(c.fields["chat_id"]) == str(chat_id)]
+
     def texts(self, chat_id: int | str) -> list[str]:
         """The `text` fields as sent (HTML tags included)."""
         return [c.fields["text"] for c in self.sent(chat_id)]
@@ -386,6 +391,8 @@ class FakeTelegram(LocalServer):
             case "getWebhookInfo":
                 info = {"url": self.webhook_url or "", "has_custom_certificate": False}
                 return info | {"pending_update_count": len(self._queue)}
+        if method == "sendMessageDraft":
+            return self._draft(fields)
         text = None
         if method in ("sendMessage", "editMessageText"):
             try:
@@ -412,6 +419,19 @@ class FakeTelegram(LocalServer):
         if isinstance(markup := fields.get("reply_markup"), dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup
         return message
+
+    def _draft(self, fields: dict[str, Any]) -> bool:
+        """A draft goes to a private chat only, and its text may be empty ("Thinking...")."""
+        if int(fields["chat_id"]) < 0:
+            raise ApiError(400, "Bad Request: drafts can be sent only to private chats")
+        if fields["draft_id"] == 0:
+            raise ApiError(400, "Bad Request: draft_id must be non-zero")
+        if text := fields.get("text"):
+            try:
+                tg.message_text(text, fields.get("parse_mode"))
+            except tg.TextError as exc:
+                raise ApiError(400, f"Bad Request: {exc}") from None
+        return True
 
     async def _get_updates(self, fields: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook_url:

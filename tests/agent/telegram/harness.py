@@ -15,6 +15,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, UserProm
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.assistant import build_agent
+from agent.drafts import Pace
 from agent.runtime import Runtime, limits_from, rules_from, utc_now
 from agent.settings import default_settings
 from agent.telegram.app import Channel, Webhook, serve
@@ -56,6 +57,11 @@ class Echo:
         if prompt in self.fail_on:
             raise RuntimeError(f"the model broke on {prompt!r}")
         return ModelResponse(parts=[TextPart(f"echo: {prompt}")])
+
+    async def stream(self, messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str]:
+        """The same answer, streamed in one piece."""
+        response = await self(messages, info)
+        yield "".join(p.content for p in response.parts if isinstance(p, TextPart))
 
 
 @dataclass
@@ -107,14 +113,17 @@ async def running(
     grace: float = 5.0,
     listen: str | None = None,
     receive: bool = True,
+    drafts: Pace | None = None,
+    function: FunctionModel | None = None,
 ) -> AsyncIterator[Running]:
+    """`function`: a model of the test's own instead of `model`'s echo."""
     model = model or Echo()
     async with FakeTelegram() as tg:
         pool = await create_pool(dsn, min_size=workers, max_size=workers + 10)
         rt = Runtime(
             pool=pool,
             agent=build_agent(),
-            model=FunctionModel(model),
+            model=function or FunctionModel(model, stream_function=model.stream),
             rules=rules_from(default_settings(admin_telegram_ids=(1000,))),
             limits=limits_from(default_settings(admin_telegram_ids=(1000,))),
             clock=utc_now,
@@ -128,6 +137,7 @@ async def running(
             poll_timeout=1,
             listen=listen,
             receive=receive,
+            drafts=drafts,
         )
         stop = asyncio.Event()
         task = asyncio.create_task(serve(rt, channel, stop))
