@@ -40,7 +40,8 @@ def test_a_model_that_never_acts_fails_every_case_that_changes_state(gold, idle,
         for name, outcome in gold.items()
         if outcome.trials[0].run.state.compared() != untouched[name].trials[0].run.state.compared()
     ]
-    assert len(changing) >= len(CASES) // 2
+    # Many cases only ask (what is on my calendar, a refusal); still, a good share must act.
+    assert len(changing) >= len(CASES) // 3
     passed = [name for name in changing if idle[name].trials[0].passed]
     assert passed == []
     for name in changing:
