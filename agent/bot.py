@@ -13,6 +13,8 @@ from agent.settings import Settings
 from agent.supervision import Supervisor
 from agent.telegram.app import Channel, Webhook, serve, stop_on_signals, webhook_secret
 from agent.telegram.transport import make_bot
+from agent.telegram.voice import Voice
+from agent.transcription import transcriber_from
 
 _SPARE_CONNECTIONS = 10
 """Beyond one per running turn: claims, the sender, the listener, the webhook's writes."""
@@ -43,6 +45,11 @@ def channel_from(
         lease=timedelta(seconds=settings.lease_seconds),
         listen=settings.webhook_listen,
         receive=receive,
+        voice=Voice(
+            transcriber_from(settings),
+            max_seconds=settings.voice_max_seconds,
+            max_bytes=settings.voice_max_bytes,
+        ),
     )
 
 

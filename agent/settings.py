@@ -25,6 +25,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from agent.voice_settings import VoiceSettings
+
 _LIMITABLE = ("unknown", "pending", "suspended", "rejected", "removed", "active", "admin")
 
 
@@ -32,7 +34,7 @@ class SettingsError(Exception):
     """A setting has a wrong value; the message names it and says what is expected."""
 
 
-class Settings(BaseSettings):
+class Settings(VoiceSettings, BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
         env_file_encoding="utf-8",

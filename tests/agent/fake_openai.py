@@ -1,7 +1,10 @@
-"""A scripted OpenAI-compatible Chat Completions server on a local port, for wire tests."""
+"""A scripted OpenAI-compatible Chat Completions server on a local port, for wire tests; it
+also transcribes audio (/v1/audio/transcriptions) with scripted transcripts."""
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 import threading
 import time
@@ -22,6 +25,10 @@ class FakeOpenAI:
     gate: threading.Event = field(default_factory=threading.Event)
     """Cleared, requests wait at it (counted in `arrived`) until it is set again."""
     arrived: int = 0
+    transcripts: deque[str | int] = field(default_factory=deque)
+    """What each transcription request hears, in order, or the error status it gets."""
+    heard: list[dict[str, Any]] = field(default_factory=list)
+    """The transcription requests: their form fields, the file as (name, bytes)."""
 
     def __post_init__(self) -> None:
         self.gate.set()
@@ -44,11 +51,18 @@ class FakeOpenAI:
         self.replies.append(status)
         return self
 
+    def transcript(self, text: str | int) -> FakeOpenAI:
+        """The next audio transcribed is heard as `text`; a number: it fails with that status."""
+        self.transcripts.append(text)
+        return self
+
     def serve(self) -> tuple[ThreadingHTTPServer, str]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                if self.path == "/v1/audio/transcriptions":
+                    return self._transcribe()
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.arrived += 1
                 fake.gate.wait()
@@ -79,6 +93,19 @@ class FakeOpenAI:
                     },
                 )
 
+            def _transcribe(self) -> None:
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                form = _form(self.headers["Content-Type"], raw)
+                fake.heard.append(form)
+                if not fake.transcripts:
+                    return self._send(404, {"error": {"message": "unexpected request"}})
+                if "model" not in form or "file" not in form:
+                    return self._send(400, {"error": {"message": "model and file are required"}})
+                heard = fake.transcripts.popleft()
+                if isinstance(heard, int):
+                    return self._send(heard, {"error": {"message": "failed", "type": "error"}})
+                return self._send(200, {"text": heard, "usage": {"type": "duration", "seconds": 3}})
+
             def _send(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
@@ -93,6 +120,19 @@ class FakeOpenAI:
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+
+def _form(content_type: str, body: bytes) -> dict[str, Any]:
+    """A multipart/form-data body: each field's text, and a file as (its name, its bytes)."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    form: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        filename = part.get_filename()
+        form[str(name)] = (filename, content) if filename else content.decode()
+    return form
 
 
 def _echo(body: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from agent.settings import default_settings
 from agent.telegram.app import Channel, Webhook, serve
 from agent.telegram.limits import Limits, RateLimiter
 from agent.telegram.transport import make_bot
+from agent.telegram.voice import Voice
 from db.pool import create_pool
 from tests.fakes.telegram import FakeTelegram
 
@@ -107,6 +108,7 @@ async def running(
     grace: float = 5.0,
     listen: str | None = None,
     receive: bool = True,
+    voice: Voice | None = None,
 ) -> AsyncIterator[Running]:
     model = model or Echo()
     async with FakeTelegram() as tg:
@@ -120,7 +122,7 @@ async def running(
             clock=utc_now,
         )
         channel = Channel(
-            bot=make_bot(tg.token, base_url=tg.base_url),
+            bot=make_bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url),
             webhook=webhook,
             turn_workers=workers,
             limiter=RateLimiter(limits),
@@ -128,6 +130,7 @@ async def running(
             poll_timeout=1,
             listen=listen,
             receive=receive,
+            voice=voice or Voice(),
         )
         stop = asyncio.Event()
         task = asyncio.create_task(serve(rt, channel, stop))
