@@ -14,6 +14,8 @@ from agent.settings import Settings
 from agent.supervision import Supervisor
 from agent.telegram.app import Channel, Webhook, serve, stop_on_signals, webhook_secret
 from agent.telegram.transport import make_bot
+from agent.telegram.voice import Voice
+from agent.transcription import transcriber_from
 
 _SPARE_CONNECTIONS = 10
 """Beyond one per running turn: claims, the sender, the listener, the webhook's writes."""
@@ -45,6 +47,11 @@ def channel_from(
         listen=settings.webhook_listen,
         receive=receive,
         drafts=Pace(every=settings.draft_every_seconds) if settings.draft_every_seconds else None,
+        voice=Voice(
+            transcriber_from(settings),
+            max_seconds=settings.voice_max_seconds,
+            max_bytes=settings.voice_max_bytes,
+        ),
     )
 
 

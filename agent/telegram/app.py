@@ -31,6 +31,8 @@ from agent.telegram.limits import RateLimiter
 from agent.telegram.sender import OutboxSender
 from agent.telegram.transport import TelegramBot
 from agent.telegram.updates import KEPT
+from agent.telegram.voice import Voice
+from agent.telegram.voice import kinds as voice_kinds
 from agent.workers import TurnWorkers
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,8 @@ class Channel:
     receive: bool = True
     """False: another process takes the updates in (Telegram lets one poll); this one only works
     the inbox and the outbox, on a core of its own."""
+    voice: Voice = field(default_factory=Voice)
+    """How voice notes are heard; by default, they are not (the person is told)."""
 
 
 def webhook_secret(token: str) -> str:
@@ -85,7 +89,7 @@ async def serve(rt: Runtime, channel: Channel, stop: asyncio.Event) -> None:
     )
     workers = TurnWorkers(
         rt,
-        kinds=inbox_kinds(),
+        kinds={**inbox_kinds(), **voice_kinds(channel.bot, channel.voice)},
         concurrency=channel.turn_workers,
         wall=channel.wall,
         typing=sender.typing,

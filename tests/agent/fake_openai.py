@@ -3,10 +3,13 @@
 A request with `stream: true` is answered as server-sent events, as OpenAI does: the text in
 tokens (a word and the space after it), the first after `first_token` seconds and then one per
 1/`tokens_per_second`, each wait taken by `sleep` (tests pass one that only records, the bench
-the real one); a tool call comes in one chunk."""
+the real one); a tool call comes in one chunk.
+It also transcribes audio (/v1/audio/transcriptions) with scripted transcripts."""
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 import re
 import threading
@@ -32,6 +35,10 @@ class FakeOpenAI:
     first_token: float = 0.0
     tokens_per_second: float | None = None
     sleep: Callable[[float], None] = time.sleep
+    transcripts: deque[str | int] = field(default_factory=deque)
+    """What each transcription request hears, in order, or the error status it gets."""
+    heard: list[dict[str, Any]] = field(default_factory=list)
+    """The transcription requests: their form fields, the file as (name, bytes)."""
 
     def __post_init__(self) -> None:
         self.gate.set()
@@ -54,11 +61,18 @@ class FakeOpenAI:
         self.replies.append(status)
         return self
 
+    def transcript(self, text: str | int) -> FakeOpenAI:
+        """The next audio transcribed is heard as `text`; a number: it fails with that status."""
+        self.transcripts.append(text)
+        return self
+
     def serve(self) -> tuple[ThreadingHTTPServer, str]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                if self.path == "/v1/audio/transcriptions":
+                    return self._transcribe()
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.arrived += 1
                 fake.gate.wait()
@@ -90,6 +104,19 @@ class FakeOpenAI:
                         },
                     },
                 )
+
+            def _transcribe(self) -> None:
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                form = _form(self.headers["Content-Type"], raw)
+                fake.heard.append(form)
+                if not fake.transcripts:
+                    return self._send(404, {"error": {"message": "unexpected request"}})
+                if "model" not in form or "file" not in form:
+                    return self._send(400, {"error": {"message": "model and file are required"}})
+                heard = fake.transcripts.popleft()
+                if isinstance(heard, int):
+                    return self._send(heard, {"error": {"message": "failed", "type": "error"}})
+                return self._send(200, {"text": heard, "usage": {"type": "duration", "seconds": 3}})
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
@@ -143,6 +170,19 @@ class FakeOpenAI:
 
 def _choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
     return {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+def _form(content_type: str, body: bytes) -> dict[str, Any]:
+    """A multipart/form-data body: each field's text, and a file as (its name, its bytes)."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    form: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        filename = part.get_filename()
+        form[str(name)] = (filename, content) if filename else content.decode()
+    return form
 
 
 def _echo(body: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from agent.settings import default_settings
 from agent.telegram.app import Channel, Webhook, serve
 from agent.telegram.limits import Limits, RateLimiter
 from agent.telegram.transport import make_bot
+from agent.telegram.voice import Voice
 from db.pool import create_pool
 from tests.fakes.telegram import FakeTelegram
 
@@ -115,6 +116,7 @@ async def running(
     receive: bool = True,
     drafts: Pace | None = None,
     function: FunctionModel | None = None,
+    voice: Voice | None = None,
 ) -> AsyncIterator[Running]:
     """`function`: a model of the test's own instead of `model`'s echo."""
     model = model or Echo()
@@ -138,6 +140,7 @@ async def running(
             listen=listen,
             receive=receive,
             drafts=drafts,
+            voice=voice or Voice(),
         )
         stop = asyncio.Event()
         task = asyncio.create_task(serve(rt, channel, stop))
