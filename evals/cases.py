@@ -134,6 +134,8 @@ class Expect(_Strict):
     sent: list[Sent] = Field(default_factory=list)
     refused: list[str] = Field(default_factory=list)
     language: Literal["ru", "en"] | None = None
+    practices: list[dict[str, Any]] = Field(default_factory=list)
+    """Practice calls: `{rep: ID, prospect_name: NAME, status: finished, objections: 3}`."""
 
 
 class Case(_Strict):

@@ -35,6 +35,7 @@ def _expected_rows(case: Case) -> list[tuple[str, list[dict[str, Any]]]]:
         ("prospects", e.prospects),
         ("meetings", e.meetings),
         ("events", e.events),
+        ("practices", e.practices),
     ]
 
 

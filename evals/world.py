@@ -19,6 +19,7 @@ COMPARED = {
     "prospects": ("name", "telegram", "email", "status", "rep"),
     "meetings": ("rep", "prospect_name", "starts_at", "duration_minutes", "status", "zoom"),
     "outside_calls": ("service", "operation", "prospect_name", "times"),
+    "practices": ("rep", "prospect_name", "status"),
 }
 """The columns compared with the gold state: what the tools decide, not free text or ids (a
 prospect added during a case has a new random id in each run, so prospects go by name)."""

@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import practices
+from db.models import Prospect
 from tools import texts
 from tools.access import NotDone, tool_for
 from tools.actor import Role
@@ -57,6 +58,24 @@ async def start_practice(
     if focus is not None and len(focus) > 200:
         raise ModelRetry("focus must be a few words (at most 200 characters)")
     target = await one_prospect(deps, prospect, rep_id=rep.id) if prospect else None
+    now = deps.now()
+    same = await practices.open_for(deps.db, rep_id=rep.id, stale_before=now - OPEN_FOR)
+    if same and same.prospect_id == (target.id if target else None) and same.focus == focus:
+        return {"practice": same.id, **same.persona, "rules": RULES}
+    played = await _played(deps, target, focus)
+    started = await practices.start(
+        deps.db,
+        rep_id=rep.id,
+        prospect_id=target.id if target else None,
+        focus=focus,
+        persona=played,
+        now=now,
+    )
+    return {"practice": started.id, **played, "rules": RULES}
+
+
+async def _played(deps: Deps, target: Prospect | None, focus: str | None) -> dict[str, Any]:
+    """Who the model plays and what they will object, kept with the practice."""
     signals = await deal_signals(deps, target) if target else None
     persona = (
         prospect_persona(target, signals)
@@ -64,16 +83,7 @@ async def start_practice(
         else typical_persona(texts.language_of(deps.actor.language))
     )
     objections = likely_objections(target, signals, deps.rules.stale_after.days)
-    played = {"you_play": persona, "likely_objections": objections, "focus": focus}
-    started = await practices.start(
-        deps.db,
-        rep_id=rep.id,
-        prospect_id=target.id if target else None,
-        focus=focus,
-        persona=played,
-        now=deps.now(),
-    )
-    return {"practice": started.id, **played, "rules": RULES}
+    return {"you_play": persona, "likely_objections": objections, "focus": focus}
 
 
 @tool_for(practice_tools, Role.ACTIVE, applies=practising)

@@ -104,6 +104,15 @@ SELECT r.telegram_id AS rep, m.prospect_id AS prospect, p.name AS prospect_name,
   FROM meetings m JOIN reps r ON r.id = m.rep_id LEFT JOIN prospects p ON p.id = m.prospect_id
  ORDER BY m.starts_at, r.telegram_id;
 
+-- name: practices
+-- Practice calls: whose, with which client, how they ended and how they were scored.
+SELECT r.telegram_id AS rep, p.name AS prospect_name, x.focus, x.status,
+       x.score_opening AS opening, x.score_discovery AS discovery,
+       x.score_objections AS objections, x.score_next_step AS next_step,
+       x.feedback IS NOT NULL AS feedback
+  FROM practices x JOIN reps r ON r.id = x.rep_id LEFT JOIN prospects p ON p.id = x.prospect_id
+ ORDER BY x.id;
+
 -- name: events
 -- What the scheduler queued, to whom, and whether it was delivered (done) or is still held.
 SELECT chat_id AS "to", payload->>'event' AS event, status, payload->'data' AS data

@@ -227,3 +227,12 @@ async def test_practices_count_in_my_status_the_reps_report_and_the_team_report(
     talk.script.call("team_report", period="week").say("…")
     await talk.say(ADMIN, "team report for the week")
     assert talk.script.last_return().splitlines()[1].endswith("; 0 practice calls")
+
+
+async def test_the_same_practice_asked_twice_at_once_is_one_practice(talk):
+    await reps(talk)
+    talk.script.steps.append([("start_practice", {}), ("start_practice", {})])
+    talk.script.say("…")
+    await talk.say(IVAN, "давай потренируемся")
+    assert talk.script.returned(0) == talk.script.returned(1)
+    assert [p[2] for p in await practices(talk)] == ["open"]
