@@ -15,7 +15,8 @@ from telegram.error import TelegramError
 
 from agent.channel import Action, Inbound, Kinds, Reply, Sender, Work
 from agent.runtime import Runtime
-from agent.telegram import updates
+from agent.telegram import files, updates
+from agent.telegram.files import FileTooBig
 from agent.turn import ClaimLost, run_turn
 from db import inbox, outbox
 from db.chats import chat_language
@@ -117,18 +118,13 @@ class BotFiles:
     bot: Bot
 
     async def fetch(self, file_id: str, *, max_bytes: int) -> bytes:
-        too_big = FileRefused("too_big", limit=max_bytes // 1024)
         try:
-            file = await self.bot.get_file(file_id)
-            if (file.file_size or 0) > max_bytes:
-                raise too_big
-            content = bytes(await file.download_as_bytearray())
+            return await files.download(self.bot, file_id, max_bytes=max_bytes)
+        except FileTooBig as e:
+            raise FileRefused("too_big", limit=max_bytes // 1024) from e
         except TelegramError as e:
             log.warning("could not fetch file %s: %s", file_id, e)
             raise Unavailable("Telegram", str(e)) from e
-        if len(content) > max_bytes:
-            raise too_big
-        return content
 
 
 KINDS: Kinds = {"document": interpret}
