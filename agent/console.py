@@ -81,7 +81,8 @@ async def _turn(rt: Runtime, inbound: Inbound, out: Console) -> None:
         result = await run_turn(rt, inbound)
     for message in result.messages:
         who = "bot" if message.chat_id == inbound.chat_id else f"bot → chat {message.chat_id}"
-        out.print(f"[bold green]{who}:[/bold green] {escape(message.text)}")
+        picture = f"[a picture, {len(message.photo):,} bytes of PNG] " if message.photo else ""
+        out.print(f"[bold green]{who}:[/bold green] {escape(picture + message.text)}")
         for row in message.buttons or []:
             out.print(f"    {'  '.join(_label(b) for b in row)}")
     async with rt.pool.acquire() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,12 @@ class OutboxMessage:
     payload: dict[str, Any] | None = None
     parts_sent: int = 0
     attempts: int = 0
+
+    @property
+    def photo(self) -> bytes | None:
+        """The picture a photo message carries (its text is the caption)."""
+        encoded = (self.payload or {}).get("photo") if self.kind == "message" else None
+        return base64.b64decode(encoded) if encoded else None
 
     @classmethod
     def from_row(cls, row: Any) -> OutboxMessage:
@@ -79,6 +86,31 @@ async def enqueue(
         buttons=buttons,
         turn_id=turn_id,
         dedupe_key=dedupe_key,
+        held_until=held_until,
+        now=now,
+    )
+    return message_id
+
+
+async def enqueue_photo(
+    db: Executor,
+    *,
+    chat_id: int,
+    png: bytes,
+    caption: str,
+    now: datetime,
+    turn_id: int | None = None,
+    held_until: datetime | None = None,
+) -> int:
+    """Queues a picture with its caption, sent in its turn among the chat's messages."""
+    payload = {"photo": base64.b64encode(png).decode(), "filename": "chart.png"}
+    message_id: int = await _q.fetchval(
+        db,
+        "enqueue_photo",
+        chat_id=chat_id,
+        caption=caption,
+        payload=payload,
+        turn_id=turn_id,
         held_until=held_until,
         now=now,
     )

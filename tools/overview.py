@@ -12,7 +12,7 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 
 from db import practices, team
 from db.models import Prospect
-from tools import texts
+from tools import charts, texts
 from tools.access import tool_for
 from tools.actor import Role
 from tools.deps import Deps
@@ -149,6 +149,8 @@ async def team_report(
     practised = await practices.counts(deps.db, since=since)
     rows = [r | {"practices": practised.get(r["id"], 0)} for r in rows]
     pending = await team.pending_count(deps.db)
+    if chart := charts.team_chart(rows, period, deps.actor.language):
+        await charts.send_chart(deps, chart)  # before the text: the model's reply comes after
     return render_report(rows, pending, period, deps.actor.language, zone_of(deps))
 
 

@@ -53,6 +53,9 @@ class NotRecorded(Exception):
         self.accepted = accepted
 
 
+CAPTION = 1000
+"""Characters of a photo's caption kept, within Telegram's 1,024 once formatted."""
+
 GIVE_UP_AFTER = 8
 """Attempts at a message that fails for a reason Telegram does not explain (not a 429, 5xx or
 network error: those are retried for as long as it takes)."""
@@ -148,6 +151,8 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
         try:
             if message.kind == "callback_answer":
                 return await self._answer_press(item)
+            if (photo := message.photo) is not None:
+                return await self._send_photo(item, photo)
             return await self._send(item)
         except NotRecorded:
             raise
@@ -234,6 +239,21 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
                     chat_id, text, reply_markup=markup, link_preview_options=_previews(text)
                 )
         return sent.message_id
+
+    async def _send_photo(self, item: OutboxClaim, photo: bytes) -> bool:
+        """One part: the picture with its caption (which Telegram caps at 1,024 characters)."""
+        message = item.message
+        filename = str((message.payload or {}).get("filename", "photo.png"))
+        await self.limiter.wait(message.chat_id)
+        async with self._calls:
+            sent = await self.bot.send_photo(
+                message.chat_id,
+                photo,
+                caption=to_html(message.text[:CAPTION]),
+                parse_mode=ParseMode.HTML,
+                filename=filename,
+            )
+        return await self._record(Accepted(item, 1, sent.message_id, last=True))
 
     async def _answer_press(self, item: OutboxClaim) -> bool:
         message = item.message

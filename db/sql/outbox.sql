@@ -5,6 +5,13 @@ VALUES (:chat_id, :text, :buttons, :turn_id, :dedupe_key, :now,
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
+-- name: enqueue_photo
+-- A photo is a message with its picture in the payload (base64 PNG) and its caption as the text.
+INSERT INTO outbox (chat_id, text, payload, turn_id, created_at, not_before, held_until)
+VALUES (:chat_id, :caption, :payload, :turn_id, :now,
+        coalesce(:held_until::timestamptz, :now::timestamptz), :held_until::timestamptz)
+RETURNING id;
+
 -- name: of_turn
 SELECT * FROM outbox WHERE turn_id = :turn_id ORDER BY id;
 

@@ -325,3 +325,23 @@ async def test_zoom_and_calendar_links_go_without_a_preview_other_links_with(
         await sender.handle(await senders.claim(sender))
     options = [c.fields.get("link_preview_options") for c in senders.tg.sent(CHAT)]
     assert options == [{"is_disabled": True}, {"is_disabled": True}, None]
+
+
+async def test_a_photo_goes_with_its_caption_and_is_marked_sent(senders: Senders) -> None:
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    message_id = await outbox.enqueue_photo(
+        senders.pool, chat_id=CHAT, png=picture, caption="The team <week>", now=senders.clock()
+    )
+    sender = senders.sender()
+    await sender.handle(await senders.claim(sender))
+    (call,) = senders.tg.calls_of("sendPhoto")
+    upload = call.fields["photo"]
+    assert (upload.filename, upload.content_type, upload.data) == (
+        "chart.png",
+        "image/png",
+        picture,
+    )
+    assert (call.fields["caption"], call.fields["parse_mode"]) == ("The team &lt;week&gt;", "HTML")
+    assert senders.tg.sent(CHAT) == []
+    row = await senders.row(message_id)
+    assert (row["status"], row["telegram_message_id"]) == ("sent", 1)
