@@ -161,3 +161,20 @@ async def test_files_the_bot_does_not_import_get_a_fixed_answer(db_dsn: str) -> 
         assert model.calls == 0
         assert bot.tg.calls_of("getFile") == []
         assert await prospects(bot) == []
+
+
+async def test_a_reps_other_file_with_a_caption_is_read_as_before(db_dsn: str) -> None:
+    async with running(db_dsn, model=Importer()) as bot:
+        file = bot.tg.add_file(b"%PDF-1.4", name="offer.pdf")
+        update = document_update(502, caption="договор клиента", file=file)
+        bot.push(update)
+        await bot.until(lambda: len(bot.tg.sent(502)) == 1)
+        assert bot.tg.texts(502) == snapshot(
+            [
+                """\
+echo: [The user sent a document with this caption; you cannot see the document itself]
+договор клиента\
+"""
+            ]
+        )
+        assert bot.tg.calls_of("getFile") == []
