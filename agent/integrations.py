@@ -13,7 +13,7 @@ import httpx
 from agent.settings import Settings
 from db.queries import Executor
 from tools.clients.calendar import GoogleCalendar
-from tools.clients.google_auth import OAuthClient
+from tools.clients.google_auth import Delegation, OAuthClient
 from tools.clients.hubspot import HubSpotClient
 from tools.clients.mail import Mailer, Tls
 from tools.clients.models import Calendar, HubSpot, Zoom
@@ -41,7 +41,7 @@ async def services_from(
             calendar=_calendar(settings, policy),
             zoom=_zoom(settings, http, clock, policy),
             hubspot=_hubspot(settings, http, clock, policy),
-            delegation_file=settings.google_service_account_file,
+            delegation=_delegation(settings),
             sign_in=sign_in_from(settings, http),
             mail=mail_from(settings, policy),
             journal=journal,
@@ -57,7 +57,11 @@ async def services_from(
         ]
         if sandboxes:
             log.info("sandbox mode (no credentials set) for: %s", ", ".join(sandboxes))
-        yield services
+        try:
+            yield services
+        finally:
+            if isinstance(services.calendar, GoogleCalendar):
+                services.calendar.close()
 
 
 def sign_in_from(settings: Settings, http: httpx.AsyncClient) -> CalendarSignIn | None:
@@ -101,6 +105,11 @@ def mail_from(settings: Settings, policy: RetryPolicy = DEFAULT_POLICY) -> Maile
         timeout=settings.integration_timeout_seconds,
         policy=policy,
     )
+
+
+def _delegation(settings: Settings) -> Delegation | None:
+    path = settings.google_service_account_file
+    return None if path is None else Delegation(path)
 
 
 def _calendar(settings: Settings, policy: RetryPolicy) -> Calendar:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -68,7 +68,10 @@ async def record_failure(
 
 
 async def prospects_by_email(db: Executor, *, emails: Iterable[str]) -> list[ProspectByEmail]:
-    rows = await _q.fetch(db, "prospects_by_email", emails=sorted({e.lower() for e in emails}))
+    wanted = sorted({e.lower() for e in emails})
+    if not wanted:
+        return []
+    rows = await _q.fetch(db, "prospects_by_email", emails=wanted)
     return [ProspectByEmail(r["id"], r["email"], r["assigned_rep_id"]) for r in rows]
 
 
@@ -88,6 +91,37 @@ async def create_calendar_prospect(
     return prospect_id
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class CalendarMeeting:
+    event_id: str
+    prospect_id: str | None
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+async def upsert_calendar_meetings(
+    db: Executor, *, rep_id: UUID, meetings: Sequence[CalendarMeeting], now: datetime
+) -> list[UUID]:
+    """The meetings of the events (each once), in their order: made, or (the bot's own
+    bookings too) moved to their times."""
+    if not meetings:
+        return []
+    rows = await _q.fetch(
+        db,
+        "upsert_meetings",
+        rep_id=rep_id,
+        event_ids=[m.event_id for m in meetings],
+        prospect_ids=[m.prospect_id for m in meetings],
+        titles=[m.title for m in meetings],
+        starts=[m.starts_at for m in meetings],
+        ends=[m.ends_at for m in meetings],
+        now=now,
+    )
+    ids = {r["calendar_event_id"]: r["id"] for r in rows}
+    return [ids[m.event_id] for m in meetings]
+
+
 async def upsert_calendar_meeting(
     db: Executor,
     *,
@@ -100,18 +134,22 @@ async def upsert_calendar_meeting(
     now: datetime,
 ) -> UUID:
     """The meeting of the event: made, or (the bot's own booking too) moved to its times."""
-    meeting_id: UUID = await _q.fetchval(
-        db,
-        "upsert_meeting",
-        rep_id=rep_id,
-        event_id=event_id,
-        prospect_id=prospect_id,
-        title=title,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        now=now,
-    )
+    meeting = CalendarMeeting(event_id, prospect_id, title, starts_at, ends_at)
+    (meeting_id,) = await upsert_calendar_meetings(db, rep_id=rep_id, meetings=[meeting], now=now)
     return meeting_id
+
+
+async def cancel_event_meetings(
+    db: Executor, *, rep_id: UUID, gone: Iterable[str], found: Iterable[str], now: datetime
+) -> list[UUID]:
+    """The meetings cancelled: those of the `gone` events (cancelled or declined) and, of the
+    `found` ones (deleted, or no longer sales meetings), those found in the calendar (a booked
+    one stays). Meetings not scheduled are left as they are."""
+    gone, found = list(gone), list(found)
+    if not (gone or found):
+        return []
+    rows = await _q.fetch(db, "cancel_by_events", rep_id=rep_id, gone=gone, found=found, now=now)
+    return [r["id"] for r in rows]
 
 
 async def cancel_event_meeting(
@@ -119,10 +157,9 @@ async def cancel_event_meeting(
 ) -> UUID | None:
     """The meeting cancelled, or None when there was no scheduled one for the event
     (`found_only`: none found in the calendar; a booked one stays)."""
-    meeting_id: UUID | None = await _q.fetchval(
-        db, "cancel_by_event", rep_id=rep_id, event_id=event_id, now=now, found_only=found_only
-    )
-    return meeting_id
+    gone, found = ([], [event_id]) if found_only else ([event_id], [])
+    cancelled = await cancel_event_meetings(db, rep_id=rep_id, gone=gone, found=found, now=now)
+    return cancelled[0] if cancelled else None
 
 
 async def get_state(db: Executor, *, rep_id: UUID) -> SyncState | None:

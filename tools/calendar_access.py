@@ -35,7 +35,7 @@ class Mode(StrEnum):
 
 def mode_of(deps: Deps) -> Mode:
     services = deps.services
-    if services.delegation_file is not None:
+    if services.delegation is not None:
         return Mode.DELEGATION
     return Mode.OAUTH if services.sign_in is not None else Mode.SANDBOX
 
@@ -78,9 +78,8 @@ def require_proved(deps: Deps, rep: Rep) -> None:
 async def _access(deps: Deps, rep: Rep) -> tuple[CalendarAccess, google_auth.TokenGrant | None]:
     services = deps.services
     require_proved(deps, rep)
-    if services.delegation_file is not None:
-        delegated = google_auth.delegated(services.delegation_file, rep.email)
-        return CalendarAccess(rep.email, delegated), None
+    if services.delegation is not None:
+        return CalendarAccess(rep.email, services.delegation.credentials(rep.email)), None
     if services.sign_in is None:
         return CalendarAccess(rep.calendar_account_name or rep.email), None
     stored = await integrations.get_token(deps.db, rep_id=rep.id, provider=PROVIDER)

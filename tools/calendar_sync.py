@@ -86,7 +86,10 @@ async def _apply(deps: Deps, rep: Rep, changes: EventChanges, full: bool) -> Syn
         p.email: KnownProspect(p.id, p.assigned_rep_id)
         for p in await calendar_syncs.prospects_by_email(db, emails=emails)
     }
-    meetings = cancelled = created = 0
+    created = 0
+    gone: list[str] = []
+    found: list[str] = []
+    meetings: list[calendar_syncs.CalendarMeeting] = []
     for event in _latest(changes.events):
         decision = decide(
             event,
@@ -96,26 +99,25 @@ async def _apply(deps: Deps, rep: Rep, changes: EventChanges, full: bool) -> Syn
             prospects=known,
         )
         if isinstance(decision, NotAMeeting):
-            found_only = decision.why not in ("cancelled", "declined")
-            gone = await calendar_syncs.cancel_event_meeting(
-                db, rep_id=rep.id, event_id=decision.event_id, now=now, found_only=found_only
-            )
-            cancelled += gone is not None
+            (gone if decision.why in ("cancelled", "declined") else found).append(decision.event_id)
             continue
         prospect_id, new = await _prospect_of(deps, rep, decision, known)
         created += new
-        await calendar_syncs.upsert_calendar_meeting(
-            db,
-            rep_id=rep.id,
-            event_id=decision.event_id,
-            prospect_id=prospect_id,
-            title=decision.title or UNTITLED,
-            starts_at=decision.starts_at,
-            ends_at=decision.ends_at,
-            now=now,
+        meetings.append(
+            calendar_syncs.CalendarMeeting(
+                event_id=decision.event_id,
+                prospect_id=prospect_id,
+                title=decision.title or UNTITLED,
+                starts_at=decision.starts_at,
+                ends_at=decision.ends_at,
+            )
         )
-        meetings += 1
-    return Synced(full, changes.pages, len(changes.events), meetings, cancelled, created)
+    # Each event is decided once, so the cancellations and the upserts touch different meetings.
+    cancelled = await calendar_syncs.cancel_event_meetings(
+        db, rep_id=rep.id, gone=gone, found=found, now=now
+    )
+    await calendar_syncs.upsert_calendar_meetings(db, rep_id=rep.id, meetings=meetings, now=now)
+    return Synced(full, changes.pages, len(changes.events), len(meetings), len(cancelled), created)
 
 
 def _latest(events: tuple[SyncedEvent, ...]) -> list[SyncedEvent]:

@@ -8,7 +8,6 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -22,7 +21,7 @@ from tools.clients.sandbox import SandboxCalendar, SandboxHubSpot, SandboxZoom
 from tools.vault import Vault
 
 if TYPE_CHECKING:
-    from tools.clients.google_auth import OAuthClient
+    from tools.clients.google_auth import Delegation, OAuthClient
     from tools.clients.mail import Mailer
 
 T = TypeVar("T")
@@ -52,7 +51,7 @@ class Services:
     calendar: Calendar = field(default_factory=SandboxCalendar)
     zoom: Zoom = field(default_factory=SandboxZoom)
     hubspot: HubSpot = field(default_factory=SandboxHubSpot)
-    delegation_file: Path | None = None
+    delegation: Delegation | None = None
     sign_in: CalendarSignIn | None = None
     mail: Mailer | None = None
     """The SMTP server email codes go out through; None when none is configured."""

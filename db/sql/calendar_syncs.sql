@@ -30,13 +30,16 @@ INSERT INTO prospects (name, email, context, status, assigned_rep_id, assigned_a
 VALUES (:name, :email, :context, 'in_conversation', :rep_id, :now, 'calendar', :now, :now, :now)
 RETURNING id;
 
--- name: upsert_meeting
--- A sales meeting found in the calendar. One the bot booked (same event id) keeps its prospect,
--- source and steps; a time moved is followed; one cancelled here and back in the calendar is
--- scheduled again; one already held stays held.
+-- name: upsert_meetings
+-- Sales meetings found in the calendar (each event once). One the bot booked (same event id)
+-- keeps its prospect, source and steps; a time moved is followed; one cancelled here and back
+-- in the calendar is scheduled again; one already held stays held.
 INSERT INTO meetings (rep_id, prospect_id, title, starts_at, ends_at, calendar_event_id,
                       source, created_at, updated_at)
-VALUES (:rep_id, :prospect_id, :title, :starts_at, :ends_at, :event_id, 'calendar', :now, :now)
+SELECT :rep_id, m.prospect_id, m.title, m.starts_at, m.ends_at, m.event_id, 'calendar', :now, :now
+  FROM unnest(:event_ids::text[], :prospect_ids::text[], :titles::text[],
+              :starts::timestamptz[], :ends::timestamptz[])
+       AS m(event_id, prospect_id, title, starts_at, ends_at)
 ON CONFLICT (rep_id, calendar_event_id) DO UPDATE
    SET prospect_id = coalesce(meetings.prospect_id, excluded.prospect_id),
        title = CASE WHEN meetings.source = 'calendar' AND excluded.title <> ''
@@ -45,15 +48,16 @@ ON CONFLICT (rep_id, calendar_event_id) DO UPDATE
        ends_at = excluded.ends_at,
        status = CASE WHEN meetings.status = 'cancelled' THEN 'scheduled' ELSE meetings.status END,
        updated_at = excluded.updated_at
-RETURNING id;
+RETURNING id, calendar_event_id;
 
--- name: cancel_by_event
--- An event cancelled, declined, deleted or no longer a sales meeting: its meeting is cancelled.
--- With :found_only, only a meeting found in the calendar (one the bot booked without inviting
--- anyone is still a meeting).
+-- name: cancel_by_events
+-- Events cancelled or declined (:gone), or deleted or no longer sales meetings (:found): their
+-- meetings are cancelled; of :found only those found in the calendar (one the bot booked
+-- without inviting anyone is still a meeting).
 UPDATE meetings SET status = 'cancelled', updated_at = :now
- WHERE rep_id = :rep_id AND calendar_event_id = :event_id AND status = 'scheduled'
-   AND (source = 'calendar' OR NOT :found_only)
+ WHERE rep_id = :rep_id AND status = 'scheduled'
+   AND (calendar_event_id = ANY(:gone::text[])
+        OR (calendar_event_id = ANY(:found::text[]) AND source = 'calendar'))
 RETURNING id;
 
 -- name: state

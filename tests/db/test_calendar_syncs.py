@@ -134,3 +134,49 @@ async def test_one_meeting_per_event_and_rep(conn: asyncpg.Connection):
     await conn.execute(insert + " VALUES ($1, $2, $3, $4, $5)", *values)
     with pytest.raises(asyncpg.UniqueViolationError):
         await conn.execute(insert + " VALUES ($1, $2, $3, $4, $5)", *values)
+
+
+async def test_a_syncs_meetings_are_upserted_and_cancelled_in_one_query_each(conn):
+    rep = await make_rep(conn, 506)
+    prospect = await prospects.create_prospect(conn, name="Ivan", now=NOW)
+    booked = await meetings.create_meeting(
+        conn,
+        rep_id=rep.id,
+        prospect_id=prospect.id,
+        title="Booked by the bot",
+        starts_at=NOW,
+        ends_at=NOW + HOUR,
+        sandbox=False,
+        now=NOW,
+        calendar_event_id="booked",
+        idempotency_key="k2",
+    )
+    found = [
+        cs.CalendarMeeting(f"ev{n}", None, f"Call {n}", NOW + n * HOUR, NOW + (n + 1) * HOUR)
+        for n in range(1, 4)
+    ]
+    ids = await cs.upsert_calendar_meetings(conn, rep_id=rep.id, meetings=found, now=NOW)
+    again = await cs.upsert_calendar_meetings(conn, rep_id=rep.id, meetings=found[::-1], now=NOW)
+    assert again == ids[::-1]
+    assert len(set(ids)) == 3
+    assert await cs.upsert_calendar_meetings(conn, rep_id=rep.id, meetings=[], now=NOW) == []
+
+    cancelled = await cs.cancel_event_meetings(
+        conn, rep_id=rep.id, gone=["ev1"], found=["ev2", "booked", "unknown"], now=NOW
+    )
+    assert sorted(cancelled) == sorted(ids[:2])
+    rows = await conn.fetch(
+        "SELECT calendar_event_id, status FROM meetings WHERE rep_id = $1 ORDER BY 1", rep.id
+    )
+    assert [tuple(r) for r in rows] == [
+        ("booked", "scheduled"),
+        ("ev1", "cancelled"),
+        ("ev2", "cancelled"),
+        ("ev3", "scheduled"),
+    ]
+    assert booked.id not in cancelled
+    gone_too = await cs.cancel_event_meetings(
+        conn, rep_id=rep.id, gone=["booked", "ev1"], found=[], now=NOW
+    )
+    assert gone_too == [booked.id]
+    assert await cs.cancel_event_meetings(conn, rep_id=rep.id, gone=[], found=[], now=NOW) == []

@@ -182,6 +182,8 @@ class FakeGoogle(LocalServer):
         self.events: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         self.time_zones: dict[str, str] = {}
         self.delegation_allowed: set[str] = set()
+        self.token_seconds = TOKEN_SECONDS
+        """How long an access token it issues lasts."""
         self.calls: list[Call] = []
         self.violations: list[str] = []
         self.feed = EventFeed()
@@ -743,9 +745,10 @@ class FakeGoogle(LocalServer):
 
     def _issue(self, user: str, scopes: frozenset[str], refresh: str | None) -> dict[str, Any]:
         access = f"ya29.fake-{secrets.token_urlsafe(24)}"
-        self._tokens[access] = _Token(user, scopes, time.time() + TOKEN_SECONDS, refresh)
+        lasts = self.token_seconds
+        self._tokens[access] = _Token(user, scopes, time.time() + lasts, refresh)
         self._users.add(user)
-        answer = {"access_token": access, "expires_in": TOKEN_SECONDS, "token_type": "Bearer"}
+        answer = {"access_token": access, "expires_in": lasts, "token_type": "Bearer"}
         return answer | {"scope": " ".join(sorted(scopes)), "refresh_token": refresh}
 
     def _revoke_token(self, form: dict[str, str]) -> dict[str, Any]:

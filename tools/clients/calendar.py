@@ -1,11 +1,13 @@
-"""The real Google Calendar: google-api-python-client over httplib2, run in a thread per call
-(the library is synchronous and httplib2 is not thread-safe), with Google's errors turned into
-the typed ones and every call under the shared retry policy."""
+"""The real Google Calendar: google-api-python-client over httplib2, run in a worker thread per
+call (the library is synchronous), the service built once and each thread keeping its own
+connections (httplib2 is not thread-safe), with Google's errors turned into the typed ones and
+every call under the shared retry policy."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -80,6 +82,10 @@ class GoogleCalendar:
         self._page_size = page_size
         self._timeout = timeout
         self._policy = policy
+        self._built: _Collections | None = None
+        self._local = threading.local()
+        self._opened: list[httplib2.Http] = []
+        self._lock = threading.Lock()
 
     async def primary(self, access: CalendarAccess) -> str:
         calendar = await self._call(access, lambda s: s.calendars().get(calendarId="primary"))
@@ -185,29 +191,65 @@ class GoogleCalendar:
         )
 
     def _execute(self, access: CalendarAccess, request: Request) -> Any:
-        # A fresh Http per call: httplib2 connections must not be shared between threads.
-        # Building the service from the bundled document costs about 5 ms.
-        http = google_auth_httplib2.AuthorizedHttp(
-            access.credentials, http=httplib2.Http(timeout=self._timeout)
-        )
-        options = {"api_endpoint": self._api_endpoint} if self._api_endpoint else None
+        http = google_auth_httplib2.AuthorizedHttp(access.credentials, http=self._http())
         try:
-            service = build(
-                "calendar",
-                "v3",
-                http=http,
-                static_discovery=True,
-                cache_discovery=False,
-                client_options=options,
-            )
-            return request(service).execute()
+            return request(self._service()).execute(http=http)
         except Exception as error:
             mapped = _mapped(error)
             if mapped is None:
                 raise
             raise mapped from error
-        finally:
-            http.close()
+
+    def _http(self) -> httplib2.Http:
+        """This thread's connections, kept open between calls (httplib2 must not share them
+        between threads)."""
+        http: httplib2.Http | None = getattr(self._local, "http", None)
+        if http is None:
+            http = self._local.http = httplib2.Http(timeout=self._timeout)
+            with self._lock:
+                self._opened.append(http)
+        return http
+
+    def _service(self) -> _Collections:
+        """Built once from the bundled document; calls bring their own authorized Http."""
+        with self._lock:
+            if self._built is None:
+                options = {"api_endpoint": self._api_endpoint} if self._api_endpoint else None
+                service = build(
+                    "calendar",
+                    "v3",
+                    http=httplib2.Http(timeout=self._timeout),
+                    static_discovery=True,
+                    cache_discovery=False,
+                    client_options=options,
+                )
+                self._built = _Collections(service)
+            return self._built
+
+    def close(self) -> None:
+        with self._lock:
+            for http in self._opened:
+                http.close()
+            self._opened.clear()
+
+
+class _Collections:
+    """The service's collections, each made once: `service.events()` makes its methods (and
+    their docstrings) anew on every call, which costs about as much as the request."""
+
+    def __init__(self, service: Service) -> None:
+        self._events = service.events()
+        self._calendars = service.calendars()
+        self._freebusy = service.freebusy()
+
+    def events(self) -> Service:
+        return self._events
+
+    def calendars(self) -> Service:
+        return self._calendars
+
+    def freebusy(self) -> Service:
+        return self._freebusy
 
 
 def _mapped(error: Exception) -> IntegrationError | None:

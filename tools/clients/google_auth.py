@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +48,29 @@ def delegated(service_account_file: Path, subject: str) -> service_account.Crede
         str(service_account_file), scopes=list(SCOPES)
     )
     return cast(service_account.Credentials, base.with_subject(subject))
+
+
+class Delegation:
+    """The service account acting as each rep, its key read once and each rep's credentials
+    kept, so that a token is fetched (and a JWT signed) only when the last one expires."""
+
+    def __init__(self, service_account_file: Path) -> None:
+        self.file = service_account_file
+        self._base: service_account.Credentials | None = None
+        self._subjects: dict[str, service_account.Credentials] = {}
+        self._lock = threading.Lock()
+
+    def credentials(self, subject: str) -> service_account.Credentials:
+        with self._lock:
+            if (found := self._subjects.get(subject)) is not None:
+                return found
+            if self._base is None:
+                self._base = delegated(self.file, subject)
+                made = self._base
+            else:
+                made = self._base.with_subject(subject)  # type: ignore[no-untyped-call]
+            self._subjects[subject] = made
+            return made
 
 
 @dataclass(frozen=True)

@@ -326,6 +326,35 @@ async def test_a_service_account_acts_as_the_rep(fake, calendar, tmp_path):
     assert (token_call.user, api_call.user) == (REP, REP)
 
 
+async def test_delegation_keeps_each_reps_token_until_it_is_about_to_expire(
+    fake, calendar, tmp_path
+):
+    fake.delegation_allowed = {"acme.test"}
+    delegation = google_auth.Delegation(fake.service_account_file(tmp_path))
+    other = "other@acme.test"
+
+    for email in (REP, other, REP, other):
+        assert await calendar.primary(CalendarAccess(email, delegation.credentials(email))) == email
+    assert delegation.credentials(REP) is delegation.credentials(REP)
+    assert [(c.path, c.user) for c in fake.calls if c.path == "/token"] == [
+        ("/token", REP),
+        ("/token", other),
+    ]
+
+    fake.calls.clear()
+    fake.token_seconds = 60  # within google-auth's margin: taken as expiring at once
+    brief = "brief@acme.test"
+    for _ in range(2):
+        await calendar.primary(CalendarAccess(brief, delegation.credentials(brief)))
+    assert [c.path for c in fake.calls] == [
+        "/token",
+        "/calendar/v3/calendars/primary",
+        "/token",
+        "/calendar/v3/calendars/primary",
+    ]
+    assert {c.user for c in fake.calls} == {brief}
+
+
 async def test_a_rep_outside_the_delegated_domain_is_auth_failed(fake, calendar, tmp_path):
     fake.delegation_allowed = {"acme.test"}
     credentials = google_auth.delegated(fake.service_account_file(tmp_path), "rep@other.test")
