@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
+from agent.settings import Settings, SettingsError, default_settings
 from db.scheduler import EventKind
 
 DATASETS = Path(__file__).parent / "datasets"
@@ -46,10 +47,18 @@ class File(_Strict):
     text: str
 
 
+class Voice(_Strict):
+    """A voice note the person sends: what it says (the transcription server hears exactly
+    that) and how long it is."""
+
+    say: str
+    seconds: int = Field(default=20, ge=1)
+
+
 class Turn(_Strict):
-    """One of: a message (`from` + `say`), a document (`from` + `file`), a button press (`from` +
-    `press`), a scheduler event
-    (`event` + `to` + `data`), or a scheduler tick (`tick: true`) that queues what is due.
+    """One of: a message (`from` + `say`), a document (`from` + `file`), a voice note (`from` +
+    `voice`), a button press (`from` + `press`), a scheduler event (`event` + `to` + `data`),
+    or a scheduler tick (`tick: true`) that queues what is due.
     `advance` moves the frozen clock first (`{hours: 2}`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -57,6 +66,7 @@ class Turn(_Strict):
     sender: int | Person | None = Field(default=None, alias="from")
     say: str | None = None
     file: File | None = None
+    voice: Voice | None = None
     press: str | None = None
     event: EventKind | None = None
     to: int | None = None
@@ -78,16 +88,17 @@ class Turn(_Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Turn:
-        kinds = [k for k in ("say", "file", "press", "event") if getattr(self, k) is not None]
+        named = ("say", "file", "voice", "press", "event")
+        kinds = [k for k in named if getattr(self, k) is not None]
         kinds += ["tick"] if self.tick else []
         if len(kinds) != 1:
             raise ValueError(
-                f"a turn is one of say, file, press, event or tick; got {kinds or 'none'}"
+                f"a turn is one of say, file, voice, press, event or tick; got {kinds or 'none'}"
             )
         if (self.say is not None or self.press is not None) and self.sender is None:
             raise ValueError("a message or a press needs `from`")
-        if self.file is not None and self.sender is None:
-            raise ValueError("a file needs `from`")
+        if (self.file is not None or self.voice is not None) and self.sender is None:
+            raise ValueError("a file or a voice note needs `from`")
         if self.event is not None and self.to is None:
             raise ValueError("an event needs `to`")
         if self.press is not None and self.press not in BUTTONS:
@@ -134,6 +145,9 @@ class Expect(_Strict):
     sent: list[Sent] = Field(default_factory=list)
     refused: list[str] = Field(default_factory=list)
     language: Literal["ru", "en"] | None = None
+    outside_calls: list[dict[str, Any]] = Field(default_factory=list)
+    """Writes to Google, Zoom and HubSpot (sandboxed or not): `{service: hubspot, operation:
+    notes.create, prospect_name: NAME, times: 1}`."""
     practices: list[dict[str, Any]] = Field(default_factory=list)
     """Practice calls: `{rep: ID, prospect_name: NAME, status: finished, objections: 3}`."""
 
@@ -143,10 +157,23 @@ class Case(_Strict):
     tags: list[str] = Field(default_factory=list)
     clock: datetime
     setup: Setup = Field(default_factory=Setup)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    """Settings over a fresh machine's, e.g. `{transcription_model: none}`."""
     turns: list[Turn]
     expect: Expect = Field(default_factory=Expect)
     source: str = ""
     """The dataset file it came from (filled in by the loader)."""
+
+    @field_validator("settings")
+    @classmethod
+    def _known_settings(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if unknown := sorted(set(values) - set(Settings.model_fields)):
+            raise ValueError(f"no such setting: {', '.join(unknown)}")
+        try:
+            default_settings(**values)
+        except SettingsError as e:
+            raise ValueError(str(e)) from None
+        return values
 
     @field_validator("clock")
     @classmethod

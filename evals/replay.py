@@ -23,6 +23,7 @@ from db.pool import create_pool
 from db.queries import Queries
 from evals.cases import Case, File, Person, Turn
 from evals.players import Player
+from evals.voices import Voices, voices
 from evals.world import State, add_setup, state
 from tools.clients.errors import RemoteNotFound
 from tools.deps import Deps
@@ -120,19 +121,8 @@ async def replay(
         )
         async with pool.acquire() as conn:
             await add_setup(conn, case.setup, clock(), timezone=rt.rules.default_timezone)
-        delivery = _Delivery(rt, clock, case)
-        for n, turn in enumerate(case.turns, 1):
-            clock.now += turn.delta
-            if player is not None:
-                player.start(turn)
-            run.steps.append(await delivery.turn(turn, run.messages))
-            if player is None or not player.strict:
-                continue
-            if player.rejected:
-                raise BrokenCase(f"turn {n}: gold call arguments refused: {player.rejected[0]}")
-            if player.steps:
-                unplayed = ", ".join(name for step in player.steps for name, _ in step)
-                raise BrokenCase(f"turn {n} ended before its gold calls {unplayed}")
+        async with voices(case, _settings(case)) as heard:
+            await _play(run, _Delivery(rt, clock, case, heard), clock, player)
         await _totals(run, pool)
         run.state = await state(pool)
     except Exception as e:  # a broken case or stack: the run fails with the reason
@@ -142,16 +132,36 @@ async def replay(
     return run
 
 
+async def _play(run: Run, delivery: _Delivery, clock: FrozenClock, player: Player | None) -> None:
+    for n, turn in enumerate(run.case.turns, 1):
+        clock.now += turn.delta
+        if player is not None:
+            player.start(turn)
+        run.steps.append(await delivery.turn(turn, run.messages))
+        if player is None or not player.strict:
+            continue
+        if player.rejected:
+            raise BrokenCase(f"turn {n}: gold call arguments refused: {player.rejected[0]}")
+        if player.steps:
+            unplayed = ", ".join(name for step in player.steps for name, _ in step)
+            raise BrokenCase(f"turn {n} ended before its gold calls {unplayed}")
+
+
 def _settings(case: Case) -> Settings:
-    """A fresh machine's settings, whatever this one's say: a case runs the same anywhere."""
-    return default_settings(admin_telegram_ids=tuple(case.setup.admins))
+    """A fresh machine's settings, whatever this one's say (but the case's own): a case runs
+    the same anywhere."""
+    return default_settings(admin_telegram_ids=tuple(case.setup.admins), **case.settings)
 
 
 class _Delivery:
-    def __init__(self, rt: Runtime, clock: FrozenClock, case: Case) -> None:
+    def __init__(
+        self, rt: Runtime, clock: FrozenClock, case: Case, voices: Voices | None = None
+    ) -> None:
         self.rt = rt
         self.clock = clock
-        self.workers = TurnWorkers(rt, kinds=inbox_kinds(), concurrency=1, wall=clock)
+        self.voices = voices
+        kinds = {**inbox_kinds(), **(voices.kinds if voices else {})}
+        self.workers = TurnWorkers(rt, kinds=kinds, concurrency=1, wall=clock)
         self.plan = plan_from(_settings(case))
         self.people = _people(case)
         self.update_id = 0
@@ -189,6 +199,10 @@ class _Delivery:
             update = _press(self.update_id, person, data)
         elif turn.file is not None:
             update = _document(self.update_id, person, turn.file, now)
+        elif turn.voice is not None and self.voices is not None:
+            update = _message(self.update_id, person, "", now)
+            del update["message"]["text"]
+            update["message"]["voice"] = self.voices.note(turn.voice)
         else:
             update = _message(self.update_id, person, turn.say or "", now)
         kept = to_inbox(update)
@@ -225,6 +239,8 @@ class _Delivery:
         name = f"@{who.username}" if who.username else str(who.id)
         if turn.file is not None:
             return f"{name}: 📎 {turn.file.name}"
+        if turn.voice is not None:
+            return f"{name}: 🎙 ({turn.voice.seconds} s) {turn.voice.say}"
         return f"{name}: [{turn.press}]" if turn.press else f"{name}: {turn.say}"
 
 

@@ -36,6 +36,7 @@ def _expected_rows(case: Case) -> list[tuple[str, list[dict[str, Any]]]]:
         ("meetings", e.meetings),
         ("events", e.events),
         ("practices", e.practices),
+        ("outside_calls", e.outside_calls),
     ]
 
 
@@ -161,7 +162,7 @@ def _language(run: Run) -> str | None:
     lang = run.case.expect.language
     if lang is None:
         return None
-    speakers = {t.chat_id for t in run.case.turns if t.say is not None}
+    speakers = {t.chat_id for t in run.case.turns if t.say is not None or t.voice is not None}
     for message in run.messages:
         said = detect(message.text)
         if message.chat_id in speakers and said and said != lang:

@@ -50,3 +50,18 @@ def test_a_case_naming_an_unknown_event_kind_does_not_load():
     expect = {"events": [{"to": 1, "event": "birthday"}]}
     with pytest.raises(ValidationError, match="birthday"):
         cases.Case.model_validate(case | {"turns": [{"tick": True}], "expect": expect})
+
+
+def test_a_case_with_a_setting_that_does_not_exist_or_a_wrong_value_does_not_load():
+    case = {
+        "name": "x-en",
+        "clock": "2026-11-20T10:00:00+08:00",
+        "turns": [{"from": 1, "voice": {"say": "hello", "seconds": 5}}],
+    }
+    assert cases.Case.model_validate(case | {"settings": {"voice_max_seconds": 60}})
+    with pytest.raises(ValidationError, match="no such setting: voice_seconds"):
+        cases.Case.model_validate(case | {"settings": {"voice_seconds": 60}})
+    with pytest.raises(ValidationError, match="voice_max_seconds"):
+        cases.Case.model_validate(case | {"settings": {"voice_max_seconds": 0}})
+    with pytest.raises(ValidationError, match="a file or a voice note needs `from`"):
+        cases.Case.model_validate(case | {"turns": [{"voice": {"say": "hello"}}]})
