@@ -37,10 +37,12 @@ async def services_from(
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> AsyncIterator[Services]:
     async with httpx.AsyncClient(timeout=settings.integration_timeout_seconds) as http:
+        hubspot = _hubspot(settings, http, clock, policy)
         services = Services(
             calendar=_calendar(settings, policy),
             zoom=_zoom(settings, http, clock, policy),
-            hubspot=_hubspot(settings, http, clock, policy),
+            hubspot=hubspot,
+            crm=hubspot if isinstance(hubspot, HubSpotClient) else None,
             delegation=_delegation(settings),
             sign_in=sign_in_from(settings, http),
             mail=mail_from(settings, policy),

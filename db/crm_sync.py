@@ -4,7 +4,9 @@ contacts written into prospects."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -70,4 +72,58 @@ async def upsert_contact(
 async def unlink_archived(db: Executor, *, contact_ids: Sequence[str], now: datetime) -> int:
     """How many prospects lost their link to a contact archived in HubSpot."""
     count: int = await _q.fetchval(db, "unlink_archived", ids=list(contact_ids), now=now)
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class DealWrite:
+    """What writing one deal did; `id` is None when nothing changed or no prospect of ours is
+    among its contacts (`known` False)."""
+
+    known: bool
+    id: UUID | None
+    created: bool
+    moved: bool
+    closed: bool
+
+
+async def upsert_deal(
+    db: Executor,
+    *,
+    deal_id: str,
+    name: str,
+    pipeline: str | None,
+    stage: str,
+    amount: Decimal | None,
+    close_date: date | None,
+    owner_id: str | None,
+    won: bool | None,
+    entered_stage: datetime | None,
+    modified: datetime,
+    contact_ids: Sequence[str],
+    now: datetime,
+) -> DealWrite:
+    row = await _q.fetchrow(
+        db,
+        "upsert_deal",
+        deal_id=deal_id,
+        name=name,
+        pipeline=pipeline,
+        stage=stage,
+        amount=amount,
+        close_date=close_date,
+        owner_id=owner_id,
+        won=won,
+        entered_stage=entered_stage,
+        modified=modified,
+        contact_ids=list(contact_ids),
+        now=now,
+    )
+    assert row is not None
+    return DealWrite(row["known"], row["id"], row["created"], row["moved"], row["closed"])
+
+
+async def close_archived_deals(db: Executor, *, deal_ids: Sequence[str], now: datetime) -> int:
+    """How many of our deals closed because HubSpot archived theirs."""
+    count: int = await _q.fetchval(db, "close_archived_deals", ids=list(deal_ids), now=now)
     return count

@@ -1,16 +1,18 @@
-"""The team's CRM as the source of prospects: owners matched to reps by email, and the contacts
-in the chosen lifecycle stages written into prospects, a page at a time, each page in one
-transaction with the watermark, so that a sync cut off half way resumes where it stopped."""
+"""The team's CRM as the source of prospects and deals: owners matched to reps by email, the
+contacts in the chosen lifecycle stages written into prospects and their deals into deals, a
+page at a time, each page in one transaction with the watermark, so that a sync cut off half
+way resumes where it stopped."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
 from db import crm_sync
 from db.queries import Connection
-from tools.clients.models import CrmContact, CrmSource, Owner
+from tools.clients.models import CrmContact, CrmDeal, CrmSource, Owner
 
 DEFAULT_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity")
 
@@ -18,13 +20,21 @@ DEFAULT_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "oppor
 @dataclass(slots=True)
 class SyncResult:
     """What a sync changed: prospects new, updated and unlinked from contacts archived or
-    merged away, owners newly matched to reps, and the
-    owners no rep has the email of (listed, never guessed)."""
+    merged away; deals new, updated, closed in HubSpot, closed because archived there, and
+    those none of whose contacts is a prospect of ours (skipped); owners newly matched to reps,
+    and the owners no rep has the email of (listed, never guessed)."""
 
     created: int = 0
     updated: int = 0
     archived: int = 0
     owners_matched: int = 0
+    deals_created: int = 0
+    deals_updated: int = 0
+    deals_closed: int = 0
+    deals_archived: int = 0
+    deals_without_prospect: int = 0
+    moved: list[tuple[UUID, str]] = field(default_factory=list)
+    """Deals that came to a new stage in this sync, with the stage."""
     unmatched_owners: list[Owner] = field(default_factory=list)
 
 
@@ -59,6 +69,46 @@ async def sync_contacts(
             await crm_sync.advance_mark(db, object_type="contacts", through=through, now=now)
 
 
+async def sync_deals(db: Connection, crm: CrmSource, *, now: datetime, into: SyncResult) -> None:
+    since = await crm_sync.mark(db, object_type="deals")
+    async for page in crm.changed_deals(since=since, until=now):
+        async with db.transaction():
+            await crm_sync.hold(db)
+            for deal in page:
+                _count(await _write_deal(db, deal, now), deal.stage, into)
+            through = max(d.updated_at for d in page)
+            await crm_sync.advance_mark(db, object_type="deals", through=through, now=now)
+
+
+def _count(done: crm_sync.DealWrite, stage: str, into: SyncResult) -> None:
+    into.deals_without_prospect += not done.known
+    if done.id is None:
+        return
+    into.deals_created += done.created
+    into.deals_updated += not done.created
+    into.deals_closed += done.closed
+    if done.moved:
+        into.moved.append((done.id, stage))
+
+
+async def _write_deal(db: Connection, deal: CrmDeal, now: datetime) -> crm_sync.DealWrite:
+    return await crm_sync.upsert_deal(
+        db,
+        deal_id=deal.id,
+        name=deal.name,
+        pipeline=deal.pipeline,
+        stage=deal.stage,
+        amount=deal.amount,
+        close_date=deal.close_date,
+        owner_id=deal.owner_id,
+        won=deal.won,
+        entered_stage=deal.entered_stage_at,
+        modified=deal.updated_at,
+        contact_ids=deal.contact_ids,
+        now=now,
+    )
+
+
 async def sync_crm(
     db: Connection,
     crm: CrmSource,
@@ -67,7 +117,8 @@ async def sync_crm(
     stages: Sequence[str] = DEFAULT_STAGES,
     telegram_property: str | None = None,
 ) -> SyncResult:
-    """Owners first, so that contacts changed since the last sync land with their reps."""
+    """Owners first, so that contacts changed since the last sync land with their reps, and
+    contacts before deals, so that deals find their prospects."""
     result = SyncResult()
     await sync_owners(db, crm, now=now, into=result)
     await sync_contacts(
@@ -75,6 +126,9 @@ async def sync_crm(
     )
     if gone := await crm.archived_contacts():
         result.archived += await crm_sync.unlink_archived(db, contact_ids=gone, now=now)
+    await sync_deals(db, crm, now=now, into=result)
+    if gone := await crm.archived_deals():
+        result.deals_archived += await crm_sync.close_archived_deals(db, deal_ids=gone, now=now)
     return result
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from db.queries import Connection, Executor
 from db.scheduler import Quiet
 from tools.actor import Actor
+from tools.crm_sync import DEFAULT_STAGES
 from tools.prospect_files import Limits
 from tools.services import Services
 
@@ -24,6 +25,16 @@ class CalendarSyncRules:
     """How often each connected calendar is synced; failures wait longer, doubling."""
     failures: int = 5
     """Failures in a row after which the rep is told and asked to reconnect."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrmSyncRules:
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    """The lifecycle stages of the contacts that become prospects."""
+    telegram_property: str | None = None
+    """The contact property holding a Telegram handle, if the team keeps one."""
+    every: timedelta | None = timedelta(minutes=15)
+    """How often the scheduler syncs; None: never on its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +62,7 @@ class Rules:
     stale_after: timedelta = timedelta(days=5)
     """An open prospect silent this long is a stale deal."""
     calendar_sync: CalendarSyncRules = field(default_factory=CalendarSyncRules)
+    crm_sync: CrmSyncRules = field(default_factory=CrmSyncRules)
     import_limits: Limits = IMPORT_LIMITS
     """How large a file of prospects may be, and how many rows it may hold."""
 

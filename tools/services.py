@@ -16,7 +16,7 @@ import httpx
 from db import integrations
 from db.queries import Executor
 from tools.clients.errors import IntegrationError
-from tools.clients.models import Calendar, HubSpot, Zoom
+from tools.clients.models import Calendar, CrmSource, HubSpot, Zoom
 from tools.clients.sandbox import SandboxCalendar, SandboxHubSpot, SandboxZoom
 from tools.vault import Vault
 
@@ -51,6 +51,8 @@ class Services:
     calendar: Calendar = field(default_factory=SandboxCalendar)
     zoom: Zoom = field(default_factory=SandboxZoom)
     hubspot: HubSpot = field(default_factory=SandboxHubSpot)
+    crm: CrmSource | None = None
+    """Where prospects and deals are synced from; None when HubSpot is not configured."""
     delegation: Delegation | None = None
     sign_in: CalendarSignIn | None = None
     mail: Mailer | None = None

@@ -16,6 +16,7 @@ from tools.preferences import preference_tools
 from tools.prospects import prospect_tools
 from tools.registration import registration
 from tools.reminders import reminder_tools
+from tools.sync import sync_tools
 from tools.team import team
 from tools.verification import verification
 
@@ -35,6 +36,7 @@ def toolsets() -> list[FunctionToolset[Deps]]:
         overview,
         practice_tools,
         import_tools,
+        sync_tools,
     ]
 
 

@@ -102,3 +102,64 @@ WITH gone AS (
     RETURNING p.id
 )
 SELECT count(*) FROM gone;
+
+-- name: upsert_deal
+-- The deal of the first associated contact we have as a prospect; its rep is the deal owner's
+-- rep, else the prospect's. A stage change restarts the days in stage (from when HubSpot says
+-- it was entered, when it does); a deal closed in HubSpot closes ours. Unchanged: no row.
+WITH prospect AS (
+    SELECT id, assigned_rep_id FROM prospects
+     WHERE hubspot_contact_id = ANY(:contact_ids::text[])
+     ORDER BY array_position(:contact_ids::text[], hubspot_contact_id)
+     LIMIT 1
+), owner AS (
+    SELECT id FROM reps
+     WHERE :owner_id::text IS NOT NULL AND hubspot_owner_id = :owner_id AND status = 'active'
+     LIMIT 1
+), old AS (
+    SELECT stage, closed_at FROM deals WHERE hubspot_deal_id = :deal_id
+), up AS (
+    INSERT INTO deals (prospect_id, rep_id, name, stage, amount, pipeline, close_date, won,
+                       hubspot_deal_id, hubspot_modified_at, stage_changed_at, closed_at,
+                       created_at, updated_at)
+    SELECT prospect.id, coalesce((SELECT id FROM owner), prospect.assigned_rep_id), :name,
+           :stage, :amount::numeric, :pipeline, :close_date::date, :won::boolean, :deal_id,
+           :modified::timestamptz,
+           coalesce(:entered_stage::timestamptz, :now::timestamptz), CASE WHEN :won::boolean IS NOT NULL THEN :now::timestamptz END,
+           :now::timestamptz, :now::timestamptz
+      FROM prospect
+    ON CONFLICT (hubspot_deal_id) DO UPDATE
+       SET prospect_id = EXCLUDED.prospect_id, rep_id = EXCLUDED.rep_id, name = EXCLUDED.name,
+           stage = EXCLUDED.stage, amount = EXCLUDED.amount, pipeline = EXCLUDED.pipeline,
+           close_date = EXCLUDED.close_date, won = EXCLUDED.won,
+           hubspot_modified_at = EXCLUDED.hubspot_modified_at,
+           stage_changed_at = CASE
+               WHEN deals.stage IS DISTINCT FROM EXCLUDED.stage THEN EXCLUDED.stage_changed_at
+               ELSE coalesce(:entered_stage::timestamptz, deals.stage_changed_at) END,
+           closed_at = CASE WHEN EXCLUDED.won IS NULL THEN NULL
+                            ELSE coalesce(deals.closed_at, EXCLUDED.closed_at) END,
+           updated_at = EXCLUDED.updated_at
+     WHERE (deals.prospect_id, deals.rep_id, deals.name, deals.stage, deals.amount,
+            deals.pipeline, deals.close_date, deals.won)
+           IS DISTINCT FROM
+           (EXCLUDED.prospect_id, EXCLUDED.rep_id, EXCLUDED.name, EXCLUDED.stage,
+            EXCLUDED.amount, EXCLUDED.pipeline, EXCLUDED.close_date, EXCLUDED.won)
+    RETURNING id, stage, closed_at
+)
+SELECT EXISTS (SELECT 1 FROM prospect) AS known,
+       (SELECT id FROM up) AS id,
+       NOT EXISTS (SELECT 1 FROM old) AS created,
+       (SELECT stage FROM old) IS DISTINCT FROM (SELECT stage FROM up) AS moved,
+       EXISTS (SELECT 1 FROM old WHERE closed_at IS NULL)
+           AND (SELECT closed_at FROM up) IS NOT NULL AS closed;
+
+-- name: close_archived_deals
+-- Deals archived in HubSpot are closed here, neither won nor lost, and lose the link, so that
+-- they leave the digests and are counted once.
+WITH gone AS (
+    UPDATE deals
+       SET hubspot_deal_id = NULL, closed_at = coalesce(closed_at, :now), updated_at = :now
+     WHERE hubspot_deal_id = ANY(:ids::text[])
+    RETURNING id
+)
+SELECT count(*) FROM gone;

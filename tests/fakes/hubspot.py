@@ -205,6 +205,8 @@ class FakeHubSpot(FakeServer):
             return self._owners(query)
         if (found := re.fullmatch(r"/crm/v3/objects/([^/]+)/([^/]+)", path)) and method == "PATCH":
             return self._update(kind(found[1]), found[2], shapes.body("update", body))
+        if found := re.fullmatch(r"/crm/v4/associations/([^/]+)/([^/]+)/batch/read", path):
+            return self._batch_links(kind(found[1]), kind(found[2]), body)
         if found := re.fullmatch(r"/crm/v4/objects/([^/]+)/([^/]+)/associations/([^/]+)", path):
             return self._associations(kind(found[1]), found[2], kind(found[3]), query)
         self.violations.append(f"{method} {path}: no such endpoint")
@@ -320,6 +322,29 @@ class FakeHubSpot(FakeServer):
         message = f"Could not get some {kind} objects, they may be deleted or not exist."
         problem = shapes.error_body("OBJECT_NOT_FOUND", message, context={"ids": missing})
         return Answer(207, answer | {"numErrors": 1, "errors": [problem]})
+
+    def _batch_links(self, kind: str, to_kind: str, body: Any) -> Answer:
+        """v4 batch read of associations: objects with none are left out, as HubSpot does."""
+        ids = shapes.link_ids(body)
+        now = shapes.stamp(datetime.now(UTC))
+        results = [
+            {
+                "from": {"id": i},
+                "to": [
+                    {
+                        "toObjectId": int(t),
+                        "associationTypes": [
+                            {"category": "HUBSPOT_DEFINED", "typeId": n, "label": None}
+                        ],
+                    }
+                    for t, n in sorted(linked.items())
+                ],
+            }
+            for i in ids
+            if (linked := self.links.get((kind, i, to_kind)))
+        ]
+        answer = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
+        return Answer(200, answer)
 
     def _update(self, kind: str, object_id: str, body: dict[str, Any]) -> Answer:
         props = shapes.properties(kind, body["properties"], partial=True)

@@ -30,7 +30,8 @@ PROPERTIES = {
     "contacts": {"email", "firstname", "lastname", "phone", "company", "createdate"}
     | {"lastmodifieddate", "lifecyclestage", "mobilephone"},
     "companies": {"name", "domain"},
-    "deals": {"dealname", "dealstage", "amount", "closedate", "pipeline", "createdate"},
+    "deals": {"dealname", "dealstage", "amount", "closedate", "pipeline", "createdate"}
+    | {"hs_is_closed", "hs_is_closed_won", "hs_v2_date_entered_current_stage"},
     "notes": {"hs_timestamp", "hs_note_body"},
     "meetings": {"hs_timestamp", "hs_meeting_title", "hs_meeting_body", "hs_meeting_location"}
     | {"hs_meeting_start_time", "hs_meeting_end_time", "hs_meeting_external_url"}
@@ -58,6 +59,7 @@ BODIES = {
 SEARCH_MAX = 200
 OWNERS_MAX = 500
 LIST_MAX = 100
+LINKS_MAX = 1_000
 BATCH_MAX = 100
 
 
@@ -178,6 +180,18 @@ def list_query(query: Any) -> tuple[int, int, bool, list[str] | None]:
         raise Invalid(f"list: archived is true or false, got {query['archived']!r}")
     wanted = query["properties"].split(",") if query.get("properties") else None
     return limit, start, query.get("archived") == "true", wanted
+
+
+def link_ids(value: Any) -> list[str]:
+    """The ids of a v4 associations batch read: {inputs: [{id}]}, at most 1,000."""
+    if not isinstance(value, dict) or set(value) != {"inputs"}:
+        raise Invalid(f"associations batch read: the body is {{inputs}}, got {value!r}")
+    inputs = value["inputs"]
+    if not isinstance(inputs, list) or not 0 < len(inputs) <= LINKS_MAX:
+        raise Invalid(f"associations batch read: 1 to {LINKS_MAX} inputs")
+    if not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in inputs):
+        raise Invalid(f"associations batch read: every input is {{id: string}}, got {inputs!r}")
+    return [i["id"] for i in inputs]
 
 
 def batch_ids(value: dict[str, Any]) -> list[str]:

@@ -254,6 +254,31 @@ async def test_associations_come_in_pages(fake, http):
     assert [str(r["toObjectId"]) for r in first["results"] + second["results"]] == deals
 
 
+async def test_associations_are_read_in_a_batch_leaving_out_deals_without_any(fake, http):
+    ayu, bagus = fake.add_contact("ayu@example.com"), fake.add_contact("bagus@example.com")
+    deal = fake.add_deal(ayu, "Villa")
+    fake.associate("deals", deal, "contacts", bagus)
+    path = "/crm/v4/associations/deals/contacts/batch/read"
+    answer = await http.post(path, json={"inputs": [{"id": deal}, {"id": "999"}]})
+    assert answer.json()["results"] == [
+        {
+            "from": {"id": deal},
+            "to": [
+                {
+                    "toObjectId": int(c),
+                    "associationTypes": [
+                        {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}
+                    ],
+                }
+                for c in (ayu, bagus)
+            ],
+        }
+    ]
+    refused = await http.post(path, json={"inputs": [deal]})
+    assert (refused.status_code, len(fake.violations)) == (400, 1)
+    fake.violations.clear()
+
+
 async def test_the_fake_enforces_100_requests_per_10_seconds_of_its_clock(fake, http):
     now = [0.0]
     fake.clock = lambda: now[0]

@@ -1,7 +1,8 @@
 """Prospects and owners synced from HubSpot: the real client against the fake HubSpot, into a
 real database."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from inline_snapshot import snapshot
 from db import crm_sync, prospects
 from db.pool import connect
 from tests.db.test_prospects import make_rep
+from tests.fakes import hubspot_shapes as shapes
 from tests.fakes.clock import FakeClock
 from tests.fakes.hubspot import FakeHubSpot
 from tests.tools.clients.test_hubspot import TOKEN, fast, make
@@ -204,4 +206,79 @@ async def test_merged_contacts_keep_one_prospect_and_an_archived_one_is_unlinked
         ("Bagus", "bagus@example.com", None, "archived", "ours"),
         ("Citra", "citra@example.com", None, "archived", None),
         ("Dewi", "dewi.new@example.com", "fresh", "unreached", None),
+    ]
+
+
+async def deals_of(db):
+    rows = await db.fetch(
+        "SELECT d.name, p.name AS prospect, r.email AS rep, d.pipeline, d.stage, d.amount,"
+        " d.close_date, d.won, d.stage_changed_at, d.closed_at FROM deals d"
+        " JOIN prospects p ON p.id = d.prospect_id LEFT JOIN reps r ON r.id = d.rep_id"
+        " WHERE d.hubspot_deal_id IS NOT NULL ORDER BY d.name"
+    )
+    return [tuple(r.values()) for r in rows]
+
+
+async def test_deals_come_with_their_prospect_owner_and_stage_and_close_when_hubspot_closes_them(
+    fake, http, db
+):
+    rep = await make_rep(db, 101)
+    owner = fake.add_owner(rep.email, "Rep", "Hundred-one")
+    made = NOW - 3 * DAY
+    wayan = fake.add_contact("wayan@example.com", "Wayan", updated=made, lifecyclestage="lead")
+    buyer = fake.add_contact("buyer@example.com", "Buyer", updated=made, lifecyclestage="customer")
+    villa = fake.add_deal(wayan, "Villa", "qualifiedtobuy", 250_000, NOW + 30 * DAY, updated=made)
+    fake.change("deals", villa, made, hubspot_owner_id=owner)
+    fake.change("deals", villa, made, hs_v2_date_entered_current_stage=shapes.stamp(made - DAY))
+    fake.add_deal(buyer, "Theirs", updated=made)
+    first = await sync_crm(db, make(fake, http), now=NOW - 2 * DAY)
+    assert (first.deals_created, first.deals_without_prospect) == (1, 1)
+    assert [stage for _, stage in first.moved] == ["qualifiedtobuy"]
+    fake.change(
+        "deals", villa, NOW - DAY, dealstage="closedwon", hs_is_closed="true",
+        hs_is_closed_won="true", hs_v2_date_entered_current_stage=shapes.stamp(NOW - DAY),
+    )  # fmt: skip
+    second = await sync_crm(db, make(fake, http), now=NOW)
+    assert (second.deals_created, second.deals_updated, second.deals_closed) == (0, 1, 1)
+    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    assert (again.deals_updated, again.moved) == (0, [])
+    assert await deals_of(db) == snapshot(
+        [
+            (
+                "Villa",
+                "Wayan",
+                "rep101@example.com",
+                "default",
+                "closedwon",
+                Decimal("250000.00"),
+                date(2026, 12, 20),
+                True,
+                datetime(2026, 11, 19, hour=10, tzinfo=UTC),
+                datetime(2026, 11, 20, hour=10, tzinfo=UTC),
+            )
+        ]
+    )
+    links = [c for c in fake.calls if "associations" in c.path]
+    assert {c.path for c in links} == {"/crm/v4/associations/deals/contacts/batch/read"}
+
+
+async def test_a_deal_archived_in_hubspot_closes_ours_once(fake, http, db):
+    made = NOW - 3 * DAY
+    wayan = fake.add_contact("wayan@example.com", "Wayan", updated=made, lifecyclestage="lead")
+    villa = fake.add_deal(wayan, "Villa", "presentationscheduled", 90_000, updated=made)
+    fake.add_deal(wayan, "Land", updated=made)
+    await sync_crm(db, make(fake, http), now=NOW - DAY)
+    fake.archive("deals", villa, NOW - DAY / 2)
+    result = await sync_crm(db, make(fake, http), now=NOW)
+    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    assert (result.deals_archived, again.deals_archived, again.deals_updated) == (1, 0, 0)
+    rows = await db.fetch(
+        "SELECT name, stage, won, closed_at, hubspot_deal_id IS NULL AS unlinked FROM deals"
+        " WHERE prospect_id = (SELECT id FROM prospects WHERE hubspot_contact_id = $1)"
+        " ORDER BY name",
+        wayan,
+    )
+    assert [tuple(r.values()) for r in rows] == [
+        ("Land", "appointmentscheduled", None, None, False),
+        ("Villa", "presentationscheduled", None, NOW, True),
     ]

@@ -15,10 +15,10 @@ from urllib.parse import quote
 
 import httpx
 
-from tools.clients import hubspot_sync
+from tools.clients import hubspot_deals, hubspot_sync
 from tools.clients.errors import Rejected, Unavailable
 from tools.clients.http import SlidingWindow, check, json_of, send
-from tools.clients.models import Contact, CrmContact, Deal, Engagement, Owner
+from tools.clients.models import Contact, CrmContact, CrmDeal, Deal, Engagement, Owner
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
 SERVICE = "HubSpot"
@@ -150,7 +150,11 @@ class HubSpotClient:
 
     async def archived_contacts(self) -> list[str]:
         """The ids of every archived contact."""
-        return await hubspot_sync.archived_contacts(self._json)
+        return await hubspot_sync.archived(self._json, "contacts")
+
+    async def archived_deals(self) -> list[str]:
+        """The ids of every archived deal."""
+        return await hubspot_sync.archived(self._json, "deals")
 
     def changed_contacts(
         self,
@@ -164,6 +168,12 @@ class HubSpotClient:
         return hubspot_sync.changed_contacts(
             self._json, since=since, until=until, stages=stages, telegram_property=telegram_property
         )
+
+    def changed_deals(
+        self, *, since: datetime | None, until: datetime
+    ) -> AsyncIterator[list[CrmDeal]]:
+        """Pages of deals changed in [since, until), the oldest change first, with contacts."""
+        return hubspot_deals.changed_deals(self._json, since=since, until=until)
 
     async def _search_contact(self, email: str) -> str | None:
         search = {

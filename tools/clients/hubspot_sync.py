@@ -39,14 +39,18 @@ async def owners(json: Json) -> list[Owner]:
             return found
 
 
-async def archived_contacts(json: Json) -> list[str]:
-    """The ids of every archived contact (HubSpot lists them with no time filter)."""
+async def archived(json: Json, kind: str) -> list[str]:
+    """The ids of every archived record of a kind (HubSpot lists them with no time filter)."""
     found: list[str] = []
     after: str | None = None
     while True:
-        params: dict[str, Any] = {"limit": LIST_PAGE, "archived": "true", "properties": "email"}
+        params: dict[str, Any] = {
+            "limit": LIST_PAGE,
+            "archived": "true",
+            "properties": "hs_object_id",
+        }
         data = await json(
-            "GET", "/crm/v3/objects/contacts", params=params | ({"after": after} if after else {})
+            "GET", f"/crm/v3/objects/{kind}", params=params | ({"after": after} if after else {})
         )
         found.extend(str(o["id"]) for o in data.get("results", []))
         after = ((data.get("paging") or {}).get("next") or {}).get("after")
@@ -62,24 +66,44 @@ async def changed_contacts(
     stages: Sequence[str],
     telegram_property: str | None = None,
 ) -> AsyncIterator[list[CrmContact]]:
-    """Pages of contacts in `stages` last modified in [since, until), oldest first. A range with
-    more results than one query may page through is split in two, earlier half first."""
+    """Pages of contacts in `stages` last modified in [since, until), oldest first."""
     extra = (telegram_property,) if telegram_property else ()
+    only: list[dict[str, Any]] = []
+    if stages:
+        only.append({"propertyName": "lifecyclestage", "operator": "IN", "values": list(stages)})
+    pages = changed(
+        json, "contacts", since=since, until=until, filters=only,
+        properties=[*CONTACT_PROPERTIES, *extra],
+    )  # fmt: skip
+    async for page in pages:
+        yield [_contact(o, telegram_property) for o in page]
+
+
+async def changed(
+    json: Json,
+    kind: str,
+    *,
+    since: datetime | None,
+    until: datetime,
+    filters: list[dict[str, Any]],
+    properties: list[str],
+) -> AsyncIterator[list[Any]]:
+    """Pages of objects last modified in [since, until), oldest first. A range with more
+    results than one query may page through is split in two, earlier half first."""
     ranges = [(since or EPOCH, until)]
     while ranges:
         low, high = ranges.pop(0)
         after = "0"
         while True:
-            body = _search(low, high, stages, after, [*CONTACT_PROPERTIES, *extra])
-            data = await json("POST", "/crm/v3/objects/contacts/search", json=body)
+            body = _search(low, high, filters, after, properties)
+            data = await json("POST", f"/crm/v3/objects/{kind}/search", json=body)
             over = after == "0" and data.get("total", 0) > SEARCH_CEILING
             if over and high - low > timedelta(milliseconds=1):
                 middle = low + (high - low) / 2
                 ranges[:0] = [(low, middle), (middle, high)]
                 break
-            page = [_contact(o, telegram_property) for o in data.get("results", [])]
-            if page:
-                yield page
+            if results := data.get("results", []):
+                yield results
             after = str(((data.get("paging") or {}).get("next") or {}).get("after") or "")
             if not after or int(after) >= SEARCH_CEILING:
                 break
@@ -90,14 +114,13 @@ def _ms(at: datetime) -> str:
 
 
 def _search(
-    low: datetime, high: datetime, stages: Sequence[str], after: str, properties: list[str]
+    low: datetime, high: datetime, only: list[dict[str, Any]], after: str, properties: list[str]
 ) -> dict[str, Any]:
     filters: list[dict[str, Any]] = [
         {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": _ms(low)},
         {"propertyName": "hs_lastmodifieddate", "operator": "LT", "value": _ms(high)},
+        *only,
     ]
-    if stages:
-        filters.append({"propertyName": "lifecyclestage", "operator": "IN", "values": list(stages)})
     return {
         "filterGroups": [{"filters": filters}],
         "properties": properties,
@@ -107,7 +130,7 @@ def _search(
     }
 
 
-def _modified(obj: Any) -> datetime:
+def modified(obj: Any) -> datetime:
     value = obj["properties"].get("hs_lastmodifieddate") or obj.get("updatedAt") or ""
     try:
         if value.isdigit():
@@ -115,7 +138,7 @@ def _modified(obj: Any) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise Unavailable(
-            "HubSpot", f"contact {obj.get('id')} came without its last change"
+            "HubSpot", f"record {obj.get('id')} came without its last change"
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -138,6 +161,6 @@ def _contact(obj: Any, telegram_property: str | None) -> CrmContact:
         telegram=_handle(props.get(telegram_property)) if telegram_property else None,
         owner_id=props.get("hubspot_owner_id") or None,
         stage=props.get("lifecyclestage") or None,
-        updated_at=_modified(obj),
+        updated_at=modified(obj),
         merged_ids=tuple(i for i in (props.get("hs_merged_object_ids") or "").split(";") if i),
     )

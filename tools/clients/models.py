@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -249,9 +249,27 @@ class CrmContact:
     """Contacts merged into this one, which HubSpot no longer has."""
 
 
+@dataclass(frozen=True, slots=True)
+class CrmDeal:
+    """A deal as the CRM holds it; `won` is None while it is open."""
+
+    id: str
+    name: str
+    pipeline: str | None
+    stage: str
+    amount: Decimal | None
+    close_date: date | None
+    owner_id: str | None
+    won: bool | None
+    entered_stage_at: datetime | None
+    updated_at: datetime
+    contact_ids: tuple[str, ...]
+
+
 class CrmSource(Protocol):
-    """The CRM that prospects are synced from: its owners, and contacts changed in a time range
-    (`since` included, `until` not), a page at a time, oldest change first."""
+    """The CRM that prospects and deals are synced from: its owners, and contacts and deals
+    changed in a time range (`since` included, `until` not), a page at a time, oldest change
+    first, and the ids of those archived."""
 
     def owners(self) -> Awaitable[list[Owner]]: ...
 
@@ -265,3 +283,9 @@ class CrmSource(Protocol):
         stages: Sequence[str],
         telegram_property: str | None = None,
     ) -> AsyncIterator[list[CrmContact]]: ...
+
+    def changed_deals(
+        self, *, since: datetime | None, until: datetime
+    ) -> AsyncIterator[list[CrmDeal]]: ...
+
+    def archived_deals(self) -> Awaitable[list[str]]: ...

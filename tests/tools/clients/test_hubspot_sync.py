@@ -1,15 +1,17 @@
-"""The real HubSpot client reading owners and changed contacts from the fake HubSpot."""
+"""The real HubSpot client reading owners and changed contacts and deals from the fake HubSpot."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
 from inline_snapshot import snapshot
 
+from tests.fakes import hubspot_shapes as shapes
 from tests.fakes.clock import FakeClock
 from tests.fakes.hubspot import FakeHubSpot
 from tests.tools.clients.test_hubspot import TOKEN, fast, make
-from tools.clients.models import CrmContact, Owner
+from tools.clients.models import CrmContact, CrmDeal, Owner
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 STAGES = ["lead", "opportunity"]
@@ -117,3 +119,47 @@ async def test_a_429_from_the_search_limit_per_second_is_waited_out(http):
             )
         pages = await everything(make(fake, http, policy=fast(clock)), since=None)
     assert (sum(map(len, pages)), clock.waits, fake.rate_limited) == (1_200, [1.0], 1)
+
+
+async def test_changed_deals_come_with_stage_amount_close_state_and_every_contact(fake, http):
+    day = timedelta(days=1)
+    ayu = fake.add_contact("ayu@example.com", updated=NOW - 5 * day)
+    bagus = fake.add_contact("bagus@example.com", updated=NOW - 5 * day)
+    won = fake.add_deal(ayu, "Won", "closedwon", "1200.50", NOW + day, updated=NOW - 2 * day)
+    fake.associate("deals", won, "contacts", bagus)
+    fake.change(
+        "deals", won, NOW - 2 * day, hubspot_owner_id="77", hs_is_closed="true",
+        hs_is_closed_won="true", hs_v2_date_entered_current_stage=shapes.stamp(NOW - 3 * day),
+    )  # fmt: skip
+    fake.add_deal(ayu, "Open", updated=NOW - 4 * day)
+    hubspot = make(fake, http)
+    pages = [p async for p in hubspot.changed_deals(since=NOW - 4 * day, until=NOW)]
+    assert pages == [
+        [
+            CrmDeal(
+                "1004", "Open", "default", "appointmentscheduled", None, None, None, None, None,
+                NOW - 4 * day, ("1001",),
+            ),
+            CrmDeal(
+                "1003", "Won", "default", "closedwon", Decimal("1200.50"), date(2026, 11, 21),
+                "77", True, NOW - 3 * day, NOW - 2 * day, ("1001", "1002"),
+            ),
+        ]
+    ]  # fmt: skip
+    assert [c.path for c in fake.calls] == [
+        "/crm/v3/objects/deals/search",
+        "/crm/v4/associations/deals/contacts/batch/read",
+    ]
+
+
+async def test_more_than_10000_changed_deals_are_read_by_halving_the_time_range(fake, http):
+    start = NOW - timedelta(days=10)
+    contact = fake.add_contact("ayu@example.com", updated=start)
+    for i in range(10_050):
+        fake.add_deal(contact, f"D{i}", updated=start + timedelta(minutes=i))
+    hubspot = make(fake, http)
+    seen = [
+        d.updated_at async for page in hubspot.changed_deals(since=start, until=NOW) for d in page
+    ]
+    assert (len(seen), seen == sorted(seen)) == (10_050, True)
+    assert all(c.status == 200 for c in fake.calls)

@@ -1,0 +1,64 @@
+"""HubSpot synced on an admin's word, answering with what changed."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+from pydantic_ai import FunctionToolset, RunContext
+
+from tools import crm_sync, texts
+from tools.access import NotDone, tool_for
+from tools.actor import Role
+from tools.clients.errors import IntegrationError
+from tools.deps import Deps
+
+sync_tools = FunctionToolset[Deps]()
+
+
+class OwnerRow(BaseModel):
+    name: str
+    email: str
+
+
+class SyncSummary(BaseModel):
+    prospects_new: int
+    prospects_updated: int
+    prospects_unlinked: int = Field(description="their contact was archived or merged away")
+    deals_new: int
+    deals_updated: int
+    deals_closed: int = Field(description="won, lost or archived in HubSpot")
+    deals_skipped: int = Field(description="none of their contacts is a prospect here")
+    owners_matched: int = Field(description="owners newly matched to reps by email")
+    unmatched_owners: list[OwnerRow] = Field(
+        description="owners no rep has the email of: list them all; they are not guessed"
+    )
+
+
+@tool_for(sync_tools, Role.ADMIN)
+async def sync_crm(ctx: RunContext[Deps]) -> SyncSummary | str:
+    """Sync prospects and deals from HubSpot now; answers with what changed."""
+    deps, language = ctx.deps, ctx.deps.actor.language
+    if deps.services.crm is None:
+        return texts.text("crm_sync.sandbox", language)
+    rules = deps.rules.crm_sync
+    try:
+        done = await crm_sync.sync_crm(
+            deps.db, deps.services.crm, now=deps.now(), stages=rules.stages,
+            telegram_property=rules.telegram_property,
+        )  # fmt: skip
+    except IntegrationError as e:
+        raise NotDone(texts.text("crm_sync.failed", language, reason=e.message)) from None
+    return summary(done)
+
+
+def summary(done: crm_sync.SyncResult) -> SyncSummary:
+    return SyncSummary(
+        prospects_new=done.created,
+        prospects_updated=done.updated,
+        prospects_unlinked=done.archived,
+        deals_new=done.deals_created,
+        deals_updated=done.deals_updated,
+        deals_closed=done.deals_closed + done.deals_archived,
+        deals_skipped=done.deals_without_prospect,
+        owners_matched=done.owners_matched,
+        unmatched_owners=[OwnerRow(name=o.name, email=o.email) for o in done.unmatched_owners],
+    )
