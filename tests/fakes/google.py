@@ -34,6 +34,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tests.fakes.google_channels import ChannelError, Channels
 from tests.fakes.google_events import EventFeed, ListError
 from tests.fakes.http_fake import LocalServer
 
@@ -188,6 +189,8 @@ class FakeGoogle(LocalServer):
         self.violations: list[str] = []
         self.feed = EventFeed()
         """What changed when, for sync tokens; `feed.expire_sync_tokens()` makes them 410."""
+        self.channels = Channels()
+        """Push channels opened by `events.watch`; `channels.deliver()` sends what is owed."""
         self._tokens: dict[str, _Token] = {}
         self._grants: dict[str, _Grant] = {}
         self._codes: dict[str, _Code] = {}
@@ -245,7 +248,7 @@ class FakeGoogle(LocalServer):
             "eventType": "default",
         } | event
         self.events[email][event["id"]] = full
-        self.feed.touch(email, event["id"])
+        self._touch(email, event["id"])
         return full
 
     def change_event(self, email: str, event_id: str, **fields: Any) -> dict[str, Any]:
@@ -254,7 +257,7 @@ class FakeGoogle(LocalServer):
         event = self.events[email][event_id]
         stamp = _stamp(datetime.now(UTC), UTC)
         event |= fields | {"updated": stamp, "sequence": event.get("sequence", 0) + 1}
-        self.feed.touch(email, event_id)
+        self._touch(email, event_id)
         return event
 
     def authorize(
@@ -489,8 +492,28 @@ class FakeGoogle(LocalServer):
             case "calendar.events.delete":
                 self._delete(self._owner(user, params["calendarId"]), params["eventId"])
                 return None
+            case "calendar.events.watch" | "calendar.channels.stop":
+                return self._channel(method_id, params, body, user)
         self.violations.append(f"{method_id}: valid, but not implemented by the fake")
         raise GoogleError(501, f"{method_id} is not implemented by the fake", "notImplemented")
+
+    def _touch(self, owner: str, event_id: str) -> None:
+        self.feed.touch(owner, event_id)
+        self.channels.changed(owner)
+
+    def _channel(
+        self, method_id: str, params: dict[str, str], body: dict[str, Any], user: str
+    ) -> dict[str, Any] | None:
+        try:
+            if method_id == "calendar.events.watch":
+                return self.channels.watch(self._owner(user, params["calendarId"]), body)
+            channel = self.channels.open.get(body.get("id", ""))
+            if channel is not None and channel.owner != user:
+                raise GoogleError(404)
+            self.channels.stop(body)
+            return None
+        except ChannelError as error:
+            raise GoogleError(error.status, error.message, error.reason) from None
 
     def _owner(self, user: str, calendar_id: str) -> str:
         if calendar_id in ("primary", user):
@@ -563,7 +586,7 @@ class FakeGoogle(LocalServer):
         if attendees:
             event["attendees"] = attendees
         self.events[owner][event_id] = event
-        self.feed.touch(owner, event_id)
+        self._touch(owner, event_id)
         return event
 
     def _list(self, owner: str, query: dict[str, str]) -> dict[str, Any]:
@@ -594,7 +617,7 @@ class FakeGoogle(LocalServer):
             raise GoogleError(400, "The specified time range is empty.", "timeRangeEmpty")
         stamp = _stamp(datetime.now(UTC), UTC)
         event |= body | {"updated": stamp, "sequence": event["sequence"] + 1}
-        self.feed.touch(owner, event_id)
+        self._touch(owner, event_id)
         return event
 
     def _delete(self, owner: str, event_id: str) -> None:
@@ -603,7 +626,7 @@ class FakeGoogle(LocalServer):
             raise GoogleError(410)
         event["status"] = "cancelled"
         event["updated"] = _stamp(datetime.now(UTC), UTC)
-        self.feed.touch(owner, event_id)
+        self._touch(owner, event_id)
 
     # OAuth 2.0.
     async def _handle_oauth(self, request: web.Request, path: str) -> web.StreamResponse:

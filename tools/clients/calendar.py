@@ -36,6 +36,7 @@ from tools.clients.models import (
     Interval,
     NewEvent,
     SyncedEvent,
+    WatchChannel,
 )
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
@@ -182,6 +183,24 @@ class GoogleCalendar:
             page_token = answer.get("nextPageToken")
             if page_token is None:
                 return EventChanges(tuple(events), str(answer["nextSyncToken"]), pages)
+
+    async def watch(
+        self, access: CalendarAccess, *, channel_id: str, address: str, token: str
+    ) -> WatchChannel:
+        body = {"id": channel_id, "type": "web_hook", "address": address, "token": token}
+        answer = await self._call(
+            access, lambda s: s.events().watch(calendarId="primary", body=body)
+        )
+        expires = datetime.fromtimestamp(int(answer["expiration"]) / 1000, UTC)
+        return WatchChannel(str(answer["id"]), str(answer["resourceId"]), expires)
+
+    async def stop(self, access: CalendarAccess, *, channel_id: str, resource_id: str) -> None:
+        """A channel already gone (stopped, expired) is as good as stopped."""
+        body = {"id": channel_id, "resourceId": resource_id}
+        try:
+            await self._call(access, lambda s: s.channels().stop(body=body))
+        except RemoteNotFound:
+            return
 
     async def _call(self, access: CalendarAccess, request: Request) -> Any:
         return await retrying(

@@ -78,6 +78,15 @@ class SyncedEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class WatchChannel:
+    """A push channel on a calendar's events: Google posts to our address while it lives."""
+
+    id: str
+    resource_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class EventChanges:
     """Every page of one listing, and the token to ask for what changes after it."""
 
@@ -172,6 +181,16 @@ class Calendar(Protocol):
         """With `sync_token`: what changed since (deleted events as "cancelled"); without: the
         events of [start, end), recurring ones as instances. A token Google no longer knows
         raises SyncTokenExpired: sync in full again."""
+        ...
+
+    async def watch(
+        self, access: CalendarAccess, *, channel_id: str, address: str, token: str
+    ) -> WatchChannel:
+        """Google posts to `address`, with `token`, whenever an event of the calendar changes."""
+        ...
+
+    async def stop(self, access: CalendarAccess, *, channel_id: str, resource_id: str) -> None:
+        """The channel sends nothing more."""
         ...
 
 

@@ -6,7 +6,7 @@ Every call is recorded by the caller like a real one, marked as sandboxed."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tools.clients.models import (
     CalendarAccess,
@@ -18,6 +18,7 @@ from tools.clients.models import (
     Interval,
     NewEvent,
     NewZoomMeeting,
+    WatchChannel,
     ZoomMeeting,
 )
 
@@ -70,6 +71,15 @@ class SandboxCalendar:
     ) -> EventChanges:
         """The sandbox calendar holds only what the bot booked, which it knows already."""
         return EventChanges(events=(), sync_token="sandbox")
+
+    async def watch(
+        self, access: CalendarAccess, *, channel_id: str, address: str, token: str
+    ) -> WatchChannel:
+        """Nothing changes in the sandbox, so nothing is ever sent."""
+        return WatchChannel(channel_id, f"sandbox-{channel_id}", datetime.max.replace(tzinfo=UTC))
+
+    async def stop(self, access: CalendarAccess, *, channel_id: str, resource_id: str) -> None:
+        return None
 
 
 class SandboxZoom:

@@ -5,11 +5,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
 from google.oauth2.credentials import Credentials
 from inline_snapshot import snapshot
 
 from tests.fakes.clock import FakeClock
 from tests.fakes.google import Call, FakeGoogle
+from tests.fakes.http_fake import LocalServer
 from tools.clients.calendar import GoogleCalendar
 from tools.clients.errors import (
     AuthFailed,
@@ -425,3 +427,77 @@ async def test_a_sync_token_google_forgot_is_sync_token_expired_at_once(fake, ca
     with pytest.raises(SyncTokenExpired):
         await calendar.changes(access, sync_token=full.sync_token)
     assert [c.status for c in fake.calendar_calls()] == [200, 410]
+
+
+class Receiver(LocalServer):
+    """Our end of a push channel: every notification's X-Goog headers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.got: list[dict[str, str]] = []
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.got.append({k: v for k, v in request.headers.items() if k.startswith("X-Goog")})
+        return web.Response(status=200)
+
+
+async def test_a_watched_calendar_posts_a_sync_then_each_change_until_stopped(fake, calendar):
+    fake.channels.now = lambda: T0
+    access = access_of(fake)
+    async with Receiver() as us:
+        channel = await calendar.watch(
+            access, channel_id="chan-1", address=f"{us.url}/push", token="s3cret"
+        )
+        assert channel.id == "chan-1"
+        assert channel.expires_at == T0 + timedelta(days=7)
+        assert await fake.channels.deliver() == [200]
+        await calendar.create_event(access, EVENT)
+        fake.put_event("other@acme.test", {"id": "elsewhere", "start": {}, "end": {}})
+        assert await fake.channels.deliver() == [200]
+        await calendar.stop(access, channel_id="chan-1", resource_id=channel.resource_id)
+        await calendar.stop(access, channel_id="chan-1", resource_id=channel.resource_id)
+        await calendar.delete_event(access, EVENT.event_id)
+        assert await fake.channels.deliver() == []
+    resource = channel.resource_id
+    assert [
+        {k: v.replace(resource, "RES") for k, v in h.items() if k != "X-Goog-Channel-Expiration"}
+        for h in us.got
+    ] == snapshot(
+        [
+            {
+                "X-Goog-Channel-ID": "chan-1",
+                "X-Goog-Resource-ID": "RES",
+                "X-Goog-Resource-State": "sync",
+                "X-Goog-Resource-URI": "https://www.googleapis.com/calendar/v3/calendars/rep@acme.test/events",
+                "X-Goog-Message-Number": "1",
+                "X-Goog-Channel-Token": "s3cret",
+            },
+            {
+                "X-Goog-Channel-ID": "chan-1",
+                "X-Goog-Resource-ID": "RES",
+                "X-Goog-Resource-State": "exists",
+                "X-Goog-Resource-URI": "https://www.googleapis.com/calendar/v3/calendars/rep@acme.test/events",
+                "X-Goog-Message-Number": "2",
+                "X-Goog-Channel-Token": "s3cret",
+            },
+        ]
+    )
+    calls = [f"{c.method} {c.path} {c.status}" for c in fake.calendar_calls()]
+    assert calls[-3:] == snapshot(
+        [
+            "POST /calendar/v3/channels/stop 204",
+            "POST /calendar/v3/channels/stop 404",
+            "DELETE /calendar/v3/calendars/primary/events/demo20261120 204",
+        ]
+    )
+
+
+async def test_a_channel_lives_until_its_expiration_and_ids_are_unique(fake, calendar):
+    now = [T0]
+    fake.channels.now = lambda: now[0]
+    access = access_of(fake)
+    await calendar.watch(access, channel_id="chan-1", address="https://x.test/p", token="t")
+    with pytest.raises(Rejected, match="not unique"):
+        await calendar.watch(access, channel_id="chan-1", address="https://x.test/p", token="t")
+    now[0] = T0 + timedelta(days=7)
+    assert fake.channels.live() == []
