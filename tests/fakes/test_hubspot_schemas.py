@@ -1,6 +1,10 @@
 """The fake HubSpot against HubSpot's published models: what drifts is caught."""
 
 import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,6 +14,7 @@ from tests.fakes import hubspot_schemas
 from tests.fakes.hubspot import FakeHubSpot
 
 TOKEN = "pat-test-token"
+ROOT = str(Path(__file__).resolve().parents[2])
 
 
 @pytest.fixture
@@ -199,3 +204,37 @@ async def test_a_fake_told_not_to_check_does_not(hubspot_drift):
         async with httpx.AsyncClient(base_url=fake.url, headers=headers) as http:
             assert (await http.get("/crm/v3/owners")).status_code == 200
     assert fake.schemas.drift == hubspot_drift == []
+
+
+DRIFTING_TEST = """
+import httpx
+
+from tests.fakes.hubspot import FakeHubSpot
+
+
+async def test_owners_are_listed():
+    async with FakeHubSpot(token="t") as fake:
+        fake.add_owner("ann@example.com")
+        fake.owners[0]["team"] = "Sales"
+        headers = {"Authorization": "Bearer t"}
+        async with httpx.AsyncClient(base_url=fake.url, headers=headers) as http:
+            assert (await http.get("/crm/v3/owners")).status_code == 200
+"""
+
+
+def test_the_suite_fails_a_test_whose_fake_drifted(tmp_path):
+    """The same test run as the suite runs it: it passes its own asserts, and errors."""
+    (tmp_path / "test_drifting.py").write_text(DRIFTING_TEST)
+    options = ["-q", "-p", "no:cacheprovider", "-p", "tests.conftest", "-o", "asyncio_mode=auto"]
+    options += ["-o", "asyncio_default_fixture_loop_scope=function"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", *options, str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": ROOT},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "1 passed, 1 error" in run.stdout
+    assert "PublicOwner) has no team" in run.stdout
