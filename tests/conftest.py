@@ -18,8 +18,18 @@ import pytest
 from db.embedded import throwaway_server
 from db.migrate import migrate
 from db.pool import connect, with_database
+from tests.fakes import hubspot_schemas
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def hubspot_drift() -> Iterator[list[str]]:
+    """Every fake HubSpot of a test checks its bodies against HubSpot's published models; an
+    answer that drifted from them fails the test."""
+    with hubspot_schemas.watch() as drift:
+        yield drift
+    assert drift == [], "the fake HubSpot drifted from HubSpot's published schemas"
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes import hubspot_schemas
 from tests.fakes import hubspot_search as searching
 from tests.fakes import hubspot_shapes as shapes
 from tests.fakes.http_fake import Answer, Call, FakeServer
@@ -37,13 +38,19 @@ class FakeHubSpot(FakeServer):
     """`objects[type][id]`: what the account holds. `limit`, `window`, `clock` (seconds;
     time.monotonic unless given): the rate limit; `rate_limited` counts the 429s it gave.
     `max_page`: the most associations one v4 page holds. `unsearchable`: contact ids the
-    search index does not have yet."""
+    search index does not have yet. `schemas`: check every body against HubSpot's published
+    models (`hubspot_schemas`; unless told, while the test suite watches)."""
 
     def __init__(
-        self, *, token: str = "pat-test-token", clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        token: str = "pat-test-token",
+        clock: Callable[[], float] = time.monotonic,
+        schemas: bool | None = None,
     ) -> None:
         super().__init__()
         self.token, self.clock = token, clock
+        self.schemas = hubspot_schemas.Checker(schemas)
         self.limit, self.window, self.max_page = 100, 10.0, 500
         # HubSpot's search allows 5 a second; off unless a test sets it.
         self.search_limit: int | None = None
@@ -179,13 +186,29 @@ class FakeHubSpot(FakeServer):
 
     # The server.
     async def route(self, request: web.Request, body: Any) -> Answer:
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        try:
+            answer = self._route(request.method, request.path, request.headers, request.query, body)
+        except Answer as raised:
+            answer = raised
+        self.schemas.response(request.method, request.path, answer.status, answer.body)
+        return answer
+
+    def _route(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+        body: Any,
+    ) -> Answer:
+        if headers.get("Authorization") != f"Bearer {self.token}":
             raise error(401, "INVALID_AUTHENTICATION", "Authentication credentials not found.")
         self._rate_limit()
-        if request.path.endswith("/search") and self.search_limit is not None:
+        if path.endswith("/search") and self.search_limit is not None:
             self._search_rate_limit()
         try:
-            return self._dispatch(request.method, request.path, request.query, body)
+            self.schemas.request(method, path, body)
+            return self._dispatch(method, path, query, body)
         except shapes.Invalid as problem:
             raise self.invalid(str(problem)) from None
 
@@ -320,7 +343,7 @@ class FakeHubSpot(FakeServer):
         if not (missing := [i for i in ids if i not in stored]):
             return Answer(200, answer)
         message = f"Could not get some {kind} objects, they may be deleted or not exist."
-        problem = shapes.error_body("OBJECT_NOT_FOUND", message, context={"ids": missing})
+        problem = shapes.standard_error("OBJECT_NOT_FOUND", message, {"ids": missing})
         return Answer(207, answer | {"numErrors": 1, "errors": [problem]})
 
     def _batch_links(self, kind: str, to_kind: str, body: Any) -> Answer:
@@ -372,7 +395,7 @@ class FakeHubSpot(FakeServer):
         linked = sorted(self.links.get((kind, object_id, to_kind), {}).items())
         results = [
             {
-                "toObjectId": int(i),
+                "toObjectId": i,
                 "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": t, "label": None}],
             }
             for i, t in linked[start : start + limit]

@@ -73,6 +73,14 @@ def error_body(category: str, message: str, **extra: Any) -> dict[str, Any]:
     return body | {"category": category} | extra
 
 
+def standard_error(category: str, message: str, context: dict[str, list[str]]) -> dict[str, Any]:
+    """One item of a batch answer's `errors` (HubSpot's StandardError): no correlationId."""
+    return {"status": "error", "category": category, "message": message, "context": context} | {
+        "links": {},
+        "errors": [],
+    }
+
+
 def stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
