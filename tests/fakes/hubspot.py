@@ -355,7 +355,7 @@ class FakeHubSpot(FakeServer):
                 "from": {"id": i},
                 "to": [
                     {
-                        "toObjectId": int(t),
+                        "toObjectId": str(t),
                         "associationTypes": [
                             {"category": "HUBSPOT_DEFINED", "typeId": n, "label": None}
                         ],

@@ -260,6 +260,7 @@ class _Collections:
         self._events = service.events()
         self._calendars = service.calendars()
         self._freebusy = service.freebusy()
+        self._channels = service.channels()
 
     def events(self) -> Service:
         return self._events
@@ -269,6 +270,9 @@ class _Collections:
 
     def freebusy(self) -> Service:
         return self._freebusy
+
+    def channels(self) -> Service:
+        return self._channels
 
 
 def _mapped(error: Exception) -> IntegrationError | None:
