@@ -107,6 +107,7 @@ def rules_from(settings: Settings) -> Rules:
         import_limits=Limits(
             max_bytes=settings.import_max_kb * 1024, max_rows=settings.import_max_rows
         ),
+        hot_stages=settings.hubspot_hot_stages,
     )
 
 

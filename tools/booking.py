@@ -14,7 +14,7 @@ from typing import Any
 from db import meetings, prospects
 from db.errors import InvalidTransition
 from db.models import Meeting, Prospect, ProspectStatus, Rep
-from tools import texts
+from tools import hot_leads, texts
 from tools.access import NotDone
 from tools.calendar_access import require_proved, using_calendar
 from tools.clients.errors import IntegrationError
@@ -87,6 +87,7 @@ async def book(deps: Deps, booking: Booking) -> Booked:
         now=deps.now(),
     )
     await _advance_prospect(deps, booking, meeting)
+    await hot_leads.meeting_booked(deps, booking.prospect, meeting)
     return Booked(meeting, owed=not_logged)
 
 

@@ -65,6 +65,8 @@ class Rules:
     crm_sync: CrmSyncRules = field(default_factory=CrmSyncRules)
     import_limits: Limits = IMPORT_LIMITS
     """How large a file of prospects may be, and how many rows it may hold."""
+    hot_stages: tuple[str, ...] = ("contractsent",)
+    """HubSpot deal stages whose reaching the admins hear of at once."""
 
     @property
     def quiet(self) -> Quiet:

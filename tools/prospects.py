@@ -10,7 +10,7 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 from db import prospects
 from db.errors import InvalidTransition, RepNotActive
 from db.models import Prospect, ProspectStatus
-from tools import handover, notices, texts
+from tools import handover, hot_leads, notices, texts
 from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.deps import Deps
@@ -210,4 +210,6 @@ async def update_prospect_status(
             )
     except InvalidTransition as e:
         raise NotDone(f"{target.name} is {e.current} and cannot become {status}") from None
+    if updated.status is ProspectStatus.CONVERTED:
+        await hot_leads.prospect_converted(deps, updated)
     return prospect_card(updated)

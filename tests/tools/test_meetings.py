@@ -12,7 +12,7 @@ from db.meetings import meetings_of_prospect
 from db.models import ProspectStatus
 from db.prospects import assign_prospect_to_rep, get_prospect, update_prospect_status
 from db.reps import approve_rep, create_rep
-from tests.agent.scripted import sent
+from tests.agent.scripted import ADMIN, sent
 from tests.conftest import NOW
 
 IVAN, OLGA = 501, 502
@@ -285,3 +285,25 @@ async def test_a_zoom_meeting_on_its_own(talk):
         "Monday 2026-11-23 10:00 (Asia/Makassar)",
     )
     assert await records(talk) == [("zoom", "meetings.create", True, False)]
+
+
+async def test_a_booking_alerts_the_admin_once_though_its_turn_was_retried(talk):
+    await rep_with_alex(talk)
+    talk.script.call("book_calendar", prospect="Алексей", start=THURSDAY_15)
+    await talk.say(IVAN, "Назначь Алексею четверг 15:00")
+    talk.script.fail(ModelHTTPError(503, "gpt", "overloaded"))
+    assert (await talk.press(IVAN, "confirm")).failed
+    talk.script.say("Готово.")
+    booked = await talk.press(IVAN, "confirm")
+    assert [(chat, text.splitlines()[0]) for chat, text, _ in sent(booked)] == snapshot(
+        [
+            (
+                1000,
+                "🔥 Горячий клиент: Алексей Петров (@test_buyer_alex) — Иван Иванов назначает встречу на 26.11 15:00 (время Бали).",
+            ),
+            (501, "Готово."),
+        ]
+    )
+    async with talk.runtime.pool.acquire() as conn:
+        chats = await conn.fetch("SELECT chat_id FROM outbox WHERE dedupe_key LIKE 'hot:%'")
+    assert [r["chat_id"] for r in chats] == [ADMIN]

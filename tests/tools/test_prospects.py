@@ -174,3 +174,28 @@ async def test_a_rep_with_many_prospects_sees_them_a_page_at_a_time(talk):
     assert (len(second["prospects"]), second["total"], second["more"]) == (5, 20, 0)
     names = {p["name"] for p in first["prospects"] + second["prospects"]}
     assert names == {f"Client {n:02}" for n in range(20)}
+
+
+async def test_a_rep_converting_a_client_alerts_the_admin_once(talk):
+    ivan, _ = await team(talk)
+    async with talk.runtime.pool.acquire() as conn:
+        await assign_prospect_to_rep(conn, prospect_id="test_prospect_001", rep_id=ivan.id, now=NOW)
+    talk.script.call("update_prospect_status", prospect="Алексей", status="converted")
+    talk.script.say("Поздравляю!")
+    done = await talk.say(IVAN, "Алексей купил виллу!")
+    assert sent(done) == snapshot(
+        [
+            (
+                1000,
+                """\
+🔥 Горячий клиент: Алексей Петров (@test_buyer_alex) — сделка, отметил(а) Иван Иванов.
+Ищет: Интересуется виллой в Чангу, бюджет $300-500k\
+""",
+                None,
+            ),
+            (501, "Поздравляю!", None),
+        ]
+    )
+    talk.script.call("update_prospect_status", prospect="Алексей", status="converted").say("…")
+    again = await talk.say(IVAN, "Алексей точно купил")
+    assert [chat for chat, _, _ in sent(again)] == [IVAN]
