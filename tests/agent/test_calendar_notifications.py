@@ -21,6 +21,7 @@ from agent.scheduler import tick
 from agent.settings import default_settings
 from agent.workers import TurnWorkers
 from tests.agent import test_integrations
+from tests.agent.scripted import ADMIN
 from tests.agent.test_integrations import IVAN, Wired, rep_with_alex
 from tests.conftest import NOW
 from tools import calendar_access, calendar_push, leaving
@@ -215,3 +216,17 @@ async def test_channels_stop_when_the_rep_leaves_is_suspended_or_is_revoked(push
     assert last not in google.channels.open and await stored(wired) == []
     stops = [c.status for c in google.calendar_calls() if c.path.endswith("/channels/stop")]
     assert stops == [204, 204]
+
+
+async def test_an_admin_suspending_the_rep_stops_their_channel(pushed):
+    wired = pushed
+    talk = wired.talk
+    await run_due(wired)
+    (channel,) = wired.google.channels.live(EMAIL)
+    talk.script.call("suspend_rep", rep=EMAIL)
+    await talk.say(ADMIN, "приостанови Ивана")
+    talk.script.say("Иван приостановлен.")
+    await talk.press(ADMIN, "confirm")
+    assert channel.id not in wired.google.channels.open and await stored(wired) == []
+    talk.clock.now = NOW + timedelta(hours=1)
+    assert (await run_due(wired)).get("calendar_watch") == 0
