@@ -16,6 +16,7 @@ from pydantic_ai.models import Model
 from agent import traces
 from agent.allowance import Allowance
 from agent.assistant import build_agent
+from agent.calendar_settings import PUSH_PATH
 from agent.channel import Kinds
 from agent.database import database
 from agent.integrations import services_from
@@ -26,6 +27,7 @@ from db.migrate import migrate
 from db.pool import create_pool
 from db.queries import Connection
 from tools.actor import Actor
+from tools.calendar_push import RENEW_BEFORE
 from tools.deps import CalendarSyncRules, Deps, Rules
 from tools.prospect_files import Limits
 from tools.services import Services
@@ -103,6 +105,8 @@ def rules_from(settings: Settings) -> Rules:
             days=settings.calendar_sync_days,
             every=timedelta(minutes=settings.calendar_sync_minutes),
             failures=settings.calendar_sync_failures,
+            push_address=push_address(settings),
+            watched_every=timedelta(minutes=settings.calendar_watched_sync_minutes),
         ),
         import_limits=Limits(
             max_bytes=settings.import_max_kb * 1024, max_rows=settings.import_max_rows
@@ -149,11 +153,23 @@ def plan_from(settings: Settings) -> Plan:
         stale_after=timedelta(days=settings.stale_deal_days),
         owed_every=timedelta(minutes=settings.owed_retry_minutes),
         calendar_sync_every=(
-            timedelta(minutes=settings.calendar_sync_minutes)
-            if settings.google_service_account_file or settings.google_oauth_client_id
-            else None
+            timedelta(minutes=settings.calendar_sync_minutes) if _real_calendar(settings) else None
         ),
+        calendar_watch_renew=RENEW_BEFORE if push_address(settings) else None,
     )
+
+
+def _real_calendar(settings: Settings) -> bool:
+    return bool(settings.google_service_account_file or settings.google_oauth_client_id)
+
+
+def push_address(settings: Settings) -> str | None:
+    """Where Google is asked to post calendar changes: only with a real calendar and a public
+    address (PUBLIC_URL, or the webhook's origin)."""
+    base = settings.public_base_url
+    if base is None or not _real_calendar(settings):
+        return None
+    return base.rstrip("/") + PUSH_PATH
 
 
 def utc_now() -> datetime:

@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 import asyncpg
 
 from agent.supervision import backoff_seconds, sleep_or_stop
+from db import calendar_channels
 from db import scheduler as due
 from db.scheduler import Quiet
 from tools import metrics
@@ -39,6 +40,8 @@ class Plan:
     owed_every: timedelta
     calendar_sync_every: timedelta | None = None
     """How often each connected calendar is synced; None: no real calendar (the sandbox)."""
+    calendar_watch_renew: timedelta | None = None
+    """With push: a calendar is watched, its channel renewed this long before it ends."""
 
     @property
     def quiet(self) -> Quiet:
@@ -85,6 +88,11 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
         queued["owed"] = await due.owed_steps(conn, now=now, every=plan.owed_every)
         if plan.calendar_sync_every is not None:
             queued["calendar_sync"] = await due.calendar_syncs(conn, now=now)
+        if plan.calendar_watch_renew is not None:
+            renew_at = now + plan.calendar_watch_renew
+            queued["calendar_watch"] = await calendar_channels.queue_watches(
+                conn, now=now, renew_at=renew_at
+            )
         return queued
 
 

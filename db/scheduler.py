@@ -32,6 +32,7 @@ class TaskKind(StrEnum):
 
     SETTLE_MEETING = "settle_meeting"
     CALENDAR_SYNC = "calendar_sync"
+    CALENDAR_WATCH = "calendar_watch"
 
 
 TICK_LOCK = 0x5A1E5B07

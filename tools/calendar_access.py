@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TypeVar
 from uuid import UUID
 
-from db import integrations, reps
+from db import calendar_channels, integrations, reps
 from db.models import Rep
 from db.queries import Executor
 from tools.access import NotDone
@@ -62,8 +62,10 @@ async def using_calendar(deps: Deps, rep: Rep, call: Callable[[CalendarAccess], 
 
 
 async def disconnect(deps: Deps, rep: Rep) -> None:
-    """Google has revoked the access: that stays true even if this turn is rolled back."""
+    """Google has revoked the access: that stays true even if this turn is rolled back. Its
+    push channels are forgotten (Google ends them; a notification on one is refused)."""
     now = deps.now()
+    await calendar_channels.drop_of_rep(deps.journal, rep_id=rep.id)
     await integrations.revoke_token(deps.journal, rep_id=rep.id, provider=PROVIDER, now=now)
     await reps.set_calendar_account(deps.journal, rep_id=rep.id, account=None, now=now)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from db import calendar_syncs
+from db import calendar_channels, calendar_syncs
 from db.calendar_syncs import SyncState
 from db.models import Rep
 from tools import notices, texts
@@ -58,9 +58,19 @@ async def sync(deps: Deps, rep: Rep) -> Synced | None:
             rep_id=rep.id,
             sync_token=changes.sync_token,
             now=now,
-            next_attempt_at=now + deps.rules.calendar_sync.every,
+            next_attempt_at=now + await _every(deps, rep),
         )
     return synced
+
+
+async def _every(deps: Deps, rep: Rep) -> timedelta:
+    """A calendar Google pushes the changes of is polled only as a safety net."""
+    rules = deps.rules.calendar_sync
+    if rules.push_address is not None and await calendar_channels.live(
+        deps.db, rep_id=rep.id, now=deps.now()
+    ):
+        return rules.watched_every
+    return rules.every
 
 
 async def _read(deps: Deps, rep: Rep, state: SyncState) -> tuple[EventChanges, bool]:

@@ -25,6 +25,10 @@ class CalendarSyncRules:
     """How often each connected calendar is synced; failures wait longer, doubling."""
     failures: int = 5
     """Failures in a row after which the rep is told and asked to reconnect."""
+    push_address: str | None = None
+    """Where Google posts its notifications (a public address); None: calendars are polled."""
+    watched_every: timedelta = timedelta(hours=1)
+    """How often a calendar Google pushes changes of is synced anyway, in case one is lost."""
 
 
 @dataclass(frozen=True, slots=True)

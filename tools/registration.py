@@ -11,7 +11,7 @@ from pydantic_ai import FunctionToolset, ModelRetry, RunContext
 from db import allowance, calendar_syncs, practices, prospects, reps
 from db.errors import AlreadyRegistered, EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
-from tools import leaving, notices, proof, texts
+from tools import calendar_push, leaving, notices, proof, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import REGISTERED, UNREGISTERED, Role
 from tools.calendar_access import forget
@@ -193,6 +193,7 @@ async def _reprove(deps: Deps, before: Rep, after: Rep) -> EmailChange:
     connected for the old one is let go, and the admins hear of the change."""
     disconnected = before.calendar_connected_at is not None
     if disconnected:
+        await calendar_push.stop_all(deps, before)
         await forget(deps, before)
     sent = await proof.send_code(deps, after)
     state = proof.card_state(deps, after, sent)

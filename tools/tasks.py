@@ -1,7 +1,7 @@
 """Tasks: work the scheduler queues for code, not for the model. A task is done for the person
 whose chat it is queued in, through the same door as a tool: the role checked, a savepoint, the
 audit log. A booked meeting's owed HubSpot log is tried again; the rep hears only once it is
-made. A rep's calendar is synced."""
+made. A rep's calendar is synced, and watched for Google to push its changes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from uuid import UUID
 
 from db import meetings, prospects
 from db.scheduler import TaskKind
-from tools import booking, calendar_sync, notices, texts
+from tools import booking, calendar_push, calendar_sync, notices, texts
 from tools.access import NotDone, door
 from tools.actor import Refused, Role
 from tools.deps import Deps
@@ -69,3 +69,12 @@ async def sync_calendar(deps: Deps, data: dict[str, Any]) -> None:
     if rep.calendar_connected_at is None:
         return
     await calendar_sync.sync(deps, rep)
+
+
+@task_for(TaskKind.CALENDAR_WATCH, Role.ACTIVE)
+async def watch_calendar(deps: Deps, data: dict[str, Any]) -> None:
+    """Opens (or renews) the push channel; a refusal is tried again by the next hour's task."""
+    rep = deps.actor.rep
+    if rep is None or str(rep.id) != data.get("rep_id"):
+        raise Refused("the calendar is another rep's")
+    await calendar_push.watch(deps, rep)

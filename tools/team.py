@@ -11,7 +11,7 @@ from pydantic_ai import FunctionToolset, RunContext
 from db import reps
 from db.errors import EmailTaken, InvalidTransition
 from db.models import Rep, RepStatus
-from tools import leaving, notices, proof, texts
+from tools import calendar_push, leaving, notices, proof, texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.deps import Deps
@@ -191,6 +191,8 @@ async def _confirmed_change(
     await notices.status_to_rep(deps, changed, notice)
     if changed.status is RepStatus.REMOVED:
         await leaving.wind_up(deps, changed)
+    elif changed.status is RepStatus.SUSPENDED:
+        await calendar_push.stop_all(deps, changed)
     return _told(changed)
 
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from agent import monitoring
+from agent.calendar_notifications import notification_routes
 from agent.drafts import Pace
 from agent.listener import Listener
 from agent.monitoring import Watch
@@ -168,7 +169,7 @@ async def _web_server(rt: Runtime, channel: Channel, watch: Watch) -> AsyncItera
         yield
         return
     webhook = (hook.path, hook.secret) if hook else None
-    pages = monitoring.routes(rt.pool, watch) + sign_in_routes(rt)
+    pages = monitoring.routes(rt.pool, watch) + sign_in_routes(rt) + notification_routes(rt)
     app = intake.web_app(rt.pool, wall=channel.wall, webhook=webhook, routes=pages)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()

@@ -33,6 +33,8 @@ CHANGED = default_settings(
     calendar_sync_days=7,
     calendar_sync_minutes=5,
     calendar_sync_failures=3,
+    calendar_watched_sync_minutes=30,
+    public_url="https://bot.example.test",
     google_service_account_file=Path("service-account.json"),
     import_max_kb=64,
     import_max_rows=50,
@@ -55,7 +57,13 @@ def test_the_rules_carry_the_settings():
         codes_per_day=4,
         digest_time=time(8, 15),
         stale_after=timedelta(days=3),
-        calendar_sync=CalendarSyncRules(days=7, every=timedelta(minutes=5), failures=3),
+        calendar_sync=CalendarSyncRules(
+            days=7,
+            every=timedelta(minutes=5),
+            failures=3,
+            push_address="https://bot.example.test/google/calendar/notifications",
+            watched_every=timedelta(minutes=30),
+        ),
         import_limits=Limits(max_bytes=64 * 1024, max_rows=50),
     )
 
@@ -76,6 +84,7 @@ def test_the_plan_carries_the_settings():
         stale_after=timedelta(days=3),
         owed_every=timedelta(minutes=10),
         calendar_sync_every=timedelta(minutes=5),
+        calendar_watch_renew=timedelta(days=1),
     )
 
 

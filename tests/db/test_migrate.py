@@ -79,6 +79,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "practice_calls",
             "calendar_sync",
             "crm_sync",
+            "calendar_channels",
         ]
     )
     assert again == []
@@ -104,6 +105,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (18, "practice_calls"),
             (19, "calendar_sync"),
             (20, "crm_sync"),
+            (22, "calendar_channels"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -128,6 +130,14 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "allowed boolean not null",
                 "outcome text not null",
                 "detail text",
+                "created_at timestamp with time zone not null",
+            ],
+            "calendar_channels": [
+                "id text not null",
+                "rep_id uuid not null",
+                "resource_id text not null",
+                "token_sha256 text not null",
+                "expires_at timestamp with time zone not null",
                 "created_at timestamp with time zone not null",
             ],
             "calendar_syncs": [
@@ -453,7 +463,8 @@ applied 017_everyday_team
 applied 018_practice_calls
 applied 019_calendar_sync
 applied 020_crm_sync
-20 migration(s) applied
+applied 022_calendar_channels
+21 migration(s) applied
 """,
             "database is up to date\n",
         ]

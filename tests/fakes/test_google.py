@@ -507,3 +507,31 @@ async def test_an_expired_sync_token_is_410_full_sync_required(fake):
     assert (await api(fake, "GET", path, token=rep, query=with_window))[0] == 400
     other = fake.issue_token("other@acme.test")
     assert (await api(fake, "GET", path, token=other, query=query))[0] == 410
+
+
+async def test_watch_and_stop_are_checked_against_the_channel_schema(fake):
+    fake.channels.now = lambda: T0
+    ann, bob = fake.issue_token("ann@acme.test"), fake.issue_token("bob@acme.test")
+    channel = {"id": "c1", "type": "web_hook", "address": "https://bot.test/push", "token": "t"}
+    status, _ = await api(
+        fake, "POST", "calendars/primary/events/watch", token=ann, body=channel | {"ttl": 60}
+    )
+    assert status == 400
+    assert taken_violations(fake) == ["calendar.events.watch: body.ttl is not a field of Channel"]
+    status, _ = await api(
+        fake, "POST", "calendars/primary/events/watch", token=ann, body=channel | {"type": "x"}
+    )
+    assert status == 400  # Google's rule beyond the schema: no violation
+    status, opened = await api(
+        fake,
+        "POST",
+        "calendars/primary/events/watch",
+        token=ann,
+        body=channel | {"params": {"ttl": "3600"}},
+    )
+    assert status == 200
+    assert opened["expiration"] == str(int((T0 + timedelta(hours=1)).timestamp() * 1000))
+    stop = {"id": "c1", "resourceId": opened["resourceId"]}
+    assert (await api(fake, "POST", "channels/stop", token=bob, body=stop))[0] == 404
+    assert (await api(fake, "POST", "channels/stop", token=ann, body=stop)) == (204, None)
+    assert (await api(fake, "POST", "channels/stop", token=ann, body=stop))[0] == 404
