@@ -26,7 +26,7 @@ from db.migrate import migrate
 from db.pool import create_pool
 from db.queries import Connection
 from tools.actor import Actor
-from tools.deps import CalendarSyncRules, Deps, Rules
+from tools.deps import CalendarSyncRules, CrmSyncRules, Deps, Rules
 from tools.prospect_files import Limits
 from tools.services import Services
 
@@ -107,6 +107,10 @@ def rules_from(settings: Settings) -> Rules:
         import_limits=Limits(
             max_bytes=settings.import_max_kb * 1024, max_rows=settings.import_max_rows
         ),
+        crm_sync=CrmSyncRules(
+            stages=settings.hubspot_lifecycle_stages,
+            telegram_property=settings.hubspot_telegram_property,
+        ),
     )
 
 
@@ -150,6 +154,11 @@ def plan_from(settings: Settings) -> Plan:
         calendar_sync_every=(
             timedelta(minutes=settings.calendar_sync_minutes)
             if settings.google_service_account_file or settings.google_oauth_client_id
+            else None
+        ),
+        crm_sync_every=(
+            timedelta(minutes=settings.hubspot_sync_minutes)
+            if settings.hubspot_access_token and settings.hubspot_sync_minutes
             else None
         ),
     )

@@ -39,6 +39,8 @@ class Plan:
     owed_every: timedelta
     calendar_sync_every: timedelta | None = None
     """How often each connected calendar is synced; None: no real calendar (the sandbox)."""
+    crm_sync_every: timedelta | None = None
+    """How often HubSpot is synced, by a task in the first admin's chat; None: not on its own."""
 
     @property
     def quiet(self) -> Quiet:
@@ -85,6 +87,10 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
         queued["owed"] = await due.owed_steps(conn, now=now, every=plan.owed_every)
         if plan.calendar_sync_every is not None:
             queued["calendar_sync"] = await due.calendar_syncs(conn, now=now)
+        if plan.crm_sync_every is not None and plan.admin_ids:
+            queued["crm_sync"] = await due.crm_syncs(
+                conn, now=now, every=plan.crm_sync_every, chat_id=plan.admin_ids[0]
+            )
         return queued
 
 

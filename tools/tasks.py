@@ -1,7 +1,7 @@
 """Tasks: work the scheduler queues for code, not for the model. A task is done for the person
 whose chat it is queued in, through the same door as a tool: the role checked, a savepoint, the
 audit log. A booked meeting's owed HubSpot log is tried again; the rep hears only once it is
-made. A rep's calendar is synced."""
+made. A rep's calendar is synced, and HubSpot for the team."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from uuid import UUID
 
 from db import meetings, prospects
 from db.scheduler import TaskKind
-from tools import booking, calendar_sync, notices, texts
+from tools import booking, calendar_sync, notices, sync, texts
 from tools.access import NotDone, door
 from tools.actor import Refused, Role
+from tools.clients.errors import IntegrationError
 from tools.deps import Deps
 from tools.times import zone_of
 
@@ -69,3 +70,14 @@ async def sync_calendar(deps: Deps, data: dict[str, Any]) -> None:
     if rep.calendar_connected_at is None:
         return
     await calendar_sync.sync(deps, rep)
+
+
+@task_for(TaskKind.CRM_SYNC, Role.ADMIN)
+async def sync_hubspot(deps: Deps, data: dict[str, Any]) -> None:
+    """Done in an admin's chat, silently; a failure is the task's error, tried next interval."""
+    if deps.services.crm is None:
+        return
+    try:
+        await sync.run(deps, deps.services.crm)
+    except IntegrationError as e:
+        raise NotDone(f"the HubSpot sync ({e.message}); it goes on from there next time") from None
