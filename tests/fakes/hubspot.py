@@ -332,7 +332,7 @@ class FakeHubSpot(FakeServer):
                 "from": {"id": i},
                 "to": [
                     {
-                        "toObjectId": int(t),
+                        "toObjectId": t,
                         "associationTypes": [
                             {"category": "HUBSPOT_DEFINED", "typeId": n, "label": None}
                         ],

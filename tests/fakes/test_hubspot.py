@@ -265,7 +265,7 @@ async def test_associations_are_read_in_a_batch_leaving_out_deals_without_any(fa
             "from": {"id": deal},
             "to": [
                 {
-                    "toObjectId": int(c),
+                    "toObjectId": c,
                     "associationTypes": [
                         {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}
                     ],
