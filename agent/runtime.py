@@ -28,7 +28,7 @@ from db.pool import create_pool
 from db.queries import Connection
 from tools.actor import Actor
 from tools.calendar_push import RENEW_BEFORE
-from tools.deps import CalendarSyncRules, Deps, Rules
+from tools.deps import CalendarSyncRules, CrmSyncRules, Deps, Rules
 from tools.prospect_files import Limits
 from tools.services import Services
 
@@ -112,6 +112,10 @@ def rules_from(settings: Settings) -> Rules:
             max_bytes=settings.import_max_kb * 1024, max_rows=settings.import_max_rows
         ),
         hot_stages=settings.hubspot_hot_stages,
+        crm_sync=CrmSyncRules(
+            stages=settings.hubspot_lifecycle_stages,
+            telegram_property=settings.hubspot_telegram_property,
+        ),
     )
 
 
@@ -156,6 +160,11 @@ def plan_from(settings: Settings) -> Plan:
             timedelta(minutes=settings.calendar_sync_minutes) if _real_calendar(settings) else None
         ),
         calendar_watch_renew=RENEW_BEFORE if push_address(settings) else None,
+        crm_sync_every=(
+            timedelta(minutes=settings.hubspot_sync_minutes)
+            if settings.hubspot_access_token and settings.hubspot_sync_minutes
+            else None
+        ),
     )
 
 

@@ -42,6 +42,8 @@ class Plan:
     """How often each connected calendar is synced; None: no real calendar (the sandbox)."""
     calendar_watch_renew: timedelta | None = None
     """With push: a calendar is watched, its channel renewed this long before it ends."""
+    crm_sync_every: timedelta | None = None
+    """How often HubSpot is synced, by a task in the first admin's chat; None: not on its own."""
 
     @property
     def quiet(self) -> Quiet:
@@ -92,6 +94,10 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
             renew_at = now + plan.calendar_watch_renew
             queued["calendar_watch"] = await calendar_channels.queue_watches(
                 conn, now=now, renew_at=renew_at
+            )
+        if plan.crm_sync_every is not None and plan.admin_ids:
+            queued["crm_sync"] = await due.crm_syncs(
+                conn, now=now, every=plan.crm_sync_every, chat_id=plan.admin_ids[0]
             )
         return queued
 

@@ -27,6 +27,7 @@ from pydantic_settings import (
 
 from agent.calendar_settings import CalendarSyncSettings
 from agent.hot_lead_settings import HotLeadSettings
+from agent.hubspot_settings import HubSpotSyncSettings
 from agent.voice_settings import VoiceSettings
 
 _LIMITABLE = ("unknown", "pending", "suspended", "rejected", "removed", "active", "admin")
@@ -36,7 +37,9 @@ class SettingsError(Exception):
     """A setting has a wrong value; the message names it and says what is expected."""
 
 
-class Settings(CalendarSyncSettings, VoiceSettings, HotLeadSettings, BaseSettings):
+class Settings(
+    CalendarSyncSettings, HubSpotSyncSettings, VoiceSettings, HotLeadSettings, BaseSettings
+):
     model_config = SettingsConfigDict(
         env_file=".env",
         env_file_encoding="utf-8",

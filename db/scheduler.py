@@ -33,6 +33,7 @@ class TaskKind(StrEnum):
     SETTLE_MEETING = "settle_meeting"
     CALENDAR_SYNC = "calendar_sync"
     CALENDAR_WATCH = "calendar_watch"
+    CRM_SYNC = "crm_sync"
 
 
 TICK_LOCK = 0x5A1E5B07
@@ -128,6 +129,13 @@ async def owed_steps(db: Executor, *, now: datetime, every: timedelta) -> int:
 
 async def calendar_syncs(db: Executor, *, now: datetime) -> int:
     return len(await _q.fetch(db, "calendar_syncs", now=now))
+
+
+async def crm_syncs(db: Executor, *, now: datetime, every: timedelta, chat_id: int) -> int:
+    found = await _q.fetch(
+        db, "crm_syncs", now=now, every_seconds=every.total_seconds(), chat_id=chat_id
+    )
+    return len(found)
 
 
 async def quiet_until(

@@ -37,8 +37,6 @@ class CrmSyncRules:
     """The lifecycle stages of the contacts that become prospects."""
     telegram_property: str | None = None
     """The contact property holding a Telegram handle, if the team keeps one."""
-    every: timedelta | None = timedelta(minutes=15)
-    """How often the scheduler syncs; None: never on its own."""
 
 
 @dataclass(frozen=True, slots=True)

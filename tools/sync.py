@@ -1,15 +1,20 @@
-"""HubSpot synced on an admin's word, answering with what changed."""
+"""HubSpot synced on an admin's word, answering with what changed, and by the scheduler."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import asyncpg
 from pydantic import BaseModel, Field
 from pydantic_ai import FunctionToolset, RunContext
 
+from db.queries import Connection
 from tools import crm_sync, texts
 from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.clients.errors import IntegrationError
-from tools.deps import Deps
+from tools.clients.models import CrmSource
+from tools.deps import CrmSyncRules, Deps
 
 sync_tools = FunctionToolset[Deps]()
 
@@ -39,15 +44,29 @@ async def sync_crm(ctx: RunContext[Deps]) -> SyncSummary | str:
     deps, language = ctx.deps, ctx.deps.actor.language
     if deps.services.crm is None:
         return texts.text("crm_sync.sandbox", language)
-    rules = deps.rules.crm_sync
     try:
-        done = await crm_sync.sync_crm(
-            deps.db, deps.services.crm, now=deps.now(), stages=rules.stages,
-            telegram_property=rules.telegram_property,
-        )  # fmt: skip
+        done = await run(deps, deps.services.crm)
     except IntegrationError as e:
         raise NotDone(texts.text("crm_sync.failed", language, reason=e.message)) from None
     return summary(done)
+
+
+async def run(deps: Deps, crm: CrmSource) -> crm_sync.SyncResult:
+    """One sync, on a connection of its own when there is a pool: each page then commits as it
+    is read, and a sync cut off resumes from its watermark instead of being rolled back."""
+    rules, pool = deps.rules.crm_sync, deps.services.journal
+    if not isinstance(pool, asyncpg.Pool):
+        return await _sync(deps.db, crm, deps.now(), rules)
+    async with pool.acquire() as conn:
+        return await _sync(conn, crm, deps.now(), rules)
+
+
+async def _sync(
+    db: Connection, crm: CrmSource, now: datetime, rules: CrmSyncRules
+) -> crm_sync.SyncResult:
+    return await crm_sync.sync_crm(
+        db, crm, now=now, stages=rules.stages, telegram_property=rules.telegram_property
+    )
 
 
 def summary(done: crm_sync.SyncResult) -> SyncSummary:

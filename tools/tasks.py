@@ -1,7 +1,8 @@
 """Tasks: work the scheduler queues for code, not for the model. A task is done for the person
 whose chat it is queued in, through the same door as a tool: the role checked, a savepoint, the
 audit log. A booked meeting's owed HubSpot log is tried again; the rep hears only once it is
-made. A rep's calendar is synced, and watched for Google to push its changes."""
+made. A rep's calendar is synced, and watched for Google to push its changes; HubSpot is synced
+for the team."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from uuid import UUID
 
 from db import meetings, prospects
 from db.scheduler import TaskKind
-from tools import booking, calendar_push, calendar_sync, notices, texts
+from tools import booking, calendar_push, calendar_sync, notices, sync, texts
 from tools.access import NotDone, door
 from tools.actor import Refused, Role
+from tools.clients.errors import IntegrationError
 from tools.deps import Deps
 from tools.times import zone_of
 
@@ -78,3 +80,14 @@ async def watch_calendar(deps: Deps, data: dict[str, Any]) -> None:
     if rep is None or str(rep.id) != data.get("rep_id"):
         raise Refused("the calendar is another rep's")
     await calendar_push.watch(deps, rep)
+
+
+@task_for(TaskKind.CRM_SYNC, Role.ADMIN)
+async def sync_hubspot(deps: Deps, data: dict[str, Any]) -> None:
+    """Done in an admin's chat, silently; a failure is the task's error, tried next interval."""
+    if deps.services.crm is None:
+        return
+    try:
+        await sync.run(deps, deps.services.crm)
+    except IntegrationError as e:
+        raise NotDone(f"the HubSpot sync ({e.message}); it goes on from there next time") from None

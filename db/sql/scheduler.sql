@@ -283,6 +283,18 @@ SELECT r.telegram_id, 'task',
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
+-- name: crm_syncs
+-- HubSpot is synced once in every interval, by a task in an admin's chat that the turn workers
+-- run in code. The key is the interval's number: one task per interval, however many ticks see
+-- it; one that failed is finished with why, and the next interval tries again.
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT :chat_id::bigint, 'task',
+       'crm_sync:' || floor(extract(epoch FROM :now::timestamptz) / :every_seconds::float8)::bigint,
+       jsonb_build_object('task', 'crm_sync', 'data', '{}'::jsonb),
+       :now::timestamptz, :now::timestamptz
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
 -- name: drop_void_events
 -- Each event is checked again as it comes to be served: one that is no longer true is dropped,
 -- with why, and audited, instead of reaching the agent. Its recipient must still be an active

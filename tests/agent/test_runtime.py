@@ -5,7 +5,7 @@ from pathlib import Path
 from agent.runtime import plan_from, rules_from
 from agent.scheduler import Plan
 from agent.settings import default_settings
-from tools.deps import CalendarSyncRules, Rules
+from tools.deps import CalendarSyncRules, CrmSyncRules, Rules
 from tools.prospect_files import Limits
 
 CHANGED = default_settings(
@@ -38,6 +38,10 @@ CHANGED = default_settings(
     google_service_account_file=Path("service-account.json"),
     import_max_kb=64,
     import_max_rows=50,
+    hubspot_access_token="pat-test",
+    hubspot_sync_minutes=30,
+    hubspot_lifecycle_stages="lead; Opportunity",
+    hubspot_telegram_property="telegram_handle",
 )
 
 
@@ -65,6 +69,7 @@ def test_the_rules_carry_the_settings():
             watched_every=timedelta(minutes=30),
         ),
         import_limits=Limits(max_bytes=64 * 1024, max_rows=50),
+        crm_sync=CrmSyncRules(stages=("lead", "opportunity"), telegram_property="telegram_handle"),
     )
 
 
@@ -85,6 +90,7 @@ def test_the_plan_carries_the_settings():
         owed_every=timedelta(minutes=10),
         calendar_sync_every=timedelta(minutes=5),
         calendar_watch_renew=timedelta(days=1),
+        crm_sync_every=timedelta(minutes=30),
     )
 
 

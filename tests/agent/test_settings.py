@@ -183,3 +183,19 @@ def test_every_secret_set_is_known_to_mask():
         telegram_bot_token="1:tok", hubspot_access_token="pat-x", token_encryption_key=key
     )
     assert sorted(settings.secrets) == ["1:tok", key, "pat-x"]
+
+
+def test_the_hubspot_sync_settings_are_read_and_checked():
+    read = default_settings(hubspot_lifecycle_stages=" Lead ,opportunity;")
+    assert (read.hubspot_lifecycle_stages, read.hubspot_sync_minutes) == (
+        ("lead", "opportunity"),
+        15,
+    )
+    with pytest.raises(SettingsError) as error:
+        default_settings(hubspot_telegram_property="Telegram handle")
+    assert "HUBSPOT_TELEGRAM_PROPERTY: 'Telegram handle' is not a HubSpot property" in str(
+        error.value
+    )
+    with pytest.raises(SettingsError) as error:
+        default_settings(hubspot_lifecycle_stages=" , ")
+    assert "HUBSPOT_LIFECYCLE_STAGES: name at least one lifecycle stage" in str(error.value)

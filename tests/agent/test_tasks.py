@@ -17,7 +17,7 @@ from db.meetings import meetings_of_prospect
 from db.prospects import assign_prospect_to_rep
 from db.reps import approve_rep, create_rep
 from tests.agent import test_integrations
-from tests.agent.scripted import dialogue
+from tests.agent.scripted import ADMIN, dialogue
 from tests.agent.test_integrations import IVAN, rep_with_alex
 from tests.conftest import NOW
 from tests.fakes.clock import no_wait
@@ -26,6 +26,7 @@ from tools.clients.retry import RetryPolicy
 
 OLGA = 502
 ALEX = "test_prospect_001"
+DAY = timedelta(days=1)
 FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.02, sleep=no_wait)
 PLAN = plan_from(default_settings(outreach_enabled=False, owed_retry_minutes=30))
 
@@ -161,3 +162,53 @@ async def test_each_connected_calendar_is_synced_on_its_own_time_and_a_failing_o
     assert [tuple(s) for s in states] == snapshot([(501, 0, True), (502, 6, False)])
     told = await pool.fetch("SELECT chat_id, left(text, 40) FROM outbox ORDER BY id")
     assert [tuple(t) for t in told] == snapshot([(502, "I cannot read your Google Calendar: the ")])
+
+
+async def test_hubspot_is_synced_once_every_interval_in_an_admins_chat(talk_and_hubspot):
+    """Every 15 minutes of the clock, however often the scheduler ticks: a contact changed in
+    between arrives with the next interval's sync, not before; off without HubSpot or at 0."""
+    talk, hubspot = talk_and_hubspot
+    pool = talk.runtime.pool
+    hubspot.add_contact("wayan@example.com", "Wayan", updated=NOW - DAY, lifecyclestage="lead")
+    configured = {"hubspot_access_token": hubspot.token, "outreach_enabled": False}
+    plan = plan_from(default_settings(admin_telegram_ids=(ADMIN,), **configured))
+    workers = TurnWorkers(talk.runtime, kinds=inbox_kinds(), wall=talk.clock)
+    talk.script.say("Сводка по команде.")  # the admin's daily team digest, due at once
+    story = []
+    for minutes in range(0, 31, 5):
+        talk.clock.now = NOW + timedelta(minutes=minutes)
+        if minutes == 5:
+            hubspot.add_contact(
+                "made@example.com", "Made", updated=talk.clock.now, lifecyclestage="lead"
+            )
+        queued = await tick(pool, plan, talk.clock.now)
+        assert queued is not None
+        tasks = []
+        while claims := await workers.claim(
+            10, talk.clock.now, talk.clock.now + timedelta(minutes=1)
+        ):
+            for claim in claims:
+                await workers.handle(claim)
+            tasks += [(c.chat_id, c.payload["task"]) for c in claims if c.kind == "task"]
+        synced = await pool.fetchval("SELECT count(*) FROM prospects WHERE source = 'hubspot'")
+        story.append((minutes, queued["crm_sync"], tasks, synced))
+    assert story == snapshot(
+        [
+            (0, 1, [(1000, "crm_sync")], 1),
+            (5, 0, [], 1),
+            (10, 0, [], 1),
+            (15, 1, [(1000, "crm_sync")], 2),
+            (20, 0, [], 2),
+            (25, 0, [], 2),
+            (30, 1, [(1000, "crm_sync")], 2),
+        ]
+    )
+    done = await pool.fetch("SELECT status, last_error FROM inbox WHERE kind = 'task'")
+    assert {tuple(d) for d in done} == {("done", None)}
+    off = plan_from(default_settings(admin_telegram_ids=(ADMIN,), outreach_enabled=False))
+    at_zero = plan_from(default_settings(hubspot_sync_minutes=0, **configured))
+    assert (off.crm_sync_every, at_zero.crm_sync_every, plan.crm_sync_every) == (
+        None,
+        None,
+        timedelta(minutes=15),
+    )
