@@ -16,7 +16,7 @@ class HotLeadSettings(BaseSettings):
 
     @field_validator("hubspot_hot_stages", mode="before")
     @classmethod
-    def _split_stages(cls, value: Any) -> Any:
+    def _split_hot_stages(cls, value: Any) -> Any:
         if isinstance(value, str):
             parts = (p.strip() for p in value.replace(";", ",").split(","))
             value = tuple(p for p in parts if p and p.lower() != "none")

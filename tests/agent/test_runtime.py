@@ -42,6 +42,7 @@ CHANGED = default_settings(
     hubspot_sync_minutes=30,
     hubspot_lifecycle_stages="lead; Opportunity",
     hubspot_telegram_property="telegram_handle",
+    hubspot_hot_stages="closedwon, decisionmakerboughtin",
 )
 
 
@@ -70,6 +71,7 @@ def test_the_rules_carry_the_settings():
         ),
         import_limits=Limits(max_bytes=64 * 1024, max_rows=50),
         crm_sync=CrmSyncRules(stages=("lead", "opportunity"), telegram_property="telegram_handle"),
+        hot_stages=("closedwon", "decisionmakerboughtin"),
     )
 
 
