@@ -1,7 +1,8 @@
 """Calendar sync at team scale: REPS reps with EVENTS events each in the local fake Google, each
 rep synced through the real client (delegation) with at most CONCURRENCY syncs at once; first in
 full, then incrementally with nothing changed; then the scheduler's tick with a sync due for
-every rep. Prints wall times and requests per rep.
+every rep. Prints wall times (and this process's CPU time: the bot's side and the fake's, not
+PostgreSQL's) and requests per rep.
 
     python -m bench.calendar_sync [--reps 1000] [--events 50] [--concurrency 20]
 """
@@ -49,14 +50,16 @@ async def main(reps: int, events: int, concurrency: int) -> None:
         async with services_from(settings, journal=pool, clock=clock) as services:
             for label in ("full sync", "incremental, nothing changed"):
                 google.calls.clear()
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 synced = await _sync_all(pool, services, rules, clock, reps, concurrency)
-                wall = time.perf_counter() - started
+                wall, cpu = time.perf_counter() - started, time.process_time() - cpu
                 listed = sum(1 for c in google.calendar_calls() if c.path.endswith("/events"))
                 tokens = sum(1 for c in google.calls if c.path == "/token")
                 print(
-                    f"{label}: {wall:.2f} s for {reps} reps ({synced} synced); per rep "
-                    f"{listed / reps:.2f} events.list and {tokens / reps:.2f} token requests"
+                    f"{label}: {wall:.2f} s for {reps} reps ({synced} synced; {cpu:.2f} s of "
+                    f"this process's CPU, the fake's included); per rep {listed / reps:.2f} "
+                    f"events.list, {len(google.calls) / reps:.2f} requests in all, "
+                    f"{tokens / reps:.2f} of them for tokens"
                 )
         await pool.execute("UPDATE reps SET calendar_connected_at = $1", clock())
         await pool.execute("UPDATE calendar_syncs SET next_attempt_at = $1", clock())

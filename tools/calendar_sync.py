@@ -10,6 +10,7 @@ cancelled, declined or deleted event cancels its meeting, and its prep and debri
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,7 +52,9 @@ async def sync(deps: Deps, rep: Rep) -> Synced | None:
     except (IntegrationError, NotDone) as e:
         await _failed(deps, rep, state, e)
         return None
-    async with deps.db.transaction():
+    # With nothing changed the one statement left is atomic without a savepoint of its own.
+    whole = deps.db.transaction() if changes.events else contextlib.nullcontext()
+    async with whole:
         synced = await _apply(deps, rep, changes, full)
         await calendar_syncs.record_success(
             deps.db,

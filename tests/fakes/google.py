@@ -20,6 +20,7 @@ import re
 import secrets
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -881,6 +882,14 @@ def _check_param(name: str, spec: dict[str, Any], value: str) -> str | None:
     return None
 
 
+_KINDS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+}
+
+
 def _check_value(
     schema: dict[str, Any], value: Any, where: str, method_id: str | None
 ) -> list[str]:
@@ -900,13 +909,7 @@ def _check_value(
         for i, item in enumerate(value):
             errors += _check_value(schema["items"], item, f"{where}[{i}]", method_id)
         return errors
-    checks = {
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-    }
-    if kind in checks and not checks[kind](value):
+    if kind in _KINDS and not _KINDS[kind](value):
         return [f"{where} must be a {kind}, not {type(value).__name__}"]
     fmt = schema.get("format")
     if fmt == "date-time" and _datetime_or_none(value) is None:
@@ -926,7 +929,7 @@ def _check_object(
     fields, extra = schema.get("properties", {}), schema.get("additionalProperties")
     errors = [
         f"{where}.{name} is required for {method_id}"
-        for name, spec in fields.items()
+        for name, spec in (fields.items() if method_id is not None else ())
         if method_id in spec.get("annotations", {}).get("required", ()) and name not in value
     ]
     for name, item in value.items():
