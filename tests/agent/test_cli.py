@@ -64,7 +64,8 @@ applied 017_everyday_team
 applied 018_practice_calls
 applied 019_calendar_sync
 applied 020_crm_sync
-20 migration(s) applied
+applied 021_replies_in_context
+21 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)
