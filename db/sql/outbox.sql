@@ -103,5 +103,5 @@ SELECT s.text, s.about->>'event' AS event,
        r.id AS rep_id, r.name AS rep_name, r.email AS rep_email
   FROM sent s
   LEFT JOIN prospects p ON p.id = s.about->>'prospect_id'
-  LEFT JOIN meetings m ON m.id = (s.about->>'meeting_id')::uuid
-  LEFT JOIN reps r ON r.id = (s.about->>'rep_id')::uuid;
+  LEFT JOIN meetings m ON m.id::text = s.about->>'meeting_id'  -- as text: an id that is no uuid
+  LEFT JOIN reps r ON r.id::text = s.about->>'rep_id';          -- matches nothing, not an error
