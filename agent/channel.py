@@ -35,6 +35,9 @@ class Inbound:
     press: str | None = None
     note: str | None = None
     claim: Claim | None = None
+    reply_to: int | None = None
+    """The message (Telegram's id) this one replies to; `quoted`: its text as Telegram shows."""
+    quoted: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

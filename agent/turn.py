@@ -28,7 +28,7 @@ from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior, Usage
 from pydantic_ai.messages import ModelMessage, ToolCallPart, ToolReturnPart
 from pydantic_ai.usage import RunUsage, UsageLimits
 
-from agent import allowance, confirmation, history, language, logs
+from agent import allowance, confirmation, history, language, logs, replies
 from agent.channel import Inbound
 from agent.drafts import Drafts
 from agent.runtime import Runtime
@@ -119,6 +119,10 @@ async def _turn(
         trace.get_current_span().set_attribute("salesbot.actor_role", actor.what)
         deps = rt.deps(conn, actor, turn_id=turn_id, pressed=inbound.press)
         messages = history.trim(history.load(chat.history), keep)
+        if context := await replies.note(conn, inbound):
+            inbound = dataclasses.replace(
+                inbound, note="\n".join(filter(None, (context, inbound.note)))
+            )
         resumed = confirmation.resume(chat, inbound, now, paused=bool(messages))
         async with drafts.running() if drafts else contextlib.nullcontext():
             result = await rt.agent.run(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from db import claims
 from db.queries import Executor, Queries
@@ -14,6 +15,24 @@ from db.queries import Executor, Queries
 _q = Queries("outbox")
 
 Buttons = list[list[dict[str, str]]]
+About = dict[str, str]
+"""What a message is about: `prospect_id`, `meeting_id`, `rep_id` (an applicant)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepliedTo:
+    """The bot's message a reply quotes, and what it was about (as these are now)."""
+
+    text: str
+    event: str | None
+    prospect_id: str | None
+    prospect_name: str | None
+    meeting_id: UUID | None
+    meeting_title: str | None
+    meeting_starts_at: datetime | None
+    rep_id: UUID | None
+    rep_name: str | None
+    rep_email: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +94,10 @@ async def enqueue(
     turn_id: int | None = None,
     dedupe_key: str | None = None,
     held_until: datetime | None = None,
+    about: About | None = None,
 ) -> int | None:
     """Queues a message, to be sent from `held_until` if given; None when its dedupe key was
-    queued before."""
+    queued before. `about`: what it is about, for a reply to it."""
     message_id: int | None = await _q.fetchval(
         db,
         "enqueue",
@@ -87,6 +107,7 @@ async def enqueue(
         turn_id=turn_id,
         dedupe_key=dedupe_key,
         held_until=held_until,
+        about=about,
         now=now,
     )
     return message_id
@@ -115,6 +136,12 @@ async def enqueue_photo(
         now=now,
     )
     return message_id
+
+
+async def replied_to(db: Executor, *, chat_id: int, message_id: int) -> RepliedTo | None:
+    """The bot's message `message_id` (Telegram's) in the chat, if it is one we sent."""
+    row = await _q.fetchrow(db, "replied_to", chat_id=chat_id, message_id=message_id)
+    return RepliedTo(**dict(row)) if row else None
 
 
 async def messages_of_turn(db: Executor, *, turn_id: int) -> list[OutboxMessage]:

@@ -59,12 +59,14 @@ class Turn(_Strict):
     """One of: a message (`from` + `say`), a document (`from` + `file`), a voice note (`from` +
     `voice`), a button press (`from` + `press`), a scheduler event (`event` + `to` + `data`),
     or a scheduler tick (`tick: true`) that queues what is due.
-    `advance` moves the frozen clock first (`{hours: 2}`)."""
+    `advance` moves the frozen clock first (`{hours: 2}`); `replying: TEXT` sends the message as
+    a reply to the latest one that person received with TEXT in it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     sender: int | Person | None = Field(default=None, alias="from")
     say: str | None = None
+    replying: str | None = None
     file: File | None = None
     voice: Voice | None = None
     press: str | None = None
@@ -97,6 +99,8 @@ class Turn(_Strict):
             )
         if (self.say is not None or self.press is not None) and self.sender is None:
             raise ValueError("a message or a press needs `from`")
+        if self.replying is not None and self.say is None:
+            raise ValueError("only a message (`say`) can be `replying`")
         if (self.file is not None or self.voice is not None) and self.sender is None:
             raise ValueError("a file or a voice note needs `from`")
         if self.event is not None and self.to is None:

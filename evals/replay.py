@@ -52,6 +52,8 @@ class Message:
     chat_id: int
     text: str
     buttons: list[list[dict[str, str]]] | None
+    id: int = 0
+    """Its outbox id, which stands for Telegram's message id in a reply to it."""
 
     def button(self, name: str) -> str | None:
         """The callback data of the button `name` (confirm, approve…), if this message has it."""
@@ -205,6 +207,8 @@ class _Delivery:
             update["message"]["voice"] = self.voices.note(turn.voice)
         else:
             update = _message(self.update_id, person, turn.say or "", now)
+            if turn.replying is not None:
+                update["message"]["reply_to_message"] = _replied(so_far, person, turn.replying)
         kept = to_inbox(update)
         assert kept is not None
         await inbox.add_updates(self.rt.pool, updates=[kept], now=now)
@@ -222,8 +226,9 @@ class _Delivery:
     async def _collect(self, step: Step) -> None:
         pool = self.rt.pool
         rows = await _q.fetch(pool, "messages", shown=self.shown, now=self.clock())
-        step.messages = [Message(r["chat_id"], r["text"], r["buttons"]) for r in rows]
+        step.messages = [Message(r["chat_id"], r["text"], r["buttons"], r["id"]) for r in rows]
         self.shown += [r["id"] for r in rows]
+        await _q.execute(pool, "delivered", ids=[r["id"] for r in rows])
         turns = await _q.fetch(pool, "turns_after", after=self.last_turn)
         ids = [t["id"] for t in turns]
         self.last_turn = max([self.last_turn, *ids])
@@ -241,7 +246,8 @@ class _Delivery:
             return f"{name}: 📎 {turn.file.name}"
         if turn.voice is not None:
             return f"{name}: 🎙 ({turn.voice.seconds} s) {turn.voice.say}"
-        return f"{name}: [{turn.press}]" if turn.press else f"{name}: {turn.say}"
+        replying = f" (↩ «{turn.replying}»)" if turn.replying is not None else ""
+        return f"{name}: [{turn.press}]" if turn.press else f"{name}{replying}: {turn.say}"
 
 
 def _people(case: Case) -> dict[int, Person]:
@@ -275,6 +281,13 @@ def _message(update_id: int, person: Person, text: str, now: datetime) -> dict[s
     chat = {"id": person.id, "type": "private"}
     message = {"message_id": update_id, "date": int(now.timestamp()), "chat": chat, "text": text}
     return {"update_id": update_id, "message": {**message, "from": _user(person)}}
+
+
+def _replied(so_far: list[Message], person: Person, text: str) -> dict[str, Any]:
+    got = [m for m in so_far if m.chat_id == person.id and text in m.text]
+    if not got:
+        raise BrokenCase(f"no message to {person.id} with «{text}» to reply to")
+    return {"message_id": got[-1].id, "text": got[-1].text}
 
 
 def _document(update_id: int, person: Person, file: File, now: datetime) -> dict[str, Any]:

@@ -53,7 +53,7 @@ async def complete(deps: Deps, prospect: Prospect, old: Rep, new: Rep) -> int:
             name=one_line(prospect.name, NAME_SHOWN),
             new=one_line(new.name, NAME_SHOWN),
         )
-        await notices.send(deps, old.telegram_id, told)
+        await notices.send(deps, old.telegram_id, told, about={"prospect_id": prospect.id})
     return len(moved)
 
 

@@ -9,16 +9,23 @@ from zoneinfo import ZoneInfo
 from db import outbox, reps, scheduler
 from db.chats import chat_language
 from db.models import Prospect, Rep, RepStatus
-from db.outbox import Buttons
+from db.outbox import About, Buttons
 from db.reps import PastStatus
 from tools import texts
 from tools.deps import Deps
 from tools.names import NAME_SHOWN, TEXT_SHOWN, one_line
 
 
-async def send(deps: Deps, chat_id: int, message: str, *, buttons: Buttons | None = None) -> None:
+async def send(
+    deps: Deps,
+    chat_id: int,
+    message: str,
+    *,
+    buttons: Buttons | None = None,
+    about: About | None = None,
+) -> None:
     """Queues `message` to `chat_id`, held until their quiet hours end unless it answers what
-    they are doing in this very turn."""
+    they are doing in this very turn; `about`: what a reply to it will refer to."""
     now = deps.now()
     await outbox.enqueue(
         deps.db,
@@ -27,6 +34,7 @@ async def send(deps: Deps, chat_id: int, message: str, *, buttons: Buttons | Non
         buttons=buttons,
         turn_id=deps.turn_id,
         held_until=await _held_until(deps, chat_id, now),
+        about=about,
         now=now,
     )
 
@@ -87,7 +95,7 @@ async def application_to_admins(deps: Deps, rep: Rep, verified: str) -> int:
         message = texts.text(
             "notice.new_application", language, verified=state, past=shown, **identity(rep)
         )
-        await send(deps, admin_id, message, buttons=buttons)
+        await send(deps, admin_id, message, buttons=buttons, about={"rep_id": str(rep.id)})
     return len(deps.rules.admin_ids)
 
 

@@ -150,6 +150,7 @@ async def assign_prospect(
             name=one_line(target.name, NAME_SHOWN),
             context=one_line(context, TEXT_SHOWN),
         ),
+        about={"prospect_id": target.id},
     )
     moved = await handover.complete(deps, target, previous, chosen) if previous else 0
     card = prospect_card(assigned).model_dump()

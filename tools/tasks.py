@@ -59,7 +59,8 @@ async def settle_meeting(deps: Deps, data: dict[str, Any]) -> None:
         raise NotDone("; ".join(settled.owed))
     when = f"{meeting.starts_at.astimezone(zone_of(deps)):%d.%m %H:%M}"
     message = texts.text("notice.hubspot_logged", rep.language, title=meeting.title, when=when)
-    await notices.send(deps, rep.telegram_id, message)
+    about = {"meeting_id": str(meeting.id), "prospect_id": prospect.id}
+    await notices.send(deps, rep.telegram_id, message, about=about)
 
 
 @task_for(TaskKind.CALENDAR_SYNC, Role.ACTIVE)

@@ -3,7 +3,7 @@ turn comes, whether the agent hears it or a fixed answer is enough."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from agent.channel import Action, Inbound, Kinds, Reply, Sender
 from db.inbox import Claim, Update
@@ -120,7 +120,23 @@ def _message(chat_id: int, sender: Sender, message: dict[str, Any], *, edited: b
         return Inbound(chat_id, sender, note=note)
     if command == "/help":
         return Inbound(chat_id, sender, note=_NOTES["help"])
-    return Inbound(chat_id, sender, text=text)
+    return Inbound(chat_id, sender, text=text, **replying(message))
+
+
+class Replying(TypedDict):
+    """The `reply_to` and `quoted` of an `Inbound`."""
+
+    reply_to: int | None
+    quoted: str | None
+
+
+def replying(message: dict[str, Any]) -> Replying:
+    """What a message replies to, if it replies to one."""
+    replied = message.get("reply_to_message") or {}
+    return {
+        "reply_to": replied.get("message_id"),
+        "quoted": replied.get("text") or replied.get("caption"),
+    }
 
 
 def interpret_item(item: Claim) -> Action:

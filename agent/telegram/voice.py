@@ -54,6 +54,7 @@ class _Heard:
     sound: dict[str, Any]
     kind: str
     caption: str | None
+    replying: updates.Replying
 
 
 def kinds(bot: Bot, voice: Voice) -> Kinds:
@@ -74,7 +75,8 @@ def _interpret(bot: Bot, voice: Voice, item: Claim) -> Action:
         first_name=user.get("first_name"),
         language_code=user.get("language_code"),
     )
-    heard = _Heard(bot, voice, sender, message[kind], kind, message.get("caption"))
+    caption = message.get("caption")
+    heard = _Heard(bot, voice, sender, message[kind], kind, caption, updates.replying(message))
     return Work(functools.partial(_hear, heard))
 
 
@@ -106,7 +108,8 @@ async def _hear(heard: _Heard, rt: Runtime, item: Claim) -> None:
         return await _tell(rt, item, "silent", known)
     await _echo(rt, item, text, language.detect(text, known))
     note = _NOTE_CAPTION.format(heard.caption) if heard.caption else _NOTE
-    await run_turn(rt, Inbound(item.chat_id, heard.sender, text=text, note=note, claim=item))
+    inbound = Inbound(item.chat_id, heard.sender, text, note=note, claim=item, **heard.replying)
+    await run_turn(rt, inbound)
 
 
 async def _language(rt: Runtime, chat_id: int, sender: Sender) -> str | None:

@@ -1,7 +1,8 @@
 -- name: enqueue
-INSERT INTO outbox (chat_id, text, buttons, turn_id, dedupe_key, created_at, not_before, held_until)
+INSERT INTO outbox (chat_id, text, buttons, turn_id, dedupe_key, created_at, not_before, held_until,
+                    about)
 VALUES (:chat_id, :text, :buttons, :turn_id, :dedupe_key, :now,
-        coalesce(:held_until::timestamptz, :now::timestamptz), :held_until::timestamptz)
+        coalesce(:held_until::timestamptz, :now::timestamptz), :held_until::timestamptz, :about)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
@@ -81,3 +82,26 @@ UPDATE outbox o SET locked_until = :until
  WHERE o.id = c.id AND o.locked_by = c.worker AND o.attempts = c.attempt
    AND o.status = 'pending'
 RETURNING o.id;
+
+-- name: replied_to
+-- The bot's message a reply quotes, and what it was about: its own `about`, or the scheduler
+-- event of the turn that wrote it to this chat; with the names as they are now.
+WITH sent AS (
+    SELECT o.text, coalesce(o.about, CASE WHEN i.kind = 'event' THEN
+               coalesce(i.payload->'data', '{}') || jsonb_build_object('event', i.payload->>'event')
+           END) AS about
+      FROM outbox o
+      LEFT JOIN turns t ON t.id = o.turn_id AND t.chat_id = o.chat_id
+      LEFT JOIN inbox i ON i.id = t.inbox_id
+     WHERE o.chat_id = :chat_id AND o.telegram_message_id = :message_id
+     ORDER BY o.id DESC
+     LIMIT 1
+)
+SELECT s.text, s.about->>'event' AS event,
+       p.id AS prospect_id, p.name AS prospect_name,
+       m.id AS meeting_id, m.title AS meeting_title, m.starts_at AS meeting_starts_at,
+       r.id AS rep_id, r.name AS rep_name, r.email AS rep_email
+  FROM sent s
+  LEFT JOIN prospects p ON p.id = s.about->>'prospect_id'
+  LEFT JOIN meetings m ON m.id::text = s.about->>'meeting_id'  -- as text: an id that is no uuid
+  LEFT JOIN reps r ON r.id::text = s.about->>'rep_id';          -- matches nothing, not an error

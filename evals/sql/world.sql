@@ -137,6 +137,10 @@ SELECT o.id, o.chat_id, o.text, o.buttons, o.turn_id
    AND (o.held_until IS NULL OR o.held_until <= :now::timestamptz)
  ORDER BY o.id;
 
+-- name: delivered
+-- As the sender records Telegram's id of what it sent (here the outbox id), for a reply to it.
+UPDATE outbox SET telegram_message_id = id WHERE id = ANY(:ids::bigint[]);
+
 -- name: calls_of_turns
 SELECT a.turn_id, a.tool, a.args, a.allowed, a.outcome, a.detail
   FROM audit_log a WHERE a.turn_id = ANY(:turn_ids::bigint[]) ORDER BY a.id;

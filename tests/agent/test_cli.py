@@ -64,8 +64,9 @@ applied 017_everyday_team
 applied 018_practice_calls
 applied 019_calendar_sync
 applied 020_crm_sync
+applied 021_replies_in_context
 applied 022_calendar_channels
-21 migration(s) applied
+22 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

@@ -33,7 +33,9 @@ async def test_registration_in_russian_from_the_first_hello(talk):
     async with talk.runtime.pool.acquire() as conn:
         rep = await get_rep_by_telegram_id(conn, telegram_id=IVAN)
         audit = await conn.fetch("SELECT tool, allowed, outcome FROM audit_log ORDER BY id")
+        card = await conn.fetchval("SELECT about FROM outbox WHERE chat_id = $1", ADMIN)
     assert rep is not None
+    assert card == {"rep_id": str(rep.id)}  # a reply to the card is about this applicant
     assert (rep.name, rep.email, rep.status, rep.language, rep.telegram_username) == (
         "Иван Иванов",
         "ivan@truerealestate.bali",

@@ -79,6 +79,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "practice_calls",
             "calendar_sync",
             "crm_sync",
+            "replies_in_context",
             "calendar_channels",
         ]
     )
@@ -105,6 +106,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (18, "practice_calls"),
             (19, "calendar_sync"),
             (20, "crm_sync"),
+            (21, "replies_in_context"),
             (22, "calendar_channels"),
         ]
     )
@@ -282,6 +284,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "payload jsonb",
                 "parts_sent integer not null",
                 "held_until timestamp with time zone",
+                "about jsonb",
             ],
             "practices": [
                 "id bigint not null",
@@ -463,8 +466,9 @@ applied 017_everyday_team
 applied 018_practice_calls
 applied 019_calendar_sync
 applied 020_crm_sync
+applied 021_replies_in_context
 applied 022_calendar_channels
-21 migration(s) applied
+22 migration(s) applied
 """,
             "database is up to date\n",
         ]

@@ -125,3 +125,21 @@ async def test_messages_shown_elsewhere_are_marked_sent_without_a_claim(
     await outbox.mark_sent(conn, ids=ids, now=NOW)
     assert [(await row(conn, i))["status"] for i in ids] == ["sent", "sent"]
     assert await claim(conn) == []
+
+
+async def test_a_sent_message_is_found_by_telegrams_id_in_its_chat_only(
+    conn: asyncpg.Connection,
+) -> None:
+    about = {"prospect_id": "test_prospect_001", "meeting_id": "not-a-uuid"}
+    sent = await queue(conn, 501, "Напоминаю про Алексея", about=about)
+    await conn.execute("UPDATE outbox SET telegram_message_id = 77 WHERE id = $1", sent)
+    found = await outbox.replied_to(conn, chat_id=501, message_id=77)
+    assert found is not None
+    assert (found.text, found.prospect_name, found.meeting_id, found.event) == (
+        "Напоминаю про Алексея",
+        "Алексей Петров",
+        None,  # an id that names nothing is no error
+        None,
+    )
+    assert await outbox.replied_to(conn, chat_id=502, message_id=77) is None
+    assert await outbox.replied_to(conn, chat_id=501, message_id=78) is None

@@ -5,9 +5,13 @@ makes the gold calls."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
+from inline_snapshot import snapshot
 from pydantic import SecretStr
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart, ToolReturnPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.model import build_model
 from agent.settings import Settings
@@ -16,6 +20,7 @@ from evals.players import idle_model
 from evals.runner import Outcome, run_suite
 from evals.scoring import judge
 from tests.agent.fake_openai import FakeOpenAI
+from tests.agent.telegram.harness import last_prompt
 
 CASES = cases.load()
 
@@ -97,3 +102,31 @@ def test_the_gold_calls_leave_the_same_state_on_every_run(gold, postgres_dsn):
         o.case.name: judge(o.trials[0].run, gold[o.case.name].trials[0].run.state) for o in again
     }
     assert {name: d for name, d in differences.items() if d} == {}
+
+
+def _follows_the_reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    """Knows which prospect "him" is only from what the reply says it answers."""
+    if any(isinstance(p, ToolReturnPart) for p in messages[-1].parts):
+        return ModelResponse(parts=[TextPart("Noted: James Carter is contacted.")])
+    prompt = last_prompt(messages)
+    about = re.search(r"prospect «[^»]*» \(id (\w+)\)", prompt)
+    if "wrote to him" not in prompt:
+        return ModelResponse(parts=[TextPart(f"A reminder: {prompt}")])
+    if about is None:
+        return ModelResponse(parts=[TextPart("Who do you mean?")])
+    call = {"prospect": about[1], "status": "contacted"}
+    return ModelResponse(parts=[ToolCallPart("update_prospect_status", call)])
+
+
+async def test_a_reply_to_a_reminder_tells_the_model_its_prospect(postgres_dsn):
+    """The replies case passes for a model that can only tell "him" from what the reply is
+    about, and the same dialogue without the reply fails for it."""
+    case = next(c for c in CASES if c.name == "replies-under-a-reminder-en")
+    plain = [t.model_copy(update={"replying": None}) for t in case.turns]
+    unreplied = case.model_copy(update={"name": "unreplied", "turns": plain})
+    model = FunctionModel(_follows_the_reply)
+    replied, asked = await run_suite([case, unreplied], postgres_dsn, model=model)
+    assert replied.trials[0].failure is None
+    assert asked.trials[0].failure == snapshot(
+        "prospects James Carter: status is 'unreached', the gold state has 'contacted'"
+    )

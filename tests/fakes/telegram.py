@@ -35,6 +35,7 @@ from tests.fakes.telegram_spec import (
     document_update,
     location_update,
     photo_update,
+    reply_update,
     sticker_update,
     text_update,
     voice_update,
@@ -51,6 +52,7 @@ __all__ = [
     "document_update",
     "location_update",
     "photo_update",
+    "reply_update",
     "sticker_update",
     "text_update",
     "voice_update",
@@ -127,6 +129,8 @@ class FakeTelegram(LocalServer):
         super().__init__()
         self.token, self.clock = token, clock
         self.calls: list[Call] = []
+        self.messages: list[dict[str, Any]] = []
+        """The messages the bot sent, as Telegram answered them (for a user to reply to)."""
         self.failed: list[Call] = []
         self.violations: list[str] = []
         self.flood_violations: list[str] = []
@@ -418,6 +422,8 @@ class FakeTelegram(LocalServer):
             message["caption"] = fields["caption"]
         if isinstance(markup := fields.get("reply_markup"), dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup
+        if not method.startswith("edit"):
+            self.messages.append(message)
         return message
 
     def _draft(self, fields: dict[str, Any]) -> bool:

@@ -317,6 +317,13 @@ def text_update(
     )
 
 
+def reply_update(
+    chat_id: int, text: str, replied: dict[str, Any], **sender: Unpack[MessageSender]
+) -> dict[str, Any]:
+    """The user replies to `replied` (a message as Telegram returned it when it was sent)."""
+    return _message_update(chat_id, {"text": text, "reply_to_message": replied}, sender)
+
+
 def command_update(
     chat_id: int, command: str, payload: str | None = None, **sender: Unpack[MessageSender]
 ) -> dict[str, Any]:

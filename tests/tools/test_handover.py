@@ -40,6 +40,10 @@ async def test_handing_a_prospect_over_moves_their_meetings_and_tells_the_old_re
     )
     told = {chat for chat, _, _ in sent(done)}
     assert {ANNA, BORIS} <= told
+    about = await pool.fetch(
+        "SELECT DISTINCT about FROM outbox WHERE chat_id = ANY($1)", [ANNA, BORIS]
+    )
+    assert [r["about"] for r in about] == [{"prospect_id": MARIA}]  # a reply is about Maria
     async with pool.acquire() as conn:
         dropped = await drop_void_events(conn, now=before + timedelta(minutes=1))
     assert ("meeting_prep", "meeting_not_theirs") in [(d.event, d.reason) for d in dropped]

@@ -77,7 +77,13 @@ Villa in Canggu, $400k\
     )
     async with talk.runtime.pool.acquire() as conn:
         anna = await get_prospect(conn, prospect_id=added["id"])
+        about = await conn.fetch("SELECT chat_id, about FROM outbox ORDER BY id")
     assert anna is not None and anna.assigned_rep_id is not None
+    assert [tuple(r) for r in about] == [  # a reply to a notice is about its prospect
+        (501, {"prospect_id": "test_prospect_001"}),
+        (502, {"prospect_id": added["id"]}),
+        (1000, None),
+    ]
 
 
 async def test_a_rep_sees_and_updates_only_their_own_prospects(talk):

@@ -81,8 +81,10 @@ async def test_the_meetings_own_rep_settles_what_it_owes_and_is_told(conn):
     _, meeting = await owed_meeting(conn)
     assert await settle_as(conn, 501, meeting) is None
     assert (await get_meeting_by_key(conn, idempotency_key="k1")).owed == []
-    told = await conn.fetchval("SELECT count(*) FROM outbox WHERE chat_id = 501")
-    assert told == 1
+    told = await conn.fetch("SELECT about FROM outbox WHERE chat_id = 501")
+    assert [r["about"] for r in told] == [  # a reply to it is about this meeting
+        {"meeting_id": str(meeting.id), "prospect_id": meeting.prospect_id}
+    ]
     assert await audited(conn) == snapshot([(501, "active", True, "ok", None)])
 
 

@@ -105,7 +105,7 @@ async def test_what_is_not_text_is_answered_without_the_model(db_dsn: str) -> No
         bot.push(sticker_update(501))
         await bot.until(lambda: len(bot.tg.sent(501)) == 2)
         assert bot.model.calls == 0
-        assert bot.tg.texts(501)[0].startswith("I read only text")
+        assert bot.tg.texts(501)[0].startswith("I cannot see photos")
 
 
 async def test_a_group_is_told_once_to_use_private_chat(db_dsn: str) -> None:

@@ -154,7 +154,7 @@ async def test_files_the_bot_does_not_import_get_a_fixed_answer(db_dsn: str) -> 
                     "The file is too large: at most 1024 KB can be imported at once. Split it into smaller files.",
                 ],
                 502: [
-                    "I read only text: I cannot see photos, stickers, voice messages, files or locations. Please write it in words."
+                    "I cannot see photos, videos, stickers, locations or what is inside a file; a caption I do read. Please write it in words."
                 ],
             }
         )

@@ -92,15 +92,15 @@ def test_what_is_not_text_gets_a_fixed_answer_in_the_users_language() -> None:
     texts = [r.text(None) for r in replies if isinstance(r, Reply)]
     assert texts == snapshot(
         [
-            "I read only text: I cannot see photos, stickers, voice messages, files or locations. Please write it in words.",
-            "Я читаю только текст: фото, стикеры, голосовые, файлы и геопозицию я не вижу. Напишите, пожалуйста, словами.",
-            "Я читаю только текст: фото, стикеры, голосовые, файлы и геопозицию я не вижу. Напишите, пожалуйста, словами.",
-            "I read only text: I cannot see photos, stickers, voice messages, files or locations. Please write it in words.",
-            "Я читаю только текст: фото, стикеры, голосовые, файлы и геопозицию я не вижу. Напишите, пожалуйста, словами.",
+            "I cannot see photos, videos, stickers, locations or what is inside a file; a caption I do read. Please write it in words.",
+            "Фото, видео, стикеры, геопозицию и содержимое файлов я не вижу, а подпись к ним читаю. Напишите, пожалуйста, словами.",
+            "Фото, видео, стикеры, геопозицию и содержимое файлов я не вижу, а подпись к ним читаю. Напишите, пожалуйста, словами.",
+            "I cannot see photos, videos, stickers, locations or what is inside a file; a caption I do read. Please write it in words.",
+            "Фото, видео, стикеры, геопозицию и содержимое файлов я не вижу, а подпись к ним читаю. Напишите, пожалуйста, словами.",
         ]
     )
     reply = replies[0]
-    assert isinstance(reply, Reply) and reply.text("ru").startswith("Я читаю")
+    assert isinstance(reply, Reply) and reply.text("ru").startswith("Фото, видео")
 
 
 def test_a_caption_is_read_and_the_model_told_it_cannot_see_the_file() -> None:
