@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
-from tools.crm_sync import DEFAULT_STAGES
+from tools.deps import DEFAULT_STAGES
 
 _PROPERTY = re.compile(r"^[a-z0-9_]+$")
 

@@ -85,6 +85,8 @@ class DealWrite:
     created: bool
     moved: bool
     closed: bool
+    previous: str | None = None
+    """The stage it was in before; None for a deal new here."""
 
 
 async def upsert_deal(
@@ -120,7 +122,9 @@ async def upsert_deal(
         now=now,
     )
     assert row is not None
-    return DealWrite(row["known"], row["id"], row["created"], row["moved"], row["closed"])
+    return DealWrite(
+        row["known"], row["id"], row["created"], row["moved"], row["closed"], row["previous"]
+    )
 
 
 async def close_archived_deals(db: Executor, *, deal_ids: Sequence[str], now: datetime) -> int:

@@ -12,9 +12,9 @@ from uuid import UUID
 
 from db import crm_sync
 from db.queries import Connection
+from tools import hot_leads
 from tools.clients.models import CrmContact, CrmDeal, CrmSource, Owner
-
-DEFAULT_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity")
+from tools.deps import DEFAULT_STAGES, Rules
 
 
 @dataclass(slots=True)
@@ -69,13 +69,23 @@ async def sync_contacts(
             await crm_sync.advance_mark(db, object_type="contacts", through=through, now=now)
 
 
-async def sync_deals(db: Connection, crm: CrmSource, *, now: datetime, into: SyncResult) -> None:
+async def sync_deals(
+    db: Connection, crm: CrmSource, *, now: datetime, into: SyncResult, alerts: Rules | None = None
+) -> None:
+    """With `alerts`, a deal moving into a hot stage tells the admins, in the page's
+    transaction; a deal new since the last sync counts as a move, one on the first sync not."""
     since = await crm_sync.mark(db, object_type="deals")
     async for page in crm.changed_deals(since=since, until=now):
         async with db.transaction():
             await crm_sync.hold(db)
             for deal in page:
-                _count(await _write_deal(db, deal, now), deal.stage, into)
+                done = await _write_deal(db, deal, now)
+                _count(done, deal.stage, into)
+                if alerts is not None and done.id is not None and done.moved:
+                    previous = done.previous if not done.created else None if since is None else ""
+                    await hot_leads.deal_stage_changed(
+                        db, alerts, deal_id=deal.id, stage=deal.stage, previous=previous, now=now
+                    )
             through = max(d.updated_at for d in page)
             await crm_sync.advance_mark(db, object_type="deals", through=through, now=now)
 
@@ -116,6 +126,7 @@ async def sync_crm(
     now: datetime,
     stages: Sequence[str] = DEFAULT_STAGES,
     telegram_property: str | None = None,
+    alerts: Rules | None = None,
 ) -> SyncResult:
     """Owners first, so that contacts changed since the last sync land with their reps, and
     contacts before deals, so that deals find their prospects."""
@@ -126,7 +137,7 @@ async def sync_crm(
     )
     if gone := await crm.archived_contacts():
         result.archived += await crm_sync.unlink_archived(db, contact_ids=gone, now=now)
-    await sync_deals(db, crm, now=now, into=result)
+    await sync_deals(db, crm, now=now, into=result, alerts=alerts)
     if gone := await crm.archived_deals():
         result.deals_archived += await crm_sync.close_archived_deals(db, deal_ids=gone, now=now)
     return result

@@ -10,7 +10,6 @@ from datetime import datetime, time, timedelta
 from db.queries import Connection, Executor
 from db.scheduler import Quiet
 from tools.actor import Actor
-from tools.crm_sync import DEFAULT_STAGES
 from tools.prospect_files import Limits
 from tools.services import Services
 
@@ -29,6 +28,10 @@ class CalendarSyncRules:
     """Where Google posts its notifications (a public address); None: calendars are polled."""
     watched_every: timedelta = timedelta(hours=1)
     """How often a calendar Google pushes changes of is synced anyway, in case one is lost."""
+
+
+DEFAULT_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity")
+"""The HubSpot lifecycle stages whose contacts are prospects, unless the settings say."""
 
 
 @dataclass(frozen=True, slots=True)

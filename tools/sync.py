@@ -14,7 +14,7 @@ from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.clients.errors import IntegrationError
 from tools.clients.models import CrmSource
-from tools.deps import CrmSyncRules, Deps
+from tools.deps import Deps, Rules
 
 sync_tools = FunctionToolset[Deps]()
 
@@ -54,18 +54,17 @@ async def sync_crm(ctx: RunContext[Deps]) -> SyncSummary | str:
 async def run(deps: Deps, crm: CrmSource) -> crm_sync.SyncResult:
     """One sync, on a connection of its own when there is a pool: each page then commits as it
     is read, and a sync cut off resumes from its watermark instead of being rolled back."""
-    rules, pool = deps.rules.crm_sync, deps.services.journal
+    pool = deps.services.journal
     if not isinstance(pool, asyncpg.Pool):
-        return await _sync(deps.db, crm, deps.now(), rules)
+        return await _sync(deps.db, crm, deps.now(), deps.rules)
     async with pool.acquire() as conn:
-        return await _sync(conn, crm, deps.now(), rules)
+        return await _sync(conn, crm, deps.now(), deps.rules)
 
 
-async def _sync(
-    db: Connection, crm: CrmSource, now: datetime, rules: CrmSyncRules
-) -> crm_sync.SyncResult:
+async def _sync(db: Connection, crm: CrmSource, now: datetime, rules: Rules) -> crm_sync.SyncResult:
+    sync = rules.crm_sync
     return await crm_sync.sync_crm(
-        db, crm, now=now, stages=rules.stages, telegram_property=rules.telegram_property
+        db, crm, now=now, stages=sync.stages, telegram_property=sync.telegram_property, alerts=rules
     )
 
 

@@ -150,6 +150,7 @@ SELECT EXISTS (SELECT 1 FROM prospect) AS known,
        (SELECT id FROM up) AS id,
        NOT EXISTS (SELECT 1 FROM old) AS created,
        (SELECT stage FROM old) IS DISTINCT FROM (SELECT stage FROM up) AS moved,
+       (SELECT stage FROM old) AS previous,
        EXISTS (SELECT 1 FROM old WHERE closed_at IS NULL)
            AND (SELECT closed_at FROM up) IS NOT NULL AS closed;
 

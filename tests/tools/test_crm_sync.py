@@ -8,8 +8,11 @@ import httpx
 import pytest
 from inline_snapshot import snapshot
 
+from agent.runtime import rules_from
+from agent.settings import default_settings
 from db import crm_sync, prospects
 from db.pool import connect
+from tests.agent.scripted import ADMIN
 from tests.db.test_prospects import make_rep
 from tests.fakes import hubspot_shapes as shapes
 from tests.fakes.clock import FakeClock
@@ -282,3 +285,33 @@ async def test_a_deal_archived_in_hubspot_closes_ours_once(fake, http, db):
         ("Land", "appointmentscheduled", None, None, False),
         ("Villa", "presentationscheduled", None, NOW, True),
     ]
+
+
+async def test_a_deal_moving_into_a_hot_stage_in_hubspot_alerts_the_admins_once(fake, http, db):
+    """The first sync is no news; later, a move into a hot stage, or a deal new in one, is."""
+    rules = rules_from(default_settings(admin_telegram_ids=(ADMIN,)))
+    made = NOW - 3 * DAY
+    wayan = fake.add_contact("wayan@example.com", "Wayan", updated=made, lifecyclestage="lead")
+    villa = fake.add_deal(wayan, "Villa", "qualifiedtobuy", 250_000, NOW + 30 * DAY, updated=made)
+    fake.add_deal(wayan, "Old contract", "contractsent", updated=made)
+    await sync_crm(db, make(fake, http), now=NOW - 2 * DAY, alerts=rules)
+    fake.change("deals", villa, NOW - DAY, dealstage="contractsent")
+    fake.add_deal(wayan, "Pool house", "contractsent", 90_000, updated=NOW - DAY)
+    await sync_crm(db, make(fake, http), now=NOW, alerts=rules)
+    fake.change("deals", villa, NOW + DAY / 2, amount="260000")
+    await sync_crm(db, make(fake, http), now=NOW + DAY, alerts=rules)
+    sent = await db.fetch(
+        "SELECT chat_id, text FROM outbox WHERE dedupe_key LIKE 'hot:%' ORDER BY text"
+    )
+    assert [(r["chat_id"], r["text"]) for r in sent] == snapshot(
+        [
+            (
+                1000,
+                "🔥 Горячая сделка: «Pool house» (Wayan) перешла на этап contractsent, 90,000 USD. Менеджер: —.",
+            ),
+            (
+                1000,
+                "🔥 Горячая сделка: «Villa» (Wayan) перешла на этап contractsent, 250,000 USD. Менеджер: —.",
+            ),
+        ]
+    )
