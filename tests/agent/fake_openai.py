@@ -35,6 +35,12 @@ class FakeOpenAI:
     first_token: float = 0.0
     tokens_per_second: float | None = None
     sleep: Callable[[float], None] = time.sleep
+    schedule: Callable[[], float] | None = None
+    """A clock to pace the tokens by (the bench's `time.monotonic`): each waits until its time
+    from the first one, so real sleeps running over do not add up; None: fixed waits."""
+    first_tokens: list[float] = field(default_factory=list)
+    """When each reply's first token was sent (`time.monotonic()`), for the bench; unstreamed,
+    when it would have been."""
     transcripts: deque[str | int] = field(default_factory=deque)
     """What each transcription request hears, in order, or the error status it gets."""
     heard: list[dict[str, Any]] = field(default_factory=list)
@@ -89,6 +95,7 @@ class FakeOpenAI:
                 finish = "tool_calls" if reply.get("tool_calls") else "stop"
                 if body.get("stream"):
                     return self._stream(body, reply, finish)
+                fake.write_time(reply)
                 return self._send(
                     200,
                     {
@@ -152,20 +159,38 @@ class FakeOpenAI:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
 
+    def write_time(self, reply: dict[str, Any]) -> None:
+        """Unstreamed, the whole reply comes once the model would have written it."""
+        if not self.tokens_per_second:
+            return
+        self.sleep(self.first_token)
+        self.first_tokens.append(time.monotonic())
+        self.sleep(max(len(_tokens(reply)) - 1, 0) / self.tokens_per_second)
+
     def chunks(self, reply: dict[str, Any], finish: str) -> Iterator[dict[str, Any]]:
         """The streamed reply, waiting as a model would before each token."""
         self.sleep(self.first_token)
+        self.first_tokens.append(time.monotonic())
         yield _choice({"role": "assistant", "content": ""})
         if reply.get("tool_calls"):
             calls = [{"index": i} | c for i, c in enumerate(reply["tool_calls"])]
             yield _choice({"tool_calls": calls})
-        for n, token in enumerate(re.findall(r"\S+\s*|\s+", reply.get("content") or "")):
+        first = self.schedule() if self.schedule else 0.0
+        for n, token in enumerate(_tokens(reply)):
             if n and self.tokens_per_second:
-                self.sleep(1 / self.tokens_per_second)
+                wait = 1 / self.tokens_per_second
+                if self.schedule:
+                    wait = max(first + n * wait - self.schedule(), 0.0)
+                self.sleep(wait)
             yield _choice({"content": token})
         yield _choice({}, finish)
         usage = {"prompt_tokens": 120, "completion_tokens": 12, "total_tokens": 132}
         yield {"choices": [], "usage": usage}
+
+
+def _tokens(reply: dict[str, Any]) -> list[str]:
+    """A word and the space after it."""
+    return re.findall(r"\S+\s*|\s+", reply.get("content") or "")
 
 
 def _choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:

@@ -95,12 +95,8 @@ async def test_with_no_drafts_the_reply_is_only_sent(db_dsn: str) -> None:
     assert bot.tg.calls_of("sendMessageDraft") == []
 
 
-async def test_a_streamed_model_over_the_wire_paces_its_tokens_and_drafts_follow(
-    db_dsn: str,
-) -> None:
-    waits: list[float] = []
-    fake = FakeOpenAI(first_token=0.8, tokens_per_second=40, sleep=waits.append)
-    fake.text("Добрый день! Чем могу помочь сегодня?")
+async def _over_the_wire(db_dsn: str, fake: FakeOpenAI, drafts: Drafts | None) -> list[str]:
+    """One turn with `fake` as the model over HTTP; the text of its messages."""
     server, url = fake.serve()
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, openai_base_url=url, openai_api_key=SecretStr("sk-test")
@@ -115,21 +111,46 @@ async def test_a_streamed_model_over_the_wire_paces_its_tokens_and_drafts_follow
         rules=rules_from(defaults),
         limits=limits_from(defaults),
     )
-    shown: list[str] = []
-
-    async def show(text: str) -> None:
-        shown.append(text)
-
-    clock = FakeClock()
-    drafts = Drafts(show, Pace(every=0.0, monotonic=clock))
     try:
         result = await run_turn(rt, Inbound(501, Sender(501), text="добрый день"), drafts)
     finally:
         await pool.close()
         server.shutdown()
+    return [m.text for m in result.messages]
+
+
+async def test_a_streamed_model_over_the_wire_paces_its_tokens_and_drafts_follow(
+    db_dsn: str,
+) -> None:
+    waits: list[float] = []
+    fake = FakeOpenAI(first_token=0.8, tokens_per_second=40, sleep=waits.append)
+    fake.text("Добрый день! Чем могу помочь сегодня?")
+    shown: list[str] = []
+
+    async def show(text: str) -> None:
+        shown.append(text)
+
+    drafts = Drafts(show, Pace(every=0.0, monotonic=FakeClock()))
+    messages = await _over_the_wire(db_dsn, fake, drafts)
 
     assert fake.requests[0]["stream"] is True
     assert waits == [0.8, 0.025, 0.025, 0.025, 0.025, 0.025]
-    assert [m.text for m in result.messages] == ["Добрый день! Чем могу помочь сегодня?"]
+    assert len(fake.first_tokens) == 1
+    assert messages == ["Добрый день! Чем могу помочь сегодня?"]
     assert shown[0] == "Добрый "  # the first token is shown by itself
     assert all("Добрый день! Чем могу помочь сегодня?".startswith(s) for s in shown)
+
+
+async def test_without_drafts_the_model_answers_once_it_would_have_written_the_whole_reply(
+    db_dsn: str,
+) -> None:
+    waits: list[float] = []
+    fake = FakeOpenAI(first_token=0.8, tokens_per_second=40, sleep=waits.append)
+    fake.text("Добрый день! Чем могу помочь сегодня?")
+
+    messages = await _over_the_wire(db_dsn, fake, None)
+
+    assert not fake.requests[0].get("stream")
+    assert waits == [0.8, 5 / 40]  # six tokens: the first, then five more at 40 a second
+    assert len(fake.first_tokens) == 1
+    assert messages == ["Добрый день! Чем могу помочь сегодня?"]
