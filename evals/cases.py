@@ -136,6 +136,9 @@ class Expect(_Strict):
     language: Literal["ru", "en"] | None = None
     practices: list[dict[str, Any]] = Field(default_factory=list)
     """Practice calls: `{rep: ID, prospect_name: NAME, status: finished, objections: 3}`."""
+    outside_calls: list[dict[str, Any]] = Field(default_factory=list)
+    """Writes to Google, Zoom and HubSpot: `{service: zoom, operation: meetings.delete,
+    prospect_name: NAME, times: 1}`."""
 
 
 class Case(_Strict):

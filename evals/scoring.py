@@ -36,6 +36,7 @@ def _expected_rows(case: Case) -> list[tuple[str, list[dict[str, Any]]]]:
         ("meetings", e.meetings),
         ("events", e.events),
         ("practices", e.practices),
+        ("outside_calls", e.outside_calls),
     ]
 
 
