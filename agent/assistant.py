@@ -7,9 +7,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic_ai import Agent, DeferredToolRequests, RunContext
+from pydantic_ai.capabilities import ProcessHistory
+from pydantic_ai.messages import ModelMessage
 from pydantic_ai.models.instrumented import InstrumentationSettings
 
 import prompts
+from tools.access import refuse_unoffered
 from tools.actor import Role
 from tools.deps import Deps
 from tools.times import zone_name
@@ -28,9 +31,19 @@ def build_agent(instrument: InstrumentationSettings | None = None) -> Agent[Deps
         tools=all_tools(),
         retries=3,
         name="salesbot",
+        capabilities=[ProcessHistory(_refusing_unoffered)],
     )
     agent.instrument = instrument
     return agent
+
+
+async def _refusing_unoffered(
+    ctx: RunContext[Deps], messages: list[ModelMessage]
+) -> list[ModelMessage]:
+    """A call to a tool not offered this turn reaches the model as a refusal, not as a tool
+    that does not exist; only the latest calls (what earlier turns left is settled)."""
+    await refuse_unoffered(ctx.deps, messages[-2:])
+    return messages
 
 
 async def _instructions(ctx: RunContext[Deps]) -> str:

@@ -40,12 +40,11 @@ from db.outbox import OutboxMessage
 from db.pool import database_away
 from db.queries import Connection
 from tools import metrics, texts
-from tools.access import audit_invalid, audit_refusal, offered
+from tools.access import audit_invalid, refuse_unoffered
 from tools.actor import Actor, resolve_actor
 from tools.deps import Deps
 from tools.names import storable
 from tools.redaction import scrub
-from tools.toolsets import tool_names
 
 log = logging.getLogger(__name__)
 
@@ -236,18 +235,16 @@ async def _actor(conn: Connection, rt: Runtime, inbound: Inbound, spoken: str | 
 
 
 async def _audit_unseen_calls(deps: Deps, messages: list[ModelMessage]) -> None:
-    """Calls that never reach a tool's own audit: to a tool this role is not offered, or with
-    arguments that do not fit the tool's schema."""
-    hidden = tool_names() - offered(deps.actor)
+    """Calls that never reach a tool's own audit: to a tool not offered this turn (refused as
+    the model is asked again; here those the run ended on), or with arguments that do not fit
+    the tool's schema."""
+    await refuse_unoffered(deps, messages)
     calls: dict[str, ToolCallPart] = {}
     for message in messages:
         for part in message.parts:
             if isinstance(part, ToolCallPart):
                 calls[part.tool_call_id] = part
-                if part.tool_name in hidden:
-                    detail = f"not offered to role {deps.actor.what}"
-                    await audit_refusal(deps, part.tool_name, part.args_as_dict(), detail)
-            elif _invalid(part) and part.tool_name not in hidden:
+            elif _invalid(part):
                 call = calls.get(part.tool_call_id)
                 args = call.args_as_dict() if call else {}
                 await audit_invalid(deps, part.tool_name, args, str(part.content))

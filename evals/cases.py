@@ -150,8 +150,8 @@ class Expect(_Strict):
     refused: list[str] = Field(default_factory=list)
     language: Literal["ru", "en"] | None = None
     outside_calls: list[dict[str, Any]] = Field(default_factory=list)
-    """Writes to Google, Zoom and HubSpot (sandboxed or not): `{service: hubspot, operation:
-    notes.create, prospect_name: NAME, times: 1}`."""
+    """Writes to Google, Zoom and HubSpot (sandboxed or not), per prospect: `{service: hubspot,
+    operation: notes.create, prospect_name: NAME, times: 1}`."""
     practices: list[dict[str, Any]] = Field(default_factory=list)
     """Practice calls: `{rep: ID, prospect_name: NAME, status: finished, objections: 3}`."""
 

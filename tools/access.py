@@ -3,12 +3,14 @@ the role again when called, runs inside a savepoint, and every call lands in the
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeGuard, TypeVar, cast
 
 from pydantic_ai import ApprovalRequired, FunctionToolset, ModelRetry, RunContext
+from pydantic_ai.messages import ModelMessage, ModelRequest, ToolCallPart, ToolReturnPart
 from pydantic_ai.tools import ToolDefinition
 from pydantic_core import to_jsonable_python
 
@@ -115,6 +117,49 @@ async def door(
 
 async def audit_refusal(deps: Deps, tool: str, args: dict[str, Any], detail: str) -> None:
     await _audit(deps, tool, args, allowed=False, outcome="refused", detail=detail)
+
+
+async def refuse_unoffered(deps: Deps, messages: list[ModelMessage]) -> None:
+    """Calls to our tools that were not offered this turn, by role or because they do not
+    apply now (pydantic-ai answers them as unknown tools), answered in place as a refusal and
+    audited; each once, as an answered call is no longer an unknown one."""
+    calls = {
+        part.tool_call_id: part
+        for message in messages
+        for part in message.parts
+        if isinstance(part, ToolCallPart)
+    }
+    for message in messages:
+        if not isinstance(message, ModelRequest):
+            continue
+        parts = list(message.parts)
+        for i, part in enumerate(parts):
+            if _unoffered(part):
+                call = calls.get(part.tool_call_id)
+                args = call.args_as_dict() if call else {}
+                parts[i] = await _refuse(deps, part, args)
+        message.parts = parts
+
+
+def _unoffered(part: object) -> TypeGuard[ToolReturnPart]:
+    if not isinstance(part, ToolReturnPart) or part.tool_name not in ROLES:
+        return False
+    return part.retry is not None and part.retry.cause == "unknown_tool"
+
+
+async def _refuse(deps: Deps, part: ToolReturnPart, args: dict[str, Any]) -> ToolReturnPart:
+    name, what = part.tool_name, deps.actor.what
+    if deps.actor.may(ROLES[name]):
+        detail = f"not offered to role {what} now: it does not apply"
+        said = (
+            f"Refused: {name} does not apply to this user now ({what}); it is offered only "
+            "when it does (a meeting to come, a practice call open). Tell the user."
+        )
+    else:
+        detail = f"not offered to role {what}"
+        said = f"Refused: {name} is not available to this user ({what})."
+    await audit_refusal(deps, name, args, detail)
+    return dataclasses.replace(part, content=said, retry=None, outcome="success")
 
 
 async def audit_invalid(deps: Deps, tool: str, args: dict[str, Any], detail: str) -> None:

@@ -134,6 +134,8 @@ async def reschedule_meeting(
     target = await one_meeting(deps, meeting, rep_id=rep.id)
     minutes = duration_minutes or int((target.ends_at - target.starts_at).total_seconds() // 60)
     begins, ends = _times(deps, start, minutes)
+    if (target.starts_at, target.ends_at) == (begins, ends):  # a call repeated once done
+        return _changed(deps, "already_at_that_time", changes.Changed(target))
     require_proved(deps, rep)
     key = changes.calendar_key_of_move(target, begins)
     unchecked = await check_free(deps, rep, Interval(begins, ends), moving=target, calendar_key=key)

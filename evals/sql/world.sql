@@ -123,7 +123,8 @@ SELECT chat_id AS "to", payload->>'event' AS event, status, payload->'data' AS d
 -- not by id: a prospect added in a case gets a new random id in every run.
 SELECT i.service, i.operation, p.name AS prospect_name, count(*)::int AS times
   FROM integration_records i LEFT JOIN prospects p ON p.id = i.prospect_id
- WHERE i.operation IN ('meetings.create', 'events.insert', 'notes.create')
+ WHERE i.operation IN ('meetings.create', 'events.insert', 'notes.create', 'events.patch',
+                       'events.delete', 'meetings.update', 'meetings.delete')
    AND i.undone_at IS NULL AND NOT (i.response ? 'error')
  GROUP BY i.service, i.operation, p.name
  ORDER BY i.service, i.operation, p.name;

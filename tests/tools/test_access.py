@@ -12,7 +12,8 @@ from pydantic_ai import ApprovalRequired, ModelRetry
 
 from agent.runtime import rules_from
 from agent.settings import default_settings
-from db.reps import create_rep
+from db.reps import approve_rep, create_rep
+from tests.agent.scripted import sent
 from tests.conftest import NOW
 from tools.access import NotDone, door
 from tools.actor import Actor, Refused, Role
@@ -146,3 +147,98 @@ async def test_calls_a_model_sends_together_run_one_after_another(talk):
     async with talk.runtime.pool.acquire() as conn:
         names = await conn.fetch("SELECT name FROM prospects WHERE name = ANY($1)", added)
     assert sorted(r["name"] for r in names) == added
+
+
+async def active_ivan(talk) -> None:
+    async with talk.runtime.pool.acquire() as conn:
+        rep = await create_rep(
+            conn,
+            telegram_id=501,
+            name="Иван Иванов",
+            email="ivan@truerealestate.bali",
+            timezone="Asia/Makassar",
+            now=NOW,
+        )
+        await approve_rep(conn, rep_id=rep.id, now=NOW)
+
+
+async def test_a_call_to_a_tool_that_does_not_apply_now_is_refused_and_audited(talk):
+    """cancel_meeting with no meeting to come and finish_practice with none open are not offered;
+    called anyway, the model hears a refusal (not an unknown tool) and the audit says who."""
+    await active_ivan(talk)
+    talk.script.call("cancel_meeting", meeting="Алексей Петров")
+    talk.script.call("finish_practice", opening=3)
+    talk.script.say("Отменять нечего.")
+    result = await talk.say(501, "отмени встречу с Алексеем и закончи тренировку")
+    assert {"cancel_meeting", "finish_practice"}.isdisjoint(talk.script.offered[0])
+    said = [(r.tool_name, r.content, r.retry) for r in talk.script.returns]
+    assert said == snapshot(
+        [
+            (
+                "cancel_meeting",
+                "Refused: cancel_meeting does not apply to this user now (active); it is offered only when it does (a meeting to come, a practice call open). Tell the user.",
+                None,
+            ),
+            (
+                "finish_practice",
+                "Refused: finish_practice does not apply to this user now (active); it is offered only when it does (a meeting to come, a practice call open). Tell the user.",
+                None,
+            ),
+        ]
+    )
+    rows = await talk.runtime.pool.fetch(
+        "SELECT tool, args, actor_role, actor_telegram_id, allowed, outcome, detail, turn_id"
+        " FROM audit_log ORDER BY id"
+    )
+    assert [(*tuple(r)[:-1], r["turn_id"] == result.turn_id) for r in rows] == snapshot(
+        [
+            (
+                "cancel_meeting",
+                {"meeting": "Алексей Петров"},
+                "active",
+                501,
+                False,
+                "refused",
+                "not offered to role active now: it does not apply",
+                True,
+            ),
+            (
+                "finish_practice",
+                {"opening": 3},
+                "active",
+                501,
+                False,
+                "refused",
+                "not offered to role active now: it does not apply",
+                True,
+            ),
+        ]
+    )
+
+
+async def test_a_call_to_a_tool_of_another_role_reads_as_a_refusal_even_when_the_run_ends_on_it(
+    talk,
+):
+    """Sent with a call that asks for confirmation, the run pauses before the model reads it:
+    the refusal is audited once and kept in the conversation as such."""
+    await active_ivan(talk)
+    talk.script.steps.append([("approve_rep", {"rep": "@olga"}), ("unregister_me", {})])
+    asked = await talk.say(501, "одобри @olga и удали меня")
+    talk.script.say("Одобрять может только администратор.")
+    await talk.press(501, "cancel")
+    said = [(r.tool_name, r.content, r.retry) for r in talk.script.returns]
+    assert said[0] == snapshot(
+        ("approve_rep", "Refused: approve_rep is not available to this user (active).", None)
+    )
+    rows = await talk.runtime.pool.fetch(
+        "SELECT tool, actor_role, allowed, outcome, detail FROM audit_log ORDER BY id"
+    )
+    assert [tuple(r) for r in rows] == snapshot(
+        [
+            ("unregister_me", "active", True, "confirmation_asked", None),
+            ("approve_rep", "active", False, "refused", "not offered to role active"),
+        ]
+    )
+    assert [buttons for _, _, buttons in sent(asked)] == snapshot(
+        [[[{"data": "confirm", "text": "✅ Подтвердить"}, {"data": "cancel", "text": "✖️ Отмена"}]]]
+    )

@@ -236,6 +236,29 @@ async def test_a_rep_moves_the_meeting_everywhere_and_the_prep_follows(wired):
     assert (meeting.starts_at - NOW, old, new) == snapshot((timedelta(days=6, seconds=61200), 0, 1))
 
 
+async def test_a_move_asked_again_once_done_changes_nothing_and_asks_nothing(wired):
+    talk = wired.talk
+    await ivan_with_a_meeting(wired)
+    move = {"meeting": "Алексей Петров", "start": "2026-11-27T11:00:00"}
+    talk.script.call("reschedule_meeting", **move)
+    await talk.say(IVAN, "Перенеси встречу с Алексеем на пятницу 11:00")
+    talk.script.say("Перенёс.")
+    await talk.press(IVAN, "confirm")
+    before = wired.calls()
+    talk.script.call("reschedule_meeting", **move).say("Встреча уже в пятницу в 11:00.")
+    answered = await talk.say(IVAN, "Перенеси встречу с Алексеем на пятницу 11:00")
+    assert talk.script.last_return() == snapshot(
+        {
+            "status": "already_at_that_time",
+            "title": "Алексей Петров — True Real Estate",
+            "when": "Friday 2026-11-27 11:00 (Asia/Makassar)",
+            "done_in": [],
+        }
+    )
+    assert [buttons for _, _, buttons in sent(answered)] == [None]
+    assert wired.calls() == before
+
+
 async def test_a_new_time_overlapping_another_meeting_or_past_is_questioned(wired):
     talk = wired.talk
     await ivan_with_a_meeting(wired)
