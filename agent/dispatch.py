@@ -44,6 +44,10 @@ class ClaimLoop(ABC, Generic[Item]):
         self.wake = asyncio.Event()
         self._running: dict[asyncio.Task[None], Item] = {}
 
+    last_round = False
+    """Claim once more when told to stop: the sender stops only after the turn workers, and
+    the replies their last turns wrote are due by then, maybe before it was woken for them."""
+
     @abstractmethod
     async def claim(self, limit: int, now: datetime, until: datetime) -> list[Item]: ...
 
@@ -64,6 +68,8 @@ class ClaimLoop(ABC, Generic[Item]):
         heartbeat = asyncio.create_task(self._heartbeat())
         try:
             await self._loop(stop)
+            if self.last_round:
+                await self._claim_once()
         finally:
             heartbeat.cancel()
             await self._drain(grace)
@@ -88,6 +94,19 @@ class ClaimLoop(ABC, Generic[Item]):
                 continue
             timeout = await self._idle_wait() if free > 0 else self.poll
             await _first(self.wake, stop, timeout)
+
+    async def _claim_once(self) -> None:
+        free = self.concurrency - len(self._running)
+        if free <= 0:
+            return
+        try:
+            now = self.wall()
+            items = await self.claim(free, now, now + self.lease)
+        except Exception as e:
+            log.warning("%s: the last claim failed: %s", self.worker, e)
+            return
+        for item in items:
+            self._running[asyncio.create_task(self._guarded(item))] = item
 
     async def _idle_wait(self) -> float:
         try:

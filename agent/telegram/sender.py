@@ -62,6 +62,8 @@ network error: those are retried for as long as it takes)."""
 
 
 class OutboxSender(ClaimLoop[OutboxClaim]):
+    last_round = True
+
     def __init__(
         self,
         pool: asyncpg.Pool,

@@ -191,6 +191,17 @@ async def test_nothing_is_claimed_after_stop() -> None:
     assert loop.started == []
 
 
+async def test_a_loop_with_a_last_round_sends_what_is_due_at_stop_and_no_later() -> None:
+    loop = Loop()
+    loop.last_round = True
+    async with running(loop) as stop:
+        await until(lambda: loop.limits == [10])
+        loop.queue.append(Job("reply"))
+        loop.queue[0].go.set()
+        stop.set()
+    assert (loop.done, loop.limits) == (["reply"], [10, 10])
+
+
 @pytest.fixture(autouse=True)
 def _logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="agent.dispatch")

@@ -343,8 +343,11 @@ async def test_two_scheduler_processes_at_once_queue_each_event_once(pool, db_ds
     }
     runs = [scheduler_process(env, tmp_path) for _ in range(2)]
     try:
-        deadline = asyncio.get_running_loop().time() + 30
+        # Generous: two interpreters importing the whole bot on a loaded machine are slow to
+        # start; a process that dies fails at once with what it said.
+        deadline = asyncio.get_running_loop().time() + 180
         while await pool.fetchval("SELECT count(*) FROM inbox") < 5:
+            assert [run.poll() for run in runs] == [None, None], "a scheduler stopped"
             assert asyncio.get_running_loop().time() < deadline, "the schedulers queued nothing"
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)  # many more ticks of both
