@@ -27,7 +27,8 @@ def test_every_event_the_sql_queues_is_a_known_kind():
 
 
 def test_every_task_the_sql_queues_is_a_known_kind():
-    queued = set(re.findall(r"jsonb_build_object\('task', '(\w+)'", SQL))
+    every = "".join(p.read_text() for p in (Path(db.__file__).parent / "sql").glob("*.sql"))
+    queued = set(re.findall(r"jsonb_build_object\('task', '(\w+)'", every))
     assert queued == {k.value for k in TaskKind}
 
 
