@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 
 from agent.settings import Settings, SettingsError, default_settings
 from db.scheduler import EventKind
+from evals.crm import World
 
 DATASETS = Path(__file__).parent / "datasets"
 BUTTONS = ("confirm", "cancel", "approve", "reject")
@@ -154,6 +155,8 @@ class Expect(_Strict):
     operation: notes.create, prospect_name: NAME, times: 1}`."""
     practices: list[dict[str, Any]] = Field(default_factory=list)
     """Practice calls: `{rep: ID, prospect_name: NAME, status: finished, objections: 3}`."""
+    deals: list[dict[str, Any]] = Field(default_factory=list)
+    """Deals: `{prospect_name: NAME, rep: ID, stage: qualifiedtobuy, amount: 250000}`."""
 
 
 class Case(_Strict):
@@ -163,6 +166,8 @@ class Case(_Strict):
     setup: Setup = Field(default_factory=Setup)
     settings: dict[str, Any] = Field(default_factory=dict)
     """Settings over a fresh machine's, e.g. `{transcription_model: none}`."""
+    hubspot: World | None = None
+    """The HubSpot account the case runs against (a local fake, read by the real client)."""
     turns: list[Turn]
     expect: Expect = Field(default_factory=Expect)
     source: str = ""
@@ -178,6 +183,13 @@ class Case(_Strict):
         except SettingsError as e:
             raise ValueError(str(e)) from None
         return values
+
+    @model_validator(mode="after")
+    def _changes_in_turns(self) -> Case:
+        for change in self.hubspot.changes if self.hubspot else []:
+            if change.before_turn > len(self.turns):
+                raise ValueError(f"hubspot change before turn {change.before_turn}: no such turn")
+        return self
 
     @field_validator("clock")
     @classmethod

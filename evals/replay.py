@@ -5,7 +5,7 @@ clock moved only where the case says; what everyone received and the state left 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from agent.workers import TurnWorkers
 from db import inbox
 from db.pool import create_pool
 from db.queries import Queries
+from evals import crm
 from evals.cases import Case, File, Person, Turn
 from evals.players import Player
 from evals.voices import Voices, voices
@@ -112,19 +113,23 @@ async def replay(
     pool = await create_pool(dsn, min_size=1, max_size=3)
     try:
         clock = FrozenClock(case.clock)
-        rt = Runtime(
-            pool=pool,
-            agent=agent,
-            model=model or player.model(),  # type: ignore[union-attr]
-            rules=rules_from(_settings(case)),
-            limits=limits_from(_settings(case)),
-            clock=clock,
-            services=Services(journal=pool, files=CaseFiles(case)),
-        )
-        async with pool.acquire() as conn:
-            await add_setup(conn, case.setup, clock(), timezone=rt.rules.default_timezone)
-        async with voices(case, _settings(case)) as heard:
-            await _play(run, _Delivery(rt, clock, case, heard), clock, player)
+        async with crm.hubspot(case.hubspot, clock) as world:
+            services = Services(journal=pool, files=CaseFiles(case))
+            if world is not None:
+                services = replace(services, hubspot=world.client, crm=world.client)
+            rt = Runtime(
+                pool=pool,
+                agent=agent,
+                model=model or player.model(),  # type: ignore[union-attr]
+                rules=rules_from(_settings(case)),
+                limits=limits_from(_settings(case)),
+                clock=clock,
+                services=services,
+            )
+            async with pool.acquire() as conn:
+                await add_setup(conn, case.setup, clock(), timezone=rt.rules.default_timezone)
+            async with voices(case, _settings(case)) as heard:
+                await _play(run, _Delivery(rt, clock, case, heard), clock, player, world)
         await _totals(run, pool)
         run.state = await state(pool)
     except Exception as e:  # a broken case or stack: the run fails with the reason
@@ -134,9 +139,17 @@ async def replay(
     return run
 
 
-async def _play(run: Run, delivery: _Delivery, clock: FrozenClock, player: Player | None) -> None:
+async def _play(
+    run: Run,
+    delivery: _Delivery,
+    clock: FrozenClock,
+    player: Player | None,
+    world: crm.HubSpot | None = None,
+) -> None:
     for n, turn in enumerate(run.case.turns, 1):
         clock.now += turn.delta
+        if world is not None:
+            world.before(n)
         if player is not None:
             player.start(turn)
         run.steps.append(await delivery.turn(turn, run.messages))
@@ -152,7 +165,10 @@ async def _play(run: Run, delivery: _Delivery, clock: FrozenClock, player: Playe
 def _settings(case: Case) -> Settings:
     """A fresh machine's settings, whatever this one's say (but the case's own): a case runs
     the same anywhere."""
-    return default_settings(admin_telegram_ids=tuple(case.setup.admins), **case.settings)
+    hubspot = {"hubspot_access_token": crm.TOKEN} if case.hubspot else {}
+    return default_settings(
+        admin_telegram_ids=tuple(case.setup.admins), **(hubspot | case.settings)
+    )
 
 
 class _Delivery:

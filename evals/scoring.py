@@ -37,6 +37,7 @@ def _expected_rows(case: Case) -> list[tuple[str, list[dict[str, Any]]]]:
         ("events", e.events),
         ("practices", e.practices),
         ("outside_calls", e.outside_calls),
+        ("deals", e.deals),
     ]
 
 

@@ -52,7 +52,7 @@ async def add_setup(db: Executor, setup: Setup, now: datetime, *, timezone: str)
     await _q.execute(db, "add_activities", rows=_json(setup.activities), now=now)
 
 
-CHECKED = (*COMPARED, "events")
+CHECKED = (*COMPARED, "events", "deals")
 """The tables `expect` can name rows of."""
 
 

@@ -113,6 +113,13 @@ SELECT r.telegram_id AS rep, p.name AS prospect_name, x.focus, x.status,
   FROM practices x JOIN reps r ON r.id = x.rep_id LEFT JOIN prospects p ON p.id = x.prospect_id
  ORDER BY x.id;
 
+-- name: deals
+-- Deals, ours or synced from HubSpot: whose, with which client, where they stand.
+SELECT d.name, p.name AS prospect_name, r.telegram_id AS rep, d.stage, d.amount,
+       d.closed_at IS NOT NULL AS closed, d.hubspot_deal_id IS NOT NULL AS hubspot
+  FROM deals d JOIN prospects p ON p.id = d.prospect_id LEFT JOIN reps r ON r.id = d.rep_id
+ ORDER BY d.created_at, d.name;
+
 -- name: events
 -- What the scheduler queued, to whom, and whether it was delivered (done) or is still held.
 SELECT chat_id AS "to", payload->>'event' AS event, status, payload->'data' AS data
