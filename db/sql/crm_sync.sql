@@ -113,6 +113,20 @@ WITH gone AS (
 )
 SELECT count(*) FROM gone;
 
+-- name: relink_merged_deal
+-- A deal of ours linked to one merged into this deal is this deal now, unless one already is.
+WITH one AS (
+    SELECT id FROM deals
+     WHERE hubspot_deal_id = ANY(:merged_ids::text[])
+       AND NOT EXISTS (SELECT 1 FROM deals WHERE hubspot_deal_id = :deal_id)
+     ORDER BY created_at, id
+     LIMIT 1
+     FOR UPDATE
+)
+UPDATE deals d SET hubspot_deal_id = :deal_id, updated_at = :now
+  FROM one WHERE d.id = one.id
+RETURNING d.id;
+
 -- name: upsert_deal
 -- The deal of the first associated contact we have as a prospect; its rep is the deal owner's
 -- rep, else the prospect's. A stage change restarts the days in stage (from when HubSpot says

@@ -283,6 +283,8 @@ class CrmDeal:
     entered_stage_at: datetime | None
     updated_at: datetime
     contact_ids: tuple[str, ...]
+    merged_ids: tuple[str, ...] = ()
+    """Deals merged into this one, which HubSpot no longer has."""
 
 
 class CrmSource(Protocol):
