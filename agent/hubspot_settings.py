@@ -20,6 +20,8 @@ class HubSpotSyncSettings(BaseSettings):
     hubspot_lifecycle_stages: Annotated[tuple[str, ...], NoDecode] = DEFAULT_STAGES
     hubspot_telegram_property: str | None = None
     """The internal name of the contact property holding a Telegram handle, if there is one."""
+    hubspot_write_owners: bool = False
+    """Whether a rep assigned here is written to HubSpot as the contact's owner."""
 
     @field_validator("hubspot_lifecycle_stages", mode="before")
     @classmethod

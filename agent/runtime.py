@@ -165,6 +165,11 @@ def plan_from(settings: Settings) -> Plan:
             if settings.hubspot_access_token and settings.hubspot_sync_minutes
             else None
         ),
+        owner_write_every=(
+            timedelta(minutes=settings.owed_retry_minutes)
+            if settings.hubspot_access_token and settings.hubspot_write_owners
+            else None
+        ),
     )
 
 

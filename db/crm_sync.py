@@ -127,6 +127,16 @@ async def upsert_deal(
     )
 
 
+async def relink_merged_deal(
+    db: Executor, *, deal_id: str, merged_ids: Sequence[str], now: datetime
+) -> bool:
+    """Whether our deal of a deal merged into `deal_id` took that id (none had it yet)."""
+    row = await _q.fetchrow(
+        db, "relink_merged_deal", deal_id=deal_id, merged_ids=list(merged_ids), now=now
+    )
+    return row is not None
+
+
 async def close_archived_deals(db: Executor, *, deal_ids: Sequence[str], now: datetime) -> int:
     """How many of our deals closed because HubSpot archived theirs."""
     count: int = await _q.fetchval(db, "close_archived_deals", ids=list(deal_ids), now=now)

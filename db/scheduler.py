@@ -34,6 +34,7 @@ class TaskKind(StrEnum):
     CALENDAR_SYNC = "calendar_sync"
     CALENDAR_WATCH = "calendar_watch"
     CRM_SYNC = "crm_sync"
+    HUBSPOT_OWNER = "hubspot_owner"
 
 
 TICK_LOCK = 0x5A1E5B07
@@ -136,6 +137,10 @@ async def crm_syncs(db: Executor, *, now: datetime, every: timedelta, chat_id: i
         db, "crm_syncs", now=now, every_seconds=every.total_seconds(), chat_id=chat_id
     )
     return len(found)
+
+
+async def owed_owners(db: Executor, *, now: datetime, every: timedelta, chat_id: int) -> int:
+    return len(await _q.fetch(db, "owed_owners", now=now, every=every, chat_id=chat_id))
 
 
 async def quiet_until(

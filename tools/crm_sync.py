@@ -81,6 +81,11 @@ async def sync_deals(
             for deal in page:
                 done = await _write_deal(db, deal, now)
                 _count(done, deal.stage, into)
+                if deal.merged_ids:
+                    # Another deal of ours of one merged into this one would be a duplicate.
+                    into.deals_archived += await crm_sync.close_archived_deals(
+                        db, deal_ids=deal.merged_ids, now=now
+                    )
                 if alerts is not None and done.id is not None and done.moved:
                     previous = done.previous if not done.created else None if since is None else ""
                     await hot_leads.deal_stage_changed(
@@ -102,6 +107,9 @@ def _count(done: crm_sync.DealWrite, stage: str, into: SyncResult) -> None:
 
 
 async def _write_deal(db: Connection, deal: CrmDeal, now: datetime) -> crm_sync.DealWrite:
+    """A deal others were merged into takes over our deal of one of them, as a contact does."""
+    if deal.merged_ids:
+        await crm_sync.relink_merged_deal(db, deal_id=deal.id, merged_ids=deal.merged_ids, now=now)
     return await crm_sync.upsert_deal(
         db,
         deal_id=deal.id,

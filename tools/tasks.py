@@ -2,7 +2,7 @@
 whose chat it is queued in, through the same door as a tool: the role checked, a savepoint, the
 audit log. A booked meeting's owed HubSpot log is tried again; the rep hears only once it is
 made. A rep's calendar is synced, and watched for Google to push its changes; HubSpot is synced
-for the team."""
+for the team, and told the owners of contacts assigned here."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from uuid import UUID
 
 from db import meetings, prospects
 from db.scheduler import TaskKind
-from tools import booking, calendar_push, calendar_sync, notices, sync, texts
+from tools import booking, calendar_push, calendar_sync, contact_owners, notices, sync, texts
 from tools.access import NotDone, door
 from tools.actor import Refused, Role
 from tools.clients.errors import IntegrationError
@@ -92,3 +92,9 @@ async def sync_hubspot(deps: Deps, data: dict[str, Any]) -> None:
         await sync.run(deps, deps.services.crm)
     except IntegrationError as e:
         raise NotDone(f"the HubSpot sync ({e.message}); it goes on from there next time") from None
+
+
+@task_for(TaskKind.HUBSPOT_OWNER, Role.ADMIN)
+async def write_owner(deps: Deps, data: dict[str, Any]) -> None:
+    """Done in an admin's chat, silently; a failure is the task's error, tried again later."""
+    await contact_owners.write(deps, str(data["prospect_id"]))

@@ -33,7 +33,9 @@ SELECT rep.id, EXISTS (SELECT 1 FROM matched) AS changed FROM rep;
 -- The prospect linked to the contact, else one linked to a contact merged into it, else the
 -- oldest with its email, is updated with what the
 -- CRM holds (statuses and notes stay ours); else a new prospect is made. A contact owned by an
--- active rep's owner is that rep's; an unowned one keeps its rep, or waits for assignment.
+-- active rep's owner is that rep's; an unowned one keeps its rep, or waits for assignment. While
+-- HubSpot still names the owner it last did and our rep has another, our assignment is the newer
+-- one (its write back is owed): the prospect keeps its rep.
 WITH owner AS (
     SELECT id FROM reps
      WHERE :owner_id::text IS NOT NULL AND hubspot_owner_id = :owner_id AND status = 'active'
@@ -47,6 +49,12 @@ WITH owner AS (
               hubspot_contact_id = ANY(:merged_ids::text[]) DESC NULLS LAST, created_at, id
      LIMIT 1
      FOR UPDATE
+), ours AS (
+    SELECT 1 FROM prospects p JOIN found USING (id) JOIN reps r ON r.id = p.assigned_rep_id
+     WHERE p.hubspot_owner_id IS NOT DISTINCT FROM :owner_id
+       AND r.hubspot_owner_id IS NOT NULL AND r.hubspot_owner_id IS DISTINCT FROM :owner_id
+), taken AS (
+    SELECT id FROM owner WHERE NOT EXISTS (SELECT 1 FROM ours)
 ), updated AS (
     UPDATE prospects p
        SET name = :name,
@@ -54,30 +62,32 @@ WITH owner AS (
            phone = coalesce(:phone, p.phone),
            telegram_id = coalesce(:telegram, p.telegram_id),
            hubspot_contact_id = :contact_id,
+           hubspot_owner_id = :owner_id,
            assigned_rep_id = CASE
                WHEN p.status IN ('unreached', 'contacted', 'in_conversation')
-               THEN coalesce((SELECT id FROM owner), p.assigned_rep_id)
+               THEN coalesce((SELECT id FROM taken), p.assigned_rep_id)
                ELSE p.assigned_rep_id END,
            assigned_at = CASE
                WHEN p.status IN ('unreached', 'contacted', 'in_conversation')
-                    AND (SELECT id FROM owner) IS DISTINCT FROM p.assigned_rep_id
-                    AND (SELECT id FROM owner) IS NOT NULL
+                    AND (SELECT id FROM taken) IS DISTINCT FROM p.assigned_rep_id
+                    AND (SELECT id FROM taken) IS NOT NULL
                THEN :now ELSE p.assigned_at END,
            updated_at = :now
       FROM found
      WHERE p.id = found.id
-       AND (p.name, p.email, p.phone, p.telegram_id, p.hubspot_contact_id, p.assigned_rep_id)
+       AND (p.name, p.email, p.phone, p.telegram_id, p.hubspot_contact_id, p.hubspot_owner_id,
+            p.assigned_rep_id)
            IS DISTINCT FROM (
                :name, coalesce(:email, p.email), coalesce(:phone, p.phone),
-               coalesce(:telegram, p.telegram_id), :contact_id,
+               coalesce(:telegram, p.telegram_id), :contact_id, :owner_id::text,
                CASE WHEN p.status IN ('unreached', 'contacted', 'in_conversation')
-                    THEN coalesce((SELECT id FROM owner), p.assigned_rep_id)
+                    THEN coalesce((SELECT id FROM taken), p.assigned_rep_id)
                     ELSE p.assigned_rep_id END)
     RETURNING p.id, 'updated' AS outcome
 ), created AS (
-    INSERT INTO prospects (name, email, phone, telegram_id, hubspot_contact_id, source,
-                           assigned_rep_id, assigned_at, status_changed_at, created_at, updated_at)
-    SELECT :name, :email, :phone, :telegram, :contact_id, 'hubspot',
+    INSERT INTO prospects (name, email, phone, telegram_id, hubspot_contact_id, hubspot_owner_id,
+                           source, assigned_rep_id, assigned_at, status_changed_at, created_at, updated_at)
+    SELECT :name, :email, :phone, :telegram, :contact_id, :owner_id, 'hubspot',
            (SELECT id FROM owner), CASE WHEN EXISTS (SELECT 1 FROM owner) THEN :now END,
            :now, :now, :now
      WHERE NOT EXISTS (SELECT 1 FROM found)
@@ -102,6 +112,20 @@ WITH gone AS (
     RETURNING p.id
 )
 SELECT count(*) FROM gone;
+
+-- name: relink_merged_deal
+-- A deal of ours linked to one merged into this deal is this deal now, unless one already is.
+WITH one AS (
+    SELECT id FROM deals
+     WHERE hubspot_deal_id = ANY(:merged_ids::text[])
+       AND NOT EXISTS (SELECT 1 FROM deals WHERE hubspot_deal_id = :deal_id)
+     ORDER BY created_at, id
+     LIMIT 1
+     FOR UPDATE
+)
+UPDATE deals d SET hubspot_deal_id = :deal_id, updated_at = :now
+  FROM one WHERE d.id = one.id
+RETURNING d.id;
 
 -- name: upsert_deal
 -- The deal of the first associated contact we have as a prospect; its rep is the deal owner's

@@ -374,3 +374,20 @@ SELECT salesbot_after_quiet(:now::timestamptz, coalesce(r.timezone, :timezone::t
                             coalesce(r.quiet_hours_end, :quiet_end::time))
   FROM (VALUES (1)) AS one (x)
   LEFT JOIN reps r ON r.telegram_id = :chat_id AND NOT :admin::boolean;
+
+-- name: owed_owners
+-- A prospect of a HubSpot contact whose rep's owner HubSpot does not hold yet has it written
+-- there, by a task in an admin's chat that the turn workers run in code: at once, then once
+-- per :every since it was assigned, for a week. A rep with no matched owner owes nothing.
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT :chat_id::bigint, 'task',
+       'owner:' || p.id || ':' || r.hubspot_owner_id || ':'
+           || floor(extract(epoch FROM :now::timestamptz - p.assigned_at) / extract(epoch FROM :every::interval))::bigint,
+       jsonb_build_object('task', 'hubspot_owner', 'data', jsonb_build_object('prospect_id', p.id)),
+       :now::timestamptz, :now::timestamptz
+  FROM prospects p JOIN reps r ON r.id = p.assigned_rep_id
+ WHERE p.hubspot_contact_id IS NOT NULL AND r.hubspot_owner_id IS NOT NULL
+   AND r.hubspot_owner_id IS DISTINCT FROM p.hubspot_owner_id
+   AND p.assigned_at > :now::timestamptz - interval '7 days'
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;

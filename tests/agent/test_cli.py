@@ -66,7 +66,8 @@ applied 019_calendar_sync
 applied 020_crm_sync
 applied 021_replies_in_context
 applied 022_calendar_channels
-22 migration(s) applied
+applied 023_contact_owners
+23 migration(s) applied
 """
     )
     second = salesbot("migrate", env=env, cwd=tmp_path)

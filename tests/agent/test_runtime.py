@@ -40,6 +40,7 @@ CHANGED = default_settings(
     import_max_rows=50,
     hubspot_access_token="pat-test",
     hubspot_sync_minutes=30,
+    hubspot_write_owners=True,
     hubspot_lifecycle_stages="lead; Opportunity",
     hubspot_telegram_property="telegram_handle",
     hubspot_hot_stages="closedwon, decisionmakerboughtin",
@@ -93,6 +94,7 @@ def test_the_plan_carries_the_settings():
         calendar_sync_every=timedelta(minutes=5),
         calendar_watch_renew=timedelta(days=1),
         crm_sync_every=timedelta(minutes=30),
+        owner_write_every=timedelta(minutes=10),
     )
 
 

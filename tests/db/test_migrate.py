@@ -81,6 +81,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             "crm_sync",
             "replies_in_context",
             "calendar_channels",
+            "contact_owners",
         ]
     )
     assert again == []
@@ -108,6 +109,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
             (20, "crm_sync"),
             (21, "replies_in_context"),
             (22, "calendar_channels"),
+            (23, "contact_owners"),
         ]
     )
     assert await schema(empty_dsn) == snapshot(
@@ -320,6 +322,7 @@ async def test_an_empty_database_gets_the_whole_schema(empty_dsn):
                 "last_activity_at timestamp with time zone",
                 "source text not null",
                 "phone text",
+                "hubspot_owner_id text",
             ],
             "rep_status_changes": [
                 "id bigint not null",
@@ -468,7 +471,8 @@ applied 019_calendar_sync
 applied 020_crm_sync
 applied 021_replies_in_context
 applied 022_calendar_channels
-22 migration(s) applied
+applied 023_contact_owners
+23 migration(s) applied
 """,
             "database is up to date\n",
         ]

@@ -315,3 +315,30 @@ async def test_a_deal_moving_into_a_hot_stage_in_hubspot_alerts_the_admins_once(
             ),
         ]
     )
+
+
+async def test_merged_deals_leave_one_deal_the_survivor_taking_over_ours(fake, http, db):
+    made = NOW - 3 * DAY
+    wayan = fake.add_contact("wayan@example.com", "Wayan", updated=made, lifecyclestage="lead")
+    old = fake.add_deal(wayan, "Villa old", "qualifiedtobuy", 90_000, updated=made)
+    land = fake.add_deal(wayan, "Land", updated=made)
+    plot = fake.add_deal(wayan, "Plot", updated=made)
+    await sync_crm(db, make(fake, http), now=NOW - 2 * DAY)
+    (ours,) = await db.fetch("SELECT id FROM deals WHERE hubspot_deal_id = $1", old)
+    new = fake.add_deal(wayan, "Villa", "qualifiedtobuy", 95_000, updated=NOW - DAY)
+    fake.merge("deals", new, old, NOW - DAY)
+    fake.merge("deals", land, plot, NOW - DAY)
+    result = await sync_crm(db, make(fake, http), now=NOW)
+    assert (result.deals_created, result.deals_updated, result.deals_archived) == (0, 1, 1)
+    assert await db.fetchval("SELECT id FROM deals WHERE hubspot_deal_id = $1", new) == ours["id"]
+    rows = await db.fetch(
+        "SELECT name, amount, hubspot_deal_id IS NULL AS unlinked, closed_at FROM deals"
+        " ORDER BY name"
+    )
+    assert [tuple(r.values()) for r in rows] == [
+        ("Land", None, False, None),
+        ("Plot", None, True, NOW),
+        ("Villa", Decimal("95000.00"), False, None),
+    ]
+    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    assert (again.deals_created, again.deals_updated, again.deals_archived) == (0, 0, 0)

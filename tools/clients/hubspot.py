@@ -126,6 +126,10 @@ class HubSpotClient:
         path = f"/crm/v3/objects/meetings/{quote(meeting_id)}"
         await self._json("PATCH", path, json={"properties": properties})
 
+    async def set_contact_owner(self, contact_id: str, owner_id: str) -> None:
+        path = f"/crm/v3/objects/contacts/{quote(contact_id)}"
+        await self._json("PATCH", path, json={"properties": {"hubspot_owner_id": owner_id}})
+
     async def deals_of_contact(self, contact_id: str) -> list[Deal]:
         ids = await self._associated(contact_id, "deals")
         deals = [_deal(o) for o in await self._read("deals", ids, DEAL_PROPERTIES)]

@@ -14,7 +14,7 @@ from tools.clients.models import CrmDeal
 DEAL_PROPERTIES = [
     *("dealname", "dealstage", "pipeline", "amount", "closedate", "hubspot_owner_id"),
     *("hs_lastmodifieddate", "hs_is_closed", "hs_is_closed_won"),
-    "hs_v2_date_entered_current_stage",
+    *("hs_v2_date_entered_current_stage", "hs_merged_object_ids"),
 ]
 
 
@@ -78,4 +78,5 @@ def _deal(obj: Any, contact_ids: list[str]) -> CrmDeal:
         entered_stage_at=_when(props.get("hs_v2_date_entered_current_stage")),
         updated_at=modified(obj),
         contact_ids=tuple(contact_ids),
+        merged_ids=tuple(i for i in (props.get("hs_merged_object_ids") or "").split(";") if i),
     )

@@ -283,6 +283,8 @@ class CrmDeal:
     entered_stage_at: datetime | None
     updated_at: datetime
     contact_ids: tuple[str, ...]
+    merged_ids: tuple[str, ...] = ()
+    """Deals merged into this one, which HubSpot no longer has."""
 
 
 class CrmSource(Protocol):
@@ -308,3 +310,7 @@ class CrmSource(Protocol):
     ) -> AsyncIterator[list[CrmDeal]]: ...
 
     def archived_deals(self) -> Awaitable[list[str]]: ...
+
+    def set_contact_owner(self, contact_id: str, owner_id: str) -> Awaitable[None]:
+        """Writes the contact's owner (our rep's, assigned here)."""
+        ...
