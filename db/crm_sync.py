@@ -19,8 +19,9 @@ Outcome = Literal["created", "updated", "unchanged"]
 
 async def hold(db: Executor) -> None:
     """One sync writes at a time, until the end of the transaction, so that two never both
-    create the prospect of one new contact."""
+    create the prospect of one new contact. Its lookups go by index (see `index_plans`)."""
     await _q.execute(db, "hold")
+    await _q.execute(db, "index_plans")
 
 
 async def mark(db: Executor, *, object_type: str) -> datetime | None:

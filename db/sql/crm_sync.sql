@@ -1,6 +1,11 @@
 -- name: hold
 SELECT pg_advisory_xact_lock(hashtext('crm_sync'));
 
+-- name: index_plans
+-- A first sync fills empty tables: plans cached while they were small would scan them whole for
+-- every row written, so lookups here go by index for the rest of the transaction.
+SET LOCAL enable_seqscan = off;
+
 -- name: mark
 SELECT modified_through FROM crm_sync_marks WHERE object_type = :object_type;
 
