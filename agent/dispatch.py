@@ -69,7 +69,10 @@ class ClaimLoop(ABC, Generic[Item]):
         try:
             await self._loop(stop)
             if self.last_round:
-                await self._claim_once()
+                try:
+                    await self._take(self.concurrency - len(self._running))
+                except Exception as e:
+                    log.warning("%s: the last claim failed: %s", self.worker, e)
         finally:
             heartbeat.cancel()
             await self._drain(grace)
@@ -78,35 +81,26 @@ class ClaimLoop(ABC, Generic[Item]):
         while not stop.is_set():
             self.wake.clear()
             free = self.concurrency - len(self._running)
-            items: list[Item] = []
-            if free > 0:
-                try:
-                    now = self.wall()
-                    items = await self.claim(free, now, now + self.lease)
-                except Exception as e:  # the database is away: try again shortly, out of step
-                    log.warning("%s: claiming failed: %s", self.worker, e)
-                    await _sleep_or(stop, self.poll * random.uniform(0.5, 1.5))
-                    continue
-            for item in items:
-                task = asyncio.create_task(self._guarded(item))
-                self._running[task] = item
-            if free > 0 and len(items) == free:
+            try:
+                taken = await self._take(free)
+            except Exception as e:  # the database is away: try again shortly, out of step
+                log.warning("%s: claiming failed: %s", self.worker, e)
+                await _sleep_or(stop, self.poll * random.uniform(0.5, 1.5))
+                continue
+            if free > 0 and taken == free:
                 continue
             timeout = await self._idle_wait() if free > 0 else self.poll
             await _first(self.wake, stop, timeout)
 
-    async def _claim_once(self) -> None:
-        free = self.concurrency - len(self._running)
+    async def _take(self, free: int) -> int:
+        """Claims up to `free` items and starts each; how many were taken."""
         if free <= 0:
-            return
-        try:
-            now = self.wall()
-            items = await self.claim(free, now, now + self.lease)
-        except Exception as e:
-            log.warning("%s: the last claim failed: %s", self.worker, e)
-            return
+            return 0
+        now = self.wall()
+        items = await self.claim(free, now, now + self.lease)
         for item in items:
             self._running[asyncio.create_task(self._guarded(item))] = item
+        return len(items)
 
     async def _idle_wait(self) -> float:
         try:

@@ -3,13 +3,11 @@ python-telegram-bot client fetches it, the admin confirms with a button, the pro
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from inline_snapshot import snapshot
-from openpyxl import Workbook
 from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
@@ -22,6 +20,7 @@ from pydantic_ai.models.function import AgentInfo
 
 from tests.agent.telegram.harness import Echo, Running, last_prompt, running
 from tests.fakes.telegram import callback_update, document_update
+from tests.tools.test_prospect_files import xlsx
 
 ADMIN, STRANGER = 1000, 501
 CSV = "name,email,telegram\nAnna Berg,anna@example.com,@anna_berg\nBob,bad,\nAnna Twin,ANNA@example.com,\n"
@@ -43,17 +42,6 @@ class Importer(Echo):
             args = {"file_id": found["id"], "file_name": found["name"]}
             return ModelResponse(parts=[ToolCallPart("import_prospects", args)])
         return ModelResponse(parts=[TextPart(f"echo: {prompt}")])
-
-
-def xlsx(rows: list[list[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def send(bot: Running, chat: int, content: bytes, name: str, mime: str, **extra: Any) -> None:
