@@ -87,7 +87,7 @@ async def sync_deals(
                         db, deal_ids=deal.merged_ids, now=now
                     )
                 if alerts is not None and done.id is not None and done.moved:
-                    previous = done.previous if not done.created else None if since is None else ""
+                    previous = "" if done.created and since is not None else done.previous
                     await hot_leads.deal_stage_changed(
                         db, alerts, deal_id=deal.id, stage=deal.stage, previous=previous, now=now
                     )
