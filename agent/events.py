@@ -42,8 +42,9 @@ ASK: dict[EventKind, str] = {
         "it is and ask them to approve or reject it."
     ),
     EventKind.STALE_DIGEST: (
-        "The daily digest: these open prospects of the rep have had no activity for days. List "
-        "them briefly (longest silent first) and suggest one next step for each."
+        "The daily digest: these open prospects of the rep have had no activity for days, and "
+        "these open deals have not moved stage. List them briefly (longest first, a deal with "
+        "its stage and amount) and suggest one next step for each."
     ),
     EventKind.TEAM_DIGEST: (
         "The daily team digest for an admin: per rep, open, stale and unreached prospects, and "

@@ -137,7 +137,8 @@ class Expect(_Strict):
     prospects: list[dict[str, Any]] = Field(default_factory=list)
     meetings: list[dict[str, Any]] = Field(default_factory=list)
     events: list[dict[str, Any]] = Field(default_factory=list)
-    """Scheduler events queued during the case: `{to: ID, event: KIND, status: done}`."""
+    """Scheduler events queued during the case: `{to: ID, event: KIND, status: done}`; `data`
+    names part of what the event carried (keys of a mapping, each item of a list)."""
 
     @field_validator("events")
     @classmethod

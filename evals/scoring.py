@@ -116,6 +116,10 @@ def _same(expected: Any, actual: Any) -> bool:
         return actual[:10] == expected.isoformat()
     if isinstance(expected, str) and isinstance(actual, str) and "@" in expected:
         return expected.casefold() == actual.casefold()
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return _matches(expected, actual)
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(map(_same, expected, actual))
     return bool(expected == actual)
 
 

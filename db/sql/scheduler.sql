@@ -166,8 +166,9 @@ RETURNING id;
 
 -- name: stale_digests
 -- Once a day, after the rep's digest hour and outside their quiet hours, in their timezone: their open
--- prospects with no activity for a while, the longest silent first. Each rep is looked at once
--- a day (`digest_on`), whether or not anything is stale.
+-- prospects with no activity for a while, the longest silent first, and their open deals whose
+-- stage has not moved for as long (those synced from HubSpot among them), the longest first. Each
+-- rep is looked at once a day (`digest_on`), whether or not anything is stale.
 WITH due AS (
     SELECT r.id, r.telegram_id, r.timezone, r.quiet_hours_start, r.quiet_hours_end, r.snoozed_until,
            (:now::timestamptz AT TIME ZONE r.timezone)::date AS today,
@@ -190,21 +191,41 @@ WITH due AS (
                       AND p.status IN ('contacted', 'in_conversation')
      WHERE coalesce(p.last_activity_at, p.status_changed_at)
            <= :now::timestamptz - :stale::interval
+), stuck AS (
+    SELECT d.id AS rep_id, x.name, x.stage, x.amount, x.currency, p.id AS prospect_id,
+           p.name AS prospect,
+           floor(extract(epoch FROM :now::timestamptz - x.stage_changed_at) / 86400)::int AS days
+      FROM due d
+      JOIN deals x ON x.rep_id = d.id AND x.closed_at IS NULL
+      JOIN prospects p ON p.id = x.prospect_id
+     WHERE x.stage_changed_at <= :now::timestamptz - :stale::interval
+), found AS (
+    SELECT d.*,
+           (SELECT count(*) FROM stale s WHERE s.rep_id = d.id) AS silent,
+           (SELECT to_jsonb((array_agg(jsonb_build_object(
+                       'prospect_id', s.id, 'name', s.name, 'status', s.status, 'days_silent', s.days)
+                       ORDER BY s.days DESC))[1:10])
+              FROM stale s WHERE s.rep_id = d.id) AS longest_silent,
+           (SELECT to_jsonb((array_agg(jsonb_build_object(
+                       'deal', x.name, 'prospect_id', x.prospect_id, 'prospect', x.prospect,
+                       'stage', x.stage,
+                       'amount', x.amount, 'currency', x.currency, 'days_in_stage', x.days)
+                       ORDER BY x.days DESC, x.name))[1:10])
+              FROM stuck x WHERE x.rep_id = d.id) AS stale_deals
+      FROM due d
 )
 INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
-SELECT d.telegram_id, 'event', d.key,
-       jsonb_build_object('event', 'stale_digest', 'data', jsonb_build_object(
-           'stale', count(*),
-           'longest_silent', to_jsonb((array_agg(jsonb_build_object(
-               'prospect_id', s.id, 'name', s.name, 'status', s.status, 'days_silent', s.days)
-               ORDER BY s.days DESC))[1:10]))),
-       salesbot_after_quiet(greatest(:now::timestamptz, d.snoozed_until), d.timezone,
-                            coalesce(d.quiet_hours_start, :quiet_start::time),
-                            coalesce(d.quiet_hours_end, :quiet_end::time)),
+SELECT f.telegram_id, 'event', f.key,
+       jsonb_build_object('event', 'stale_digest', 'data',
+           jsonb_build_object('stale', f.silent, 'longest_silent', coalesce(f.longest_silent, '[]'))
+           || CASE WHEN f.stale_deals IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('stale_deals', f.stale_deals) END),
+       salesbot_after_quiet(greatest(:now::timestamptz, f.snoozed_until), f.timezone,
+                            coalesce(f.quiet_hours_start, :quiet_start::time),
+                            coalesce(f.quiet_hours_end, :quiet_end::time)),
        :now::timestamptz
-  FROM due d JOIN stale s ON s.rep_id = d.id
- GROUP BY d.id, d.telegram_id, d.key, d.snoozed_until, d.timezone, d.quiet_hours_start,
-          d.quiet_hours_end
+  FROM found f
+ WHERE f.silent > 0 OR f.stale_deals IS NOT NULL
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
@@ -19,6 +20,7 @@ from agent import scheduler
 from agent.runtime import plan_from
 from agent.scheduler import tick
 from agent.settings import default_settings
+from db.deals import create_deal
 from db.meetings import create_meeting
 from db.pool import create_pool
 from db.prospects import create_prospect, record_contact
@@ -277,6 +279,50 @@ async def test_the_daily_digest_lists_a_reps_silent_prospects_once_a_day(pool):
                     },
                 ],
             },
+        ]
+    )
+
+
+async def test_the_daily_digest_lists_a_reps_deals_stuck_in_their_stage(pool):
+    reps = await team(pool, count=1)
+    await tick(pool, PLAN, MORNING - timedelta(days=10))  # assigns the three seeded prospects
+    async with pool.acquire() as conn:
+        for prospect, name, days in (
+            ("test_prospect_001", "Villa", 8),
+            ("test_prospect_002", "Flat", 2),
+            ("test_prospect_003", "House", 9),
+        ):
+            deal = await create_deal(
+                conn,
+                prospect_id=prospect,
+                rep_id=reps[0].id,
+                name=name,
+                stage="qualifiedtobuy",
+                amount=Decimal(250_000),
+                now=MORNING - timedelta(days=days),
+            )
+        await conn.execute("UPDATE deals SET closed_at = $1 WHERE id = $2", MORNING, deal.id)
+    await tick(pool, PLAN, MORNING)
+    rows = await pool.fetch(
+        "SELECT payload->'data' FROM inbox WHERE payload->>'event' = 'stale_digest' ORDER BY id"
+    )
+    assert [r[0] for r in rows] == snapshot(
+        [
+            {
+                "stale": 0,
+                "stale_deals": [
+                    {
+                        "deal": "Villa",
+                        "stage": "qualifiedtobuy",
+                        "amount": 250000.0,
+                        "currency": "USD",
+                        "prospect": "Алексей Петров",
+                        "prospect_id": "test_prospect_001",
+                        "days_in_stage": 8,
+                    }
+                ],
+                "longest_silent": [],
+            }
         ]
     )
 

@@ -46,6 +46,21 @@ def test_a_missing_event_is_found(gold):
     assert judge(run) == snapshot("events: no row with to=501, event='follow_up'; none at all")
 
 
+def test_an_events_data_is_matched_in_part(gold):
+    run = gold["crm-world-stale-deal-en"].trials[0].run
+    part = {"stale_deals": [{"deal": "Canggu villa", "days_in_stage": 9}]}
+    assert judge(broken(run, events=[{"to": 711, "data": part}])) is None
+    wrong = {"stale_deals": [{"deal": "Canggu villa", "days_in_stage": 3}]}
+    found = judge(broken(run, events=[{"to": 711, "data": wrong}]))
+    assert found is not None
+    assert found.startswith(
+        "events: no row with to=711, data={'stale_deals': [{'deal': 'Canggu villa', "
+        "'days_in_stage': 3}]}; closest: to=711, data={'stale': 0, 'stale_deals': [{'deal'"
+    )
+    more = {"stale_deals": [{"deal": "Canggu villa"}, {"deal": "Canggu villa"}]}
+    assert judge(broken(run, events=[{"to": 711, "data": more}])) is not None
+
+
 def test_a_wrong_number_of_rows_is_found(gold):
     run = broken(gold[CASE].trials[0].run, reps=[{"status": "active", "count": 2}])
     assert judge(run) == snapshot("reps: 1 rows with status='active', not 2")
