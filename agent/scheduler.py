@@ -43,7 +43,8 @@ class Plan:
     calendar_watch_renew: timedelta | None = None
     """With push: a calendar is watched, its channel renewed this long before it ends."""
     crm_sync_every: timedelta | None = None
-    """How often HubSpot is synced, by a task in the first admin's chat; None: not on its own."""
+    """How often HubSpot is synced, by a task in the team's background chat; None: not on its
+    own."""
     owner_write_every: timedelta | None = None
     """How often an owed contact owner is written to HubSpot again; None: owners not written."""
 
@@ -97,14 +98,10 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
             queued["calendar_watch"] = await calendar_channels.queue_watches(
                 conn, now=now, renew_at=renew_at
             )
-        if plan.crm_sync_every is not None and plan.admin_ids:
-            queued["crm_sync"] = await due.crm_syncs(
-                conn, now=now, every=plan.crm_sync_every, chat_id=plan.admin_ids[0]
-            )
-        if plan.owner_write_every is not None and plan.admin_ids:
-            queued["owner"] = await due.owed_owners(
-                conn, now=now, every=plan.owner_write_every, chat_id=plan.admin_ids[0]
-            )
+        if plan.crm_sync_every is not None:
+            queued["crm_sync"] = await due.crm_syncs(conn, now=now, every=plan.crm_sync_every)
+        if plan.owner_write_every is not None:
+            queued["owner"] = await due.owed_owners(conn, now=now, every=plan.owner_write_every)
         return queued
 
 

@@ -1,7 +1,8 @@
 """Turn workers: take inbox items, oldest first per chat, many chats at once, and carry out
 what each kind's interpreter makes of it: a turn, a fixed reply, work for code, or nothing. A
 reply reaches the outbox in the same transaction that finishes the item, so an item is
-answered once whatever crashes. The workers know no channel."""
+answered once whatever crashes. The workers know no channel; the team's background chat is
+no person's, so nothing there is shown as typed or told to anyone."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from agent.drafts import Drafts, DraftSink, Pace
 from agent.runtime import Runtime
 from agent.turn import ClaimLost, run_turn
 from db import inbox, outbox
-from db.chats import chat_language
+from db.chats import TEAM_CHAT, chat_language
 from db.inbox import Claim
 from db.pool import database_away
 from tools.redaction import scrub
@@ -156,11 +157,12 @@ class TurnWorkers(ClaimLoop[Claim]):
 
     async def _set_aside(self, item: Claim) -> None:
         error = f"set aside after {item.attempt - 1} failed attempts"
-        await self._answer(item, set_aside(item.chat_id, item.id), failed=True, error=error)
+        told = None if item.chat_id == TEAM_CHAT else set_aside(item.chat_id, item.id)
+        await self._answer(item, told, failed=True, error=error)
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:
-        if self.typing is None:
+        if self.typing is None or chat_id == TEAM_CHAT:
             yield
             return
         task = asyncio.create_task(self._keep_typing(chat_id))

@@ -11,6 +11,15 @@ from db.queries import Executor, Queries
 
 _q = Queries("chats")
 
+TEAM_CHAT = 0
+"""The inbox's chat for the team's background work (the scheduled HubSpot sync, owners written
+back): no person's, never a Telegram chat (Telegram has no chat 0), so a long task held there
+holds up no one's messages. No message is ever sent to it and no actor is looked up for it."""
+
+
+class NotAPersonsChat(ValueError):
+    """A message addressed to the team's background chat: a bug, since no one reads it."""
+
 
 @dataclass(frozen=True, slots=True)
 class ChatState:

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from db import claims
+from db.chats import TEAM_CHAT, NotAPersonsChat
 from db.queries import Executor, Queries
 
 _q = Queries("outbox")
@@ -98,6 +99,7 @@ async def enqueue(
 ) -> int | None:
     """Queues a message, to be sent from `held_until` if given; None when its dedupe key was
     queued before. `about`: what it is about, for a reply to it."""
+    _to_a_person(chat_id)
     message_id: int | None = await _q.fetchval(
         db,
         "enqueue",
@@ -124,6 +126,7 @@ async def enqueue_photo(
     held_until: datetime | None = None,
 ) -> int:
     """Queues a picture with its caption, sent in its turn among the chat's messages."""
+    _to_a_person(chat_id)
     payload = {"photo": base64.b64encode(png).decode(), "filename": "chart.png"}
     message_id: int = await _q.fetchval(
         db,
@@ -161,6 +164,7 @@ async def enqueue_callback_answer(
     db: Executor, *, chat_id: int, query_id: str, message_id: int | None, now: datetime
 ) -> None:
     """Answers a button press (stops its spinner) and takes the keyboard off its message."""
+    _to_a_person(chat_id)
     await _q.execute(
         db,
         "enqueue_callback_answer",
@@ -169,6 +173,11 @@ async def enqueue_callback_answer(
         dedupe_key=f"callback:{query_id}",
         now=now,
     )
+
+
+def _to_a_person(chat_id: int) -> None:
+    if chat_id == TEAM_CHAT:
+        raise NotAPersonsChat("a message to the team's background chat, which no one reads")
 
 
 async def claim(

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from db.chats import TEAM_CHAT
 from db.queries import Executor, Queries
 
 _q = Queries("scheduler")
@@ -132,15 +133,17 @@ async def calendar_syncs(db: Executor, *, now: datetime) -> int:
     return len(await _q.fetch(db, "calendar_syncs", now=now))
 
 
-async def crm_syncs(db: Executor, *, now: datetime, every: timedelta, chat_id: int) -> int:
+async def crm_syncs(db: Executor, *, now: datetime, every: timedelta) -> int:
+    """Queued in the team's background chat, so that no person's messages wait for it."""
     found = await _q.fetch(
-        db, "crm_syncs", now=now, every_seconds=every.total_seconds(), chat_id=chat_id
+        db, "crm_syncs", now=now, every_seconds=every.total_seconds(), chat_id=TEAM_CHAT
     )
     return len(found)
 
 
-async def owed_owners(db: Executor, *, now: datetime, every: timedelta, chat_id: int) -> int:
-    return len(await _q.fetch(db, "owed_owners", now=now, every=every, chat_id=chat_id))
+async def owed_owners(db: Executor, *, now: datetime, every: timedelta) -> int:
+    """Queued in the team's background chat, as the sync is."""
+    return len(await _q.fetch(db, "owed_owners", now=now, every=every, chat_id=TEAM_CHAT))
 
 
 async def quiet_until(

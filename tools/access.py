@@ -184,7 +184,7 @@ async def _audit(
         outcome=outcome,
         detail=scrubbed(detail),
         actor_role=deps.actor.what,
-        actor_telegram_id=deps.actor.telegram_id,
+        actor_telegram_id=deps.actor.person,
         actor_rep_id=deps.actor.rep.id if deps.actor.rep else None,
         turn_id=deps.turn_id,
         now=deps.now(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from db.chats import TEAM_CHAT
 from db.models import Rep, RepStatus
 from db.queries import Executor
 from db.reps import get_rep_by_telegram_id
@@ -18,6 +19,8 @@ class Role(StrEnum):
     REJECTED = "rejected"
     REMOVED = "removed"
     ADMIN = "admin"
+    TEAM = "team"
+    """The team's background work, done by code in no person's chat (never a turn's actor)."""
 
 
 UNREGISTERED = (Role.UNKNOWN, Role.REJECTED, Role.REMOVED)
@@ -37,6 +40,11 @@ class Actor:
     username: str | None = None
     first_name: str | None = None
     language: str | None = None
+
+    @property
+    def person(self) -> int | None:
+        """The Telegram id of the person acting, as the audit log keeps it; None for the team."""
+        return None if self.role is Role.TEAM else self.telegram_id
 
     @property
     def is_admin(self) -> bool:
@@ -67,6 +75,11 @@ class Actor:
         if self.rep is None or self.rep.status is not RepStatus.ACTIVE:
             raise Refused(f"only an active rep can do this, and this user is {self.role}")
         return self.rep
+
+
+TEAM = Actor(telegram_id=TEAM_CHAT, role=Role.TEAM)
+"""Who does the team's background work: no person, so no one is looked up, told or audited
+as its doer; only the tasks that allow this role are done for it."""
 
 
 async def resolve_actor(

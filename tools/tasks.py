@@ -2,7 +2,7 @@
 whose chat it is queued in, through the same door as a tool: the role checked, a savepoint, the
 audit log. A booked meeting's owed HubSpot log is tried again; the rep hears only once it is
 made. A rep's calendar is synced, and watched for Google to push its changes; HubSpot is synced
-for the team, and told the owners of contacts assigned here."""
+for the team, and told the owners of contacts assigned here, in the team's background chat."""
 
 from __future__ import annotations
 
@@ -83,9 +83,10 @@ async def watch_calendar(deps: Deps, data: dict[str, Any]) -> None:
     await calendar_push.watch(deps, rep)
 
 
-@task_for(TaskKind.CRM_SYNC, Role.ADMIN)
+@task_for(TaskKind.CRM_SYNC, Role.TEAM, Role.ADMIN)
 async def sync_hubspot(deps: Deps, data: dict[str, Any]) -> None:
-    """Done in an admin's chat, silently; a failure is the task's error, tried next interval."""
+    """Done for the team in its background chat (one queued in an admin's chat before is done
+    there), silently; a failure is the task's error, tried next interval."""
     if deps.services.crm is None:
         return
     try:
@@ -94,7 +95,8 @@ async def sync_hubspot(deps: Deps, data: dict[str, Any]) -> None:
         raise NotDone(f"the HubSpot sync ({e.message}); it goes on from there next time") from None
 
 
-@task_for(TaskKind.HUBSPOT_OWNER, Role.ADMIN)
+@task_for(TaskKind.HUBSPOT_OWNER, Role.TEAM, Role.ADMIN)
 async def write_owner(deps: Deps, data: dict[str, Any]) -> None:
-    """Done in an admin's chat, silently; a failure is the task's error, tried again later."""
+    """Done for the team as the sync is, silently; a failure is the task's error, tried again
+    later."""
     await contact_owners.write(deps, str(data["prospect_id"]))

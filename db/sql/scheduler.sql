@@ -305,9 +305,10 @@ ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
 -- name: crm_syncs
--- HubSpot is synced once in every interval, by a task in an admin's chat that the turn workers
--- run in code. The key is the interval's number: one task per interval, however many ticks see
--- it; one that failed is finished with why, and the next interval tries again.
+-- HubSpot is synced once in every interval, by a task that the turn workers run in code, in
+-- the team's background chat (:chat_id, no person's: a long sync holds up no one's messages).
+-- The key is the interval's number: one task per interval, however many ticks see it; one
+-- that failed is finished with why, and the next interval tries again.
 INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
 SELECT :chat_id::bigint, 'task',
        'crm_sync:' || floor(extract(epoch FROM :now::timestamptz) / :every_seconds::float8)::bigint,
@@ -398,8 +399,9 @@ SELECT salesbot_after_quiet(:now::timestamptz, coalesce(r.timezone, :timezone::t
 
 -- name: owed_owners
 -- A prospect of a HubSpot contact whose rep's owner HubSpot does not hold yet has it written
--- there, by a task in an admin's chat that the turn workers run in code: at once, then once
--- per :every since it was assigned, for a week. A rep with no matched owner owes nothing.
+-- there, by a task in the team's background chat (:chat_id) that the turn workers run in code:
+-- at once, then once per :every since it was assigned, for a week. A rep with no matched owner
+-- owes nothing.
 INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
 SELECT :chat_id::bigint, 'task',
        'owner:' || p.id || ':' || r.hubspot_owner_id || ':'

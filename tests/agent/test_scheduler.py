@@ -3,6 +3,7 @@ event however many ticks, restarts or concurrent schedulers see it; quiet hours 
 until the rep's morning; round-robin spreads prospects evenly; suspended reps get nothing."""
 
 import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from agent import scheduler
 from agent.runtime import plan_from
 from agent.scheduler import tick
 from agent.settings import default_settings
+from db.chats import TEAM_CHAT
 from db.deals import create_deal
 from db.meetings import create_meeting
 from db.pool import create_pool
@@ -410,3 +412,22 @@ def scheduler_process(env, cwd):
     command = [sys.executable, "-m", "agent.cli", "scheduler"]
     env = {**env, "PYTHONPATH": str(Path(__file__).parents[2])}  # this checkout's code
     return subprocess.Popen(command, env=env, cwd=cwd, stderr=subprocess.PIPE)
+
+
+async def test_two_schedulers_queue_one_hubspot_sync_per_interval_in_no_persons_chat(pool, db_dsn):
+    plan = dataclasses.replace(PLAN, crm_sync_every=timedelta(minutes=15))
+    other = await create_pool(db_dsn, min_size=1, max_size=2)
+    try:
+        for minutes in (0, 0, 5, 14, 15, 29, 30, 31):
+            moment = MORNING + timedelta(minutes=minutes)
+            await asyncio.gather(tick(pool, plan, moment), tick(other, plan, moment))
+    finally:
+        await other.close()
+    rows = await pool.fetch(
+        "SELECT chat_id, created_at FROM inbox WHERE payload->>'task' = 'crm_sync' ORDER BY id"
+    )
+    assert [(r["chat_id"], r["created_at"] - MORNING) for r in rows] == [
+        (TEAM_CHAT, timedelta(0)),
+        (TEAM_CHAT, timedelta(minutes=15)),
+        (TEAM_CHAT, timedelta(minutes=30)),
+    ]

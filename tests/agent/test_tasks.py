@@ -2,6 +2,7 @@
 once per retry interval, the turn workers run it in code, and once HubSpot answers the log is
 made, the meeting owes nothing more and the rep is told; nothing is queued after that."""
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 
@@ -12,7 +13,10 @@ from agent.integrations import services_from
 from agent.runtime import inbox_kinds, plan_from
 from agent.scheduler import tick
 from agent.settings import default_settings, load_settings
+from agent.telegram import updates
 from agent.workers import TurnWorkers
+from db import inbox
+from db.chats import TEAM_CHAT
 from db.meetings import meetings_of_prospect
 from db.prospects import assign_prospect_to_rep
 from db.reps import approve_rep, create_rep
@@ -164,9 +168,12 @@ async def test_each_connected_calendar_is_synced_on_its_own_time_and_a_failing_o
     assert [tuple(t) for t in told] == snapshot([(502, "I cannot read your Google Calendar: the ")])
 
 
-async def test_hubspot_is_synced_once_every_interval_in_an_admins_chat(talk_and_hubspot):
+async def test_hubspot_is_synced_once_every_interval_in_the_teams_background_chat(
+    talk_and_hubspot,
+):
     """Every 15 minutes of the clock, however often the scheduler ticks: a contact changed in
-    between arrives with the next interval's sync, not before; off without HubSpot or at 0."""
+    between arrives with the next interval's sync, not before; off without HubSpot or at 0. The
+    sync is the team's, in no person's chat, and audited as no person's."""
     talk, hubspot = talk_and_hubspot
     pool = talk.runtime.pool
     hubspot.add_contact("wayan@example.com", "Wayan", updated=NOW - DAY, lifecyclestage="lead")
@@ -194,17 +201,21 @@ async def test_hubspot_is_synced_once_every_interval_in_an_admins_chat(talk_and_
         story.append((minutes, queued["crm_sync"], tasks, synced))
     assert story == snapshot(
         [
-            (0, 1, [(1000, "crm_sync")], 1),
+            (0, 1, [(TEAM_CHAT, "crm_sync")], 1),
             (5, 0, [], 1),
             (10, 0, [], 1),
-            (15, 1, [(1000, "crm_sync")], 2),
+            (15, 1, [(TEAM_CHAT, "crm_sync")], 2),
             (20, 0, [], 2),
             (25, 0, [], 2),
-            (30, 1, [(1000, "crm_sync")], 2),
+            (30, 1, [(TEAM_CHAT, "crm_sync")], 2),
         ]
     )
     done = await pool.fetch("SELECT status, last_error FROM inbox WHERE kind = 'task'")
     assert {tuple(d) for d in done} == {("done", None)}
+    audited = await pool.fetch(
+        "SELECT actor_telegram_id, actor_role, outcome FROM audit_log WHERE tool = 'crm_sync'"
+    )
+    assert [tuple(a) for a in audited] == snapshot([(None, "team", "ok")] * 3)
     off = plan_from(default_settings(admin_telegram_ids=(ADMIN,), outreach_enabled=False))
     at_zero = plan_from(default_settings(hubspot_sync_minutes=0, **configured))
     assert (off.crm_sync_every, at_zero.crm_sync_every, plan.crm_sync_every) == (
@@ -212,3 +223,86 @@ async def test_hubspot_is_synced_once_every_interval_in_an_admins_chat(talk_and_
         None,
         timedelta(minutes=15),
     )
+
+
+def admin_says(text: str) -> inbox.Update:
+    person = {"id": ADMIN, "is_bot": False, "first_name": "Ketut"}
+    message = {"from": person, "chat": {"id": ADMIN, "type": "private"}, "text": text}
+    row = updates.to_inbox({"update_id": 1, "message": message})
+    assert row is not None
+    return row
+
+
+async def test_a_sync_waiting_on_hubspot_holds_up_no_admins_messages(talk_and_hubspot):
+    """The sync is claimed and runs until HubSpot answers; meanwhile the first admin's message
+    is claimed and answered; then the sync finishes with the same result, telling no one."""
+    talk, hubspot = talk_and_hubspot
+    pool = talk.runtime.pool
+    hubspot.add_contact("wayan@example.com", "Wayan", updated=NOW - DAY, lifecyclestage="lead")
+    configured = {"hubspot_access_token": hubspot.token, "outreach_enabled": False}
+    plan = plan_from(default_settings(**configured))  # no admins to name: the sync is the team's
+    workers = TurnWorkers(talk.runtime, kinds=inbox_kinds(), wall=talk.clock)
+    now, until = talk.clock.now, talk.clock.now + timedelta(minutes=1)
+    queued = await tick(pool, plan, now) or {}
+    assert {kind: count for kind, count in queued.items() if count} == {"crm_sync": 1}
+    hubspot.gate.close()
+    (sync,) = await workers.claim(10, now, until)
+    syncing = asyncio.create_task(workers.handle(sync))
+    await hubspot.gate.reached(1)
+
+    await inbox.add_updates(pool, updates=[admin_says("Кто ждёт одобрения?")], now=now)
+    talk.script.say("Никто не ждёт.")
+    (message,) = await workers.claim(10, now, until)
+    await workers.handle(message)
+    told = await pool.fetch("SELECT chat_id, text FROM outbox ORDER BY id")
+    assert ([tuple(t) for t in told], syncing.done()) == ([(ADMIN, "Никто не ждёт.")], False)
+
+    hubspot.gate.open()
+    await syncing
+    items = await pool.fetch("SELECT chat_id, kind, status, last_error FROM inbox ORDER BY id")
+    assert [tuple(i) for i in items] == [
+        (TEAM_CHAT, "task", "done", None),
+        (ADMIN, "message", "done", None),
+    ]
+    synced = await pool.fetch("SELECT name, email FROM prospects WHERE source = 'hubspot'")
+    assert [tuple(s) for s in synced] == [("Wayan", "wayan@example.com")]
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 1
+
+
+async def test_a_failed_sync_is_finished_with_why_and_no_one_is_told(talk_and_hubspot):
+    talk, hubspot = talk_and_hubspot
+    pool = talk.runtime.pool
+    configured = {"hubspot_access_token": hubspot.token, "outreach_enabled": False}
+    plan = plan_from(default_settings(admin_telegram_ids=(ADMIN,), **configured))
+    workers = TurnWorkers(talk.runtime, kinds=inbox_kinds(), wall=talk.clock)
+    talk.clock.now = NOW.replace(hour=20)  # 04:00 in Bali: before the admins' digest
+    hubspot.fail("/crm/", 503, times=10)
+    assert (await tick(pool, plan, talk.clock.now) or {})["crm_sync"] == 1
+    now = talk.clock.now
+    for claim in await workers.claim(10, now, now + timedelta(minutes=1)):
+        await workers.handle(claim)
+    done = await pool.fetch("SELECT chat_id, status, last_error FROM inbox")
+    assert [tuple(d) for d in done] == snapshot(
+        [
+            (
+                0,
+                "done",
+                "Not done: the HubSpot sync (Injected fault 503 (HTTP 503)); it goes on from there next time",
+            )
+        ]
+    )
+    audited = await pool.fetch(
+        "SELECT actor_telegram_id, actor_role, outcome, detail FROM audit_log"
+        " WHERE tool = 'crm_sync'"
+    )
+    assert [tuple(a) for a in audited] == snapshot(
+        [
+            (
+                None,
+                "team",
+                "not_done",
+                "the HubSpot sync (Injected fault 503 (HTTP 503)); it goes on from there next time",
+            )
+        ]
+    )
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 0

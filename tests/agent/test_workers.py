@@ -16,6 +16,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from agent.channel import Inbound, Reply, Sender, Unreadable, Work
 from agent.workers import MAX_ATTEMPTS, TurnWorkers
 from db import inbox
+from db.chats import TEAM_CHAT
 from db.inbox import Claim
 
 CHAT = 501
@@ -183,3 +184,20 @@ async def test_an_item_that_failed_every_attempt_is_set_aside_and_its_person_tol
             "Извините, это сообщение у меня не получилось обработать даже с нескольких попыток, и я его отложил. Ничего не изменилось; попробуйте написать его иначе."
         ]
     )
+
+
+async def test_a_team_task_that_failed_every_attempt_is_set_aside_and_no_one_is_told(talk):
+    await talk.runtime.pool.execute(
+        "INSERT INTO inbox (chat_id, kind, payload, attempts, created_at, not_before)"
+        " VALUES ($1, 'fragile', '{}', $2, $3, $3)",
+        TEAM_CHAT,
+        MAX_ATTEMPTS,
+        talk.clock.now,
+    )
+    workers = TurnWorkers(talk.runtime, kinds={"fragile": unreadable}, wall=talk.clock)
+    await serve(talk, workers)
+    rows = await inbox.items_of_chat(talk.runtime.pool, chat_id=TEAM_CHAT)
+    assert [(r["status"], r["last_error"]) for r in rows] == [
+        ("failed", "set aside after 5 failed attempts")
+    ]
+    assert await talk.runtime.pool.fetchval("SELECT count(*) FROM outbox") == 0

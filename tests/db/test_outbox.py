@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import asyncpg
+import pytest
 
 from db import outbox
+from db.chats import TEAM_CHAT, NotAPersonsChat
 from db.outbox import OutboxClaim
 from tests.conftest import NOW
 
@@ -143,3 +145,17 @@ async def test_a_sent_message_is_found_by_telegrams_id_in_its_chat_only(
     )
     assert await outbox.replied_to(conn, chat_id=502, message_id=77) is None
     assert await outbox.replied_to(conn, chat_id=501, message_id=78) is None
+
+
+async def test_nothing_is_ever_queued_to_the_teams_background_chat(
+    conn: asyncpg.Connection,
+) -> None:
+    with pytest.raises(NotAPersonsChat):
+        await outbox.enqueue(conn, chat_id=TEAM_CHAT, text="a", now=NOW)
+    with pytest.raises(NotAPersonsChat):
+        await outbox.enqueue_photo(conn, chat_id=TEAM_CHAT, png=b"", caption="c", now=NOW)
+    with pytest.raises(NotAPersonsChat):
+        await outbox.enqueue_callback_answer(
+            conn, chat_id=TEAM_CHAT, query_id="q", message_id=None, now=NOW
+        )
+    assert await conn.fetchval("SELECT count(*) FROM outbox") == 0

@@ -10,12 +10,12 @@ from agent.runtime import plan_from, rules_from
 from agent.settings import default_settings
 from db import prospects
 from db import scheduler as due
+from db.chats import TEAM_CHAT
 from db.pool import connect
-from tests.agent.scripted import ADMIN
 from tests.db.test_prospects import make_rep
 from tests.fakes.hubspot import FakeHubSpot
 from tests.tools.clients.test_hubspot import TOKEN, make
-from tools.actor import resolve_actor
+from tools.actor import TEAM
 from tools.crm_sync import sync_crm
 from tools.deps import Deps
 from tools.services import Services
@@ -49,21 +49,21 @@ async def db(db_dsn):
 
 
 async def tasks_queued(db, at: datetime) -> list[str]:
-    """The owner writes the scheduler queues at `at` (in the admin's chat), their prospects."""
+    """The owner writes the scheduler queues at `at` (in the team's background chat), their
+    prospects."""
     before = await db.fetchval("SELECT coalesce(max(id), 0) FROM inbox")
-    await due.owed_owners(db, now=at, every=EVERY, chat_id=ADMIN)
+    await due.owed_owners(db, now=at, every=EVERY)
     rows = await db.fetch(
         "SELECT payload->'data'->>'prospect_id' AS id FROM inbox"
         " WHERE payload->>'task' = 'hubspot_owner' AND chat_id = $1 AND id > $2",
-        ADMIN,
+        TEAM_CHAT,
         before,
     )
     return [r["id"] for r in rows]
 
 
 async def write(db, crm, prospect_id: str, at: datetime) -> str | None:
-    actor = await resolve_actor(db, telegram_id=ADMIN, admin_ids=(ADMIN,))
-    deps = Deps(db=db, actor=actor, clock=lambda: at, rules=RULES, services=Services(crm=crm))
+    deps = Deps(db=db, actor=TEAM, clock=lambda: at, rules=RULES, services=Services(crm=crm))
     return await run_task(deps, "hubspot_owner", {"prospect_id": prospect_id})
 
 
