@@ -143,9 +143,7 @@ async def owed_owners(db: Executor, *, now: datetime, every: timedelta, chat_id:
     return len(await _q.fetch(db, "owed_owners", now=now, every=every, chat_id=chat_id))
 
 
-async def quiet_until(
-    db: Executor, *, chat_id: int, now: datetime, quiet: Quiet, admin: bool
-) -> datetime:
+async def quiet_until(db: Executor, *, chat_id: int, now: datetime, quiet: Quiet) -> datetime:
     """When a message to `chat_id` may be delivered: `now`, or the end of their quiet hours."""
     until: datetime = await _q.fetchval(
         db,
@@ -155,7 +153,6 @@ async def quiet_until(
         timezone=quiet.timezone,
         quiet_start=quiet.start,
         quiet_end=quiet.end,
-        admin=admin,
     )
     return until
 
