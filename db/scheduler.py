@@ -146,9 +146,7 @@ async def owed_owners(db: Executor, *, now: datetime, every: timedelta) -> int:
     return len(await _q.fetch(db, "owed_owners", now=now, every=every, chat_id=TEAM_CHAT))
 
 
-async def quiet_until(
-    db: Executor, *, chat_id: int, now: datetime, quiet: Quiet, admin: bool
-) -> datetime:
+async def quiet_until(db: Executor, *, chat_id: int, now: datetime, quiet: Quiet) -> datetime:
     """When a message to `chat_id` may be delivered: `now`, or the end of their quiet hours."""
     until: datetime = await _q.fetchval(
         db,
@@ -158,7 +156,6 @@ async def quiet_until(
         timezone=quiet.timezone,
         quiet_start=quiet.start,
         quiet_end=quiet.end,
-        admin=admin,
     )
     return until
 

@@ -42,13 +42,7 @@ async def send(
 async def _held_until(deps: Deps, chat_id: int, now: datetime) -> datetime | None:
     if deps.turn_id is not None and chat_id == deps.actor.telegram_id:
         return None
-    until = await scheduler.quiet_until(
-        deps.db,
-        chat_id=chat_id,
-        now=now,
-        quiet=deps.rules.quiet,
-        admin=chat_id in deps.rules.admin_ids,
-    )
+    until = await scheduler.quiet_until(deps.db, chat_id=chat_id, now=now, quiet=deps.rules.quiet)
     return until if until > now else None
 
 

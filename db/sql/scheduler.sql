@@ -141,9 +141,12 @@ SELECT a.admin_id, 'event',
        jsonb_build_object('event', 'pending_application', 'data', jsonb_build_object(
            'rep_id', r.id, 'name', r.name, 'email', r.email,
            'hours_waiting', floor(extract(epoch FROM :now::timestamptz - r.registered_at) / 3600))),
-       salesbot_after_quiet(:now::timestamptz, :timezone::text, :quiet_start::time, :quiet_end::time),
+       salesbot_after_quiet(:now::timestamptz, coalesce(o.timezone, :timezone::text),
+                            coalesce(o.quiet_hours_start, :quiet_start::time),
+                            coalesce(o.quiet_hours_end, :quiet_end::time)),
        :now::timestamptz
   FROM reps r CROSS JOIN unnest(:admin_ids::bigint[]) AS a (admin_id)
+  LEFT JOIN reps o ON o.telegram_id = a.admin_id
  WHERE r.status = 'pending' AND r.registered_at <= :now::timestamptz - :after::interval
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
@@ -263,10 +266,11 @@ SELECT d.admin_id, 'event', d.key,
            'reps', (SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.stale DESC, t.name), '[]')
                       FROM team t),
            'pending_applications', (SELECT count(*) FROM reps WHERE status = 'pending'))),
-       salesbot_after_quiet(:now::timestamptz, :timezone::text, :quiet_start::time,
-                            :quiet_end::time),
+       salesbot_after_quiet(:now::timestamptz, coalesce(o.timezone, :timezone::text),
+                            coalesce(o.quiet_hours_start, :quiet_start::time),
+                            coalesce(o.quiet_hours_end, :quiet_end::time)),
        :now::timestamptz
-  FROM due d
+  FROM due d LEFT JOIN reps o ON o.telegram_id = d.admin_id
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
@@ -389,13 +393,13 @@ SELECT id, event, reason FROM dropped ORDER BY id;
 
 -- name: quiet_until
 -- When a message to this chat may be delivered, as the events above compute it: after the
--- quiet hours of the rep it is (their timezone and hours, else the defaults), or of an admin
--- (the defaults).
+-- quiet hours of the person it is, their own if they set any as a rep (an admin too), else
+-- the team's defaults, in their timezone or the default one.
 SELECT salesbot_after_quiet(:now::timestamptz, coalesce(r.timezone, :timezone::text),
                             coalesce(r.quiet_hours_start, :quiet_start::time),
                             coalesce(r.quiet_hours_end, :quiet_end::time))
   FROM (VALUES (1)) AS one (x)
-  LEFT JOIN reps r ON r.telegram_id = :chat_id AND NOT :admin::boolean;
+  LEFT JOIN reps r ON r.telegram_id = :chat_id;
 
 -- name: owed_owners
 -- A prospect of a HubSpot contact whose rep's owner HubSpot does not hold yet has it written

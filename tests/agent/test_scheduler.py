@@ -378,6 +378,36 @@ async def test_the_team_digest_counts_stale_as_the_reps_digests_do(pool):
     assert stale == 1
 
 
+async def test_an_admin_who_set_quiet_hours_as_a_rep_hears_after_their_own(pool):
+    (rep,) = await team(pool, count=1)
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE reps SET quiet_hours_start = '10:00', quiet_hours_end = '12:00' WHERE id = $1",
+            rep.id,
+        )
+        await create_rep(
+            conn,
+            telegram_id=601,
+            name="New",
+            email="new@truerealestate.bali",
+            timezone="Asia/Makassar",
+            now=MORNING - timedelta(days=2),
+        )
+    plan = plan_from(default_settings(admin_telegram_ids=(1000, 501)))
+    await tick(pool, plan, MORNING)
+    rows = await pool.fetch(
+        "SELECT chat_id, payload->>'event' AS kind, not_before FROM inbox "
+        "WHERE payload->>'event' IN ('pending_application', 'team_digest') ORDER BY chat_id, id"
+    )
+    noon = MORNING + timedelta(hours=1)  # 12:00 in Bali
+    assert [(r["chat_id"], r["kind"], r["not_before"]) for r in rows] == [
+        (501, "pending_application", noon),
+        (501, "team_digest", noon),
+        (1000, "pending_application", MORNING),
+        (1000, "team_digest", MORNING),
+    ]
+
+
 async def test_two_scheduler_processes_at_once_queue_each_event_once(pool, db_dsn, tmp_path):
     now = datetime.now(UTC)
     await team(pool, count=2, at=now - timedelta(days=2))

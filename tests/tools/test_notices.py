@@ -2,6 +2,7 @@
 the scheduler's events do, unless they answer what the recipient is doing in this very turn.
 A held notice does not hold up the other messages to that chat, and goes out when it is due."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from agent.runtime import rules_from
@@ -84,6 +85,20 @@ async def test_admins_are_told_after_the_default_quiet_hours(conn):
     await reps(conn)
     await notices.send(await deps_of(conn, IVAN), ADMIN, "New application")
     assert await held(conn, ADMIN) == [MORNING]
+
+
+async def test_an_admin_who_set_quiet_hours_as_a_rep_is_told_after_their_own(conn):
+    await reps(conn)
+    await conn.execute(
+        "UPDATE reps SET quiet_hours_start = $1, quiet_hours_end = $2 WHERE telegram_id = $3",
+        time(17),
+        time(8),
+        OLGA,
+    )
+    rules = rules_from(default_settings(admin_telegram_ids=(ADMIN, OLGA)))
+    ivan = await deps_of(conn, IVAN)
+    await notices.send(replace(ivan, rules=rules), OLGA, "New application")
+    assert await held(conn, OLGA) == [datetime(2026, 11, 21, 5, 0, tzinfo=UTC)]  # 08:00 Moscow
 
 
 async def test_a_notice_answering_what_the_recipient_does_now_is_not_held(conn):
