@@ -55,6 +55,13 @@ async def team(pool, count=3, at=MORNING - timedelta(days=2)):
     return reps
 
 
+async def digests(pool):
+    rows = await pool.fetch(
+        "SELECT payload->'data' FROM inbox WHERE payload->>'event' = 'stale_digest' ORDER BY id"
+    )
+    return [r[0] for r in rows]
+
+
 async def events(pool):
     rows = await pool.fetch(
         "SELECT chat_id, payload->>'event' AS kind, not_before FROM inbox ORDER BY id"
@@ -242,10 +249,7 @@ async def test_the_daily_digest_lists_a_reps_silent_prospects_once_a_day(pool):
             )
     for hours in (0, 1, 2, 24):
         await tick(pool, PLAN, MORNING + timedelta(hours=hours))
-    rows = await pool.fetch(
-        "SELECT payload->'data' FROM inbox WHERE payload->>'event' = 'stale_digest' ORDER BY id"
-    )
-    assert [r[0] for r in rows] == snapshot(
+    assert await digests(pool) == snapshot(
         [
             {
                 "stale": 2,
@@ -305,10 +309,7 @@ async def test_the_daily_digest_lists_a_reps_deals_stuck_in_their_stage(pool):
             )
         await conn.execute("UPDATE deals SET closed_at = $1 WHERE id = $2", MORNING, deal.id)
     await tick(pool, PLAN, MORNING)
-    rows = await pool.fetch(
-        "SELECT payload->'data' FROM inbox WHERE payload->>'event' = 'stale_digest' ORDER BY id"
-    )
-    assert [r[0] for r in rows] == snapshot(
+    assert await digests(pool) == snapshot(
         [
             {
                 "stale": 0,

@@ -52,6 +52,15 @@ async def deps_of(conn, actor_id, *, in_turn=True, at=LATE):
     return Deps(db=conn, actor=actor, clock=lambda: at, rules=RULES, turn_id=turn_id)
 
 
+async def olga_quiet_from_five_to_eight(conn):
+    await conn.execute(
+        "UPDATE reps SET quiet_hours_start = $1, quiet_hours_end = $2 WHERE telegram_id = $3",
+        time(17),
+        time(8),
+        OLGA,
+    )
+
+
 async def held(conn, chat_id):
     rows = await conn.fetch(
         "SELECT held_until, not_before FROM outbox WHERE chat_id = $1 ORDER BY id", chat_id
@@ -71,12 +80,7 @@ async def test_a_notice_to_a_rep_in_their_quiet_hours_waits_for_their_morning(co
 
 async def test_a_reps_own_quiet_hours_hold_their_notices(conn):
     await reps(conn)
-    await conn.execute(
-        "UPDATE reps SET quiet_hours_start = $1, quiet_hours_end = $2 WHERE telegram_id = $3",
-        time(17),
-        time(8),
-        OLGA,
-    )
+    await olga_quiet_from_five_to_eight(conn)
     await notices.send(await deps_of(conn, ADMIN), OLGA, "A prospect is yours")
     assert await held(conn, OLGA) == [datetime(2026, 11, 21, 5, 0, tzinfo=UTC)]  # 08:00 Moscow
 
@@ -89,12 +93,7 @@ async def test_admins_are_told_after_the_default_quiet_hours(conn):
 
 async def test_an_admin_who_set_quiet_hours_as_a_rep_is_told_after_their_own(conn):
     await reps(conn)
-    await conn.execute(
-        "UPDATE reps SET quiet_hours_start = $1, quiet_hours_end = $2 WHERE telegram_id = $3",
-        time(17),
-        time(8),
-        OLGA,
-    )
+    await olga_quiet_from_five_to_eight(conn)
     rules = rules_from(default_settings(admin_telegram_ids=(ADMIN, OLGA)))
     ivan = await deps_of(conn, IVAN)
     await notices.send(replace(ivan, rules=rules), OLGA, "New application")
