@@ -28,9 +28,9 @@ from pydantic_settings import (
 from agent.calendar_settings import CalendarSyncSettings
 from agent.hot_lead_settings import HotLeadSettings
 from agent.hubspot_settings import HubSpotSyncSettings
+from agent.limit_settings import LimitSettings
+from agent.mail_settings import MailSettings, all_or_none
 from agent.voice_settings import VoiceSettings
-
-_LIMITABLE = ("unknown", "pending", "suspended", "rejected", "removed", "active", "admin")
 
 
 class SettingsError(Exception):
@@ -38,7 +38,13 @@ class SettingsError(Exception):
 
 
 class Settings(
-    CalendarSyncSettings, HubSpotSyncSettings, VoiceSettings, HotLeadSettings, BaseSettings
+    LimitSettings,
+    MailSettings,
+    CalendarSyncSettings,
+    HubSpotSyncSettings,
+    VoiceSettings,
+    HotLeadSettings,
+    BaseSettings,
 ):
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -80,26 +86,6 @@ class Settings(
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     salesbot_model: str = "gpt-4.1-mini"
-    model_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
-    model_retries: int = Field(default=1, ge=0, le=5)
-    turn_deadline_seconds: float = Field(default=150.0, gt=0, le=3600)
-    model_requests_per_turn: int = Field(default=12, ge=1, le=100)
-    tool_calls_per_turn: int = Field(default=20, ge=1, le=200)
-    limited_roles: Annotated[tuple[str, ...], NoDecode] = (
-        "unknown",
-        "pending",
-        "suspended",
-        "rejected",
-        "removed",
-    )
-    stranger_turns_per_hour: int = Field(default=20, ge=0, le=10_000)
-    stranger_tokens_per_day: int = Field(default=200_000, ge=0)
-    all_strangers_turns_per_hour: int = Field(default=300, ge=0, le=1_000_000)
-    stranger_message_chars: int = Field(default=2000, ge=100, le=100_000)
-    stranger_history_messages: int = Field(default=12, ge=2, le=200)
-    registrations_per_day: int = Field(default=3, ge=1, le=100)
-    import_max_kb: int = Field(default=1024, ge=1, le=20 * 1024)
-    import_max_rows: int = Field(default=1000, ge=1, le=100_000)
 
     default_timezone: str = "Asia/Makassar"
     quiet_hours_start: time = time(21, 0)
@@ -124,15 +110,6 @@ class Settings(
     hubspot_access_token: SecretStr | None = None
     hubspot_api_url: str = "https://api.hubapi.com"
     integration_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
-    smtp_host: str | None = None
-    smtp_port: int = Field(default=587, ge=1, le=65535)
-    smtp_user: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_sender: str | None = None
-    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
-    email_code_minutes: float = Field(default=15, gt=0, le=1440)
-    email_code_attempts: int = Field(default=5, ge=1, le=20)
-    email_codes_per_day: int = Field(default=5, ge=1, le=100)
     token_encryption_key: SecretStr | None = None
 
     @field_validator("admin_telegram_ids", mode="before")
@@ -146,17 +123,6 @@ class Settings(
                     f"{bad[0]!r} is not a Telegram id; use numbers separated by commas"
                 )
             return tuple(int(p) for p in parts)
-        return value
-
-    @field_validator("limited_roles", mode="before")
-    @classmethod
-    def _split_roles(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            parts = value.replace(";", ",").split(",")
-            value = tuple(p.strip().lower() for p in parts if p.strip() not in ("", "none"))
-        bad = [r for r in value or () if r not in _LIMITABLE]
-        if bad:
-            raise ValueError(f"{bad[0]!r} is not a role; use some of {', '.join(_LIMITABLE)}")
         return value
 
     @field_validator(
@@ -226,20 +192,12 @@ class Settings(
             "ZOOM_CLIENT_SECRET": self.zoom_client_secret,
             "ZOOM_SHARED_USER": self.zoom_shared_user,
         }
-        _all_or_none("Zoom", zoom)
+        all_or_none("Zoom", zoom)
         google = {
             "GOOGLE_OAUTH_CLIENT_ID": self.google_oauth_client_id,
             "GOOGLE_OAUTH_CLIENT_SECRET": self.google_oauth_client_secret,
         }
-        _all_or_none("Google sign-in", google)
-        _all_or_none(
-            "SMTP login", {"SMTP_USER": self.smtp_user, "SMTP_PASSWORD": self.smtp_password}
-        )
-        if self.smtp_host and "@" not in (self.mail_sender or ""):
-            raise ValueError(
-                "SMTP_HOST needs SMTP_SENDER (or an SMTP_USER that is an email): the address "
-                "the codes are sent from"
-            )
+        all_or_none("Google sign-in", google)
         if self.google_oauth_client_id and not self.google_service_account_file:
             if not self.token_encryption_key:
                 raise ValueError("Google sign-in needs TOKEN_ENCRYPTION_KEY to seal the tokens")
@@ -274,11 +232,6 @@ class Settings(
         return [value for _, value in self.secret_values()]
 
     @property
-    def mail_sender(self) -> str | None:
-        """Who the mail is from: SMTP_SENDER, or else the SMTP login."""
-        return self.smtp_sender or self.smtp_user
-
-    @property
     def public_base_url(self) -> str | None:
         """Where the bot's web server is reached from outside: PUBLIC_URL, or the origin of
         the webhook URL."""
@@ -288,12 +241,6 @@ class Settings(
             parts = urllib.parse.urlsplit(self.telegram_webhook_url)
             return f"{parts.scheme}://{parts.netloc}"
         return None
-
-
-def _all_or_none(service: str, values: dict[str, Any]) -> None:
-    missing = [name for name, value in values.items() if not value]
-    if missing and len(missing) < len(values):
-        raise ValueError(f"{service} is half configured: also set {', '.join(missing)}")
 
 
 class _DefaultsOnly(Settings):
