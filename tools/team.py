@@ -34,6 +34,11 @@ class RepCard(BaseModel):
     status: RepStatus
     telegram: str | int = Field(description="their @username, or their Telegram id without one")
     registered: str = Field(description="the day they applied, YYYY-MM-DD")
+    hubspot_owner_id: str | None = Field(
+        default=None,
+        description="the HubSpot owner matched to them by email at a sync; none: no owner has "
+        "their email (HubSpot's records owned by such an owner are not theirs)",
+    )
 
 
 class StatusChange(RepCard):
@@ -49,6 +54,7 @@ def rep_card(rep: Rep) -> RepCard:
         status=rep.status,
         telegram=f"@{rep.telegram_username}" if rep.telegram_username else rep.telegram_id,
         registered=rep.registered_at.date().isoformat(),
+        hubspot_owner_id=rep.hubspot_owner_id,
     )
 
 

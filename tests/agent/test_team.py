@@ -389,3 +389,16 @@ async def test_a_long_list_of_applications_comes_a_page_at_a_time(talk):
     assert (len(first["reps"]), first["total"], first["more"]) == (10, 12, 2)
     assert [r["name"] for r in second["reps"]] == ["Applicant 10", "Applicant 11"]
     assert second["more"] == 0
+
+
+async def test_the_hubspot_owner_matched_to_a_rep_is_on_their_card(talk):
+    ivan, maria = await applicants(talk.runtime.pool)
+    async with talk.runtime.pool.acquire() as conn:
+        await conn.execute("UPDATE reps SET hubspot_owner_id = '77' WHERE id = $1", ivan.id)
+    talk.script.call("list_reps").say("…")
+    await talk.say(ADMIN, "who's pending?")
+    cards = talk.script.last_return()["reps"]
+    assert [(c["name"], c["hubspot_owner_id"]) for c in cards] == [
+        ("Иван Иванов", "77"),
+        ("Maria Lopez", None),
+    ]
