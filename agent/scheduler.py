@@ -69,6 +69,10 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
             queued["follow_up"] = await due.follow_ups(
                 conn, now=now, quiet=quiet, after=plan.follow_up_after
             )
+        # Before the meetings' events: a rep's chat is served in order, so a sync due now lands
+        # first and a prep or debrief for a meeting moved or cancelled in Google is dropped.
+        if plan.calendar_sync_every is not None:
+            queued["calendar_sync"] = await due.calendar_syncs(conn, now=now)
         queued["prep"] = await due.meeting_preps(
             conn, now=now, quiet=quiet, before=plan.prep_before
         )
@@ -91,8 +95,6 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
             admin_ids=list(plan.admin_ids),
         )
         queued["owed"] = await due.owed_steps(conn, now=now, every=plan.owed_every)
-        if plan.calendar_sync_every is not None:
-            queued["calendar_sync"] = await due.calendar_syncs(conn, now=now)
         if plan.calendar_watch_renew is not None:
             renew_at = now + plan.calendar_watch_renew
             queued["calendar_watch"] = await calendar_channels.queue_watches(

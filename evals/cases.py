@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 from agent.settings import Settings, SettingsError, default_settings
 from db.scheduler import EventKind
 from evals.crm import World
+from evals.google import World as GoogleWorld
 
 DATASETS = Path(__file__).parent / "datasets"
 BUTTONS = ("confirm", "cancel", "approve", "reject")
@@ -169,6 +170,8 @@ class Case(_Strict):
     """Settings over a fresh machine's, e.g. `{transcription_model: none}`."""
     hubspot: World | None = None
     """The HubSpot account the case runs against (a local fake, read by the real client)."""
+    google: GoogleWorld | None = None
+    """The reps' Google Calendars the case runs against (a local fake, read by the real client)."""
     turns: list[Turn]
     expect: Expect = Field(default_factory=Expect)
     source: str = ""
@@ -190,6 +193,13 @@ class Case(_Strict):
         for change in self.hubspot.changes if self.hubspot else []:
             if change.before_turn > len(self.turns):
                 raise ValueError(f"hubspot change before turn {change.before_turn}: no such turn")
+        for event in self.google.changes if self.google else []:
+            if event.before_turn > len(self.turns):
+                raise ValueError(f"google change before turn {event.before_turn}: no such turn")
+        connected = {str(r.get("email", "")).lower() for r in self.setup.reps if r.get("calendar")}
+        for calendar in self.google.calendars if self.google else []:
+            if calendar not in connected:
+                raise ValueError(f"google calendar {calendar}: no rep with it connected in setup")
         return self
 
     @field_validator("clock")

@@ -5,6 +5,7 @@ clock moved only where the case says; what everyone received and the state left 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from agent.workers import TurnWorkers
 from db import inbox
 from db.pool import create_pool
 from db.queries import Queries
-from evals import crm
+from evals import crm, google
 from evals.cases import Case, File, Person, Turn
 from evals.players import Player
 from evals.voices import Voices, voices
@@ -113,8 +114,8 @@ async def replay(
     pool = await create_pool(dsn, min_size=1, max_size=3)
     try:
         clock = FrozenClock(case.clock)
-        async with crm.hubspot(case.hubspot, clock) as world:
-            services = Services(journal=pool, files=CaseFiles(case))
+        async with crm.hubspot(case.hubspot, clock) as world, google.google(case.google) as cal:
+            services = google.wired(Services(journal=pool, files=CaseFiles(case)), cal)
             if world is not None:
                 services = replace(services, hubspot=world.client, crm=world.client)
             rt = Runtime(
@@ -128,8 +129,10 @@ async def replay(
             )
             async with pool.acquire() as conn:
                 await add_setup(conn, case.setup, clock(), timezone=rt.rules.default_timezone)
+                await google.connect(conn, cal, clock())
             async with voices(case, _settings(case)) as heard:
-                await _play(run, _Delivery(rt, clock, case, heard), clock, player, world)
+                worlds = [w for w in (world, cal) if w is not None]
+                await _play(run, _Delivery(rt, clock, case, heard), clock, player, worlds)
         await _totals(run, pool)
         run.state = await state(pool)
     except Exception as e:  # a broken case or stack: the run fails with the reason
@@ -144,11 +147,11 @@ async def _play(
     delivery: _Delivery,
     clock: FrozenClock,
     player: Player | None,
-    world: crm.HubSpot | None = None,
+    worlds: Sequence[crm.HubSpot | google.Google] = (),
 ) -> None:
     for n, turn in enumerate(run.case.turns, 1):
         clock.now += turn.delta
-        if world is not None:
+        for world in worlds:
             world.before(n)
         if player is not None:
             player.start(turn)
@@ -166,9 +169,8 @@ def _settings(case: Case) -> Settings:
     """A fresh machine's settings, whatever this one's say (but the case's own): a case runs
     the same anywhere."""
     hubspot = {"hubspot_access_token": crm.TOKEN} if case.hubspot else {}
-    return default_settings(
-        admin_telegram_ids=tuple(case.setup.admins), **(hubspot | case.settings)
-    )
+    worlds = hubspot | google.settings(case.google)
+    return default_settings(admin_telegram_ids=tuple(case.setup.admins), **(worlds | case.settings))
 
 
 class _Delivery:

@@ -26,7 +26,8 @@ from db.deals import create_deal
 from db.meetings import create_meeting
 from db.pool import create_pool
 from db.prospects import create_prospect, record_contact
-from db.reps import approve_rep, create_rep, suspend_rep
+from db.reps import approve_rep, create_rep, set_calendar_account, suspend_rep
+from db.verification import mark_verified
 
 MORNING = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 11:00 in Bali
 PLAN = plan_from(default_settings(admin_telegram_ids=(1000,)))
@@ -462,3 +463,31 @@ async def test_two_schedulers_queue_one_hubspot_sync_per_interval_in_no_persons_
         (TEAM_CHAT, timedelta(minutes=15)),
         (TEAM_CHAT, timedelta(minutes=30)),
     ]
+
+
+async def test_a_calendar_sync_due_with_a_meeting_prep_is_served_first_in_the_reps_chat(pool):
+    """A chat is served in order: the sync lands before the prep, so a prep for a meeting moved
+    or cancelled in Google since the last sync is dropped instead of sent at the old time."""
+    (rep,) = await team(pool, count=1)
+    async with pool.acquire() as conn:
+        await set_calendar_account(conn, rep_id=rep.id, account=rep.email, now=MORNING)
+        await mark_verified(conn, rep_id=rep.id, email=rep.email, by="code", now=MORNING)
+        await create_meeting(
+            conn,
+            rep_id=rep.id,
+            prospect_id="test_prospect_002",
+            title="Call",
+            starts_at=MORNING + timedelta(minutes=30),
+            ends_at=MORNING + timedelta(minutes=60),
+            sandbox=False,
+            now=MORNING,
+        )
+    with_calendar = {"google_service_account_file": Path("key.json"), "outreach_enabled": False}
+    plan = plan_from(default_settings(admin_telegram_ids=(1000,), **with_calendar))
+    await tick(pool, plan, MORNING)
+    rows = await pool.fetch(
+        "SELECT coalesce(payload->>'event', payload->>'task') FROM inbox"
+        " WHERE chat_id = $1 ORDER BY id",
+        rep.telegram_id,
+    )
+    assert [r[0] for r in rows] == ["calendar_sync", "meeting_prep"]
