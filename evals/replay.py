@@ -22,14 +22,12 @@ from agent.workers import TurnWorkers
 from db import inbox
 from db.pool import create_pool
 from db.queries import Queries
-from evals import crm, google
-from evals.cases import Case, File, Person, Turn
+from evals import crm, google, updates
+from evals.cases import Case, Person, Turn
 from evals.players import Player
 from evals.voices import Voices, voices
 from evals.world import State, add_setup, state
-from tools.clients.errors import RemoteNotFound
 from tools.deps import Deps
-from tools.prospect_files import FileRefused
 from tools.services import Services
 
 _q = Queries("world", package="evals")
@@ -115,7 +113,7 @@ async def replay(
     try:
         clock = FrozenClock(case.clock)
         async with crm.hubspot(case.hubspot, clock) as world, google.google(case.google) as cal:
-            services = google.wired(Services(journal=pool, files=CaseFiles(case)), cal)
+            services = google.wired(Services(journal=pool, files=updates.CaseFiles(case)), cal)
             if world is not None:
                 services = replace(services, hubspot=world.client, crm=world.client)
             rt = Runtime(
@@ -183,7 +181,7 @@ class _Delivery:
         kinds = {**inbox_kinds(), **(voices.kinds if voices else {})}
         self.workers = TurnWorkers(rt, kinds=kinds, concurrency=1, wall=clock)
         self.plan = plan_from(_settings(case))
-        self.people = _people(case)
+        self.people = updates.people(case)
         self.update_id = 0
         self.shown: list[int] = []
         self.last_turn = 0
@@ -216,15 +214,15 @@ class _Delivery:
             if data is None:
                 step.shown += f" (no «{turn.press}» button in this chat: nothing pressed)"
                 return False
-            update = _press(self.update_id, person, data)
+            update = updates.press(self.update_id, person, data)
         elif turn.file is not None:
-            update = _document(self.update_id, person, turn.file, now)
+            update = updates.document(self.update_id, person, turn.file, now)
         elif turn.voice is not None and self.voices is not None:
-            update = _message(self.update_id, person, "", now)
+            update = updates.message(self.update_id, person, "", now)
             del update["message"]["text"]
             update["message"]["voice"] = self.voices.note(turn.voice)
         else:
-            update = _message(self.update_id, person, turn.say or "", now)
+            update = updates.message(self.update_id, person, turn.say or "", now)
             if turn.replying is not None:
                 update["message"]["reply_to_message"] = _replied(so_far, person, turn.replying)
         kept = to_inbox(update)
@@ -268,75 +266,11 @@ class _Delivery:
         return f"{name}: [{turn.press}]" if turn.press else f"{name}{replying}: {turn.say}"
 
 
-def _people(case: Case) -> dict[int, Person]:
-    """Who writes: as a turn's `from` first describes them, else as the setup registers them."""
-    people = {
-        int(r["telegram_id"]): Person(
-            id=int(r["telegram_id"]),
-            username=r.get("username"),
-            first_name=str(r.get("name", "")).split(" ")[0] or None,
-        )
-        for r in case.setup.reps
-    }
-    for turn in case.turns:
-        if isinstance(turn.sender, Person):
-            people.setdefault(turn.sender.id, turn.sender)
-        elif turn.sender is not None:
-            people.setdefault(turn.sender, Person(id=turn.sender))
-    return people
-
-
-def _user(person: Person) -> dict[str, Any]:
-    user: dict[str, Any] = {"id": person.id, "is_bot": False, "first_name": person.first_name}
-    if person.username:
-        user["username"] = person.username
-    if person.language_code:
-        user["language_code"] = person.language_code
-    return user
-
-
-def _message(update_id: int, person: Person, text: str, now: datetime) -> dict[str, Any]:
-    chat = {"id": person.id, "type": "private"}
-    message = {"message_id": update_id, "date": int(now.timestamp()), "chat": chat, "text": text}
-    return {"update_id": update_id, "message": {**message, "from": _user(person)}}
-
-
 def _replied(so_far: list[Message], person: Person, text: str) -> dict[str, Any]:
     got = [m for m in so_far if m.chat_id == person.id and text in m.text]
     if not got:
         raise BrokenCase(f"no message to {person.id} with «{text}» to reply to")
     return {"message_id": got[-1].id, "text": got[-1].text}
-
-
-def _document(update_id: int, person: Person, file: File, now: datetime) -> dict[str, Any]:
-    update = _message(update_id, person, "", now)
-    del update["message"]["text"]
-    size = len(file.text.encode())
-    document = {"file_id": file.name, "file_unique_id": file.name, "file_name": file.name}
-    update["message"]["document"] = document | {"file_size": size}
-    return update
-
-
-@dataclass(frozen=True)
-class CaseFiles:
-    """The files a case's people send, by their name (which is their file_id)."""
-
-    case: Case
-
-    async def fetch(self, file_id: str, *, max_bytes: int) -> bytes:
-        sent = [t.file for t in self.case.turns if t.file is not None and t.file.name == file_id]
-        if not sent:
-            raise RemoteNotFound("Telegram", f"no file {file_id!r} was sent")
-        content = sent[0].text.encode()
-        if len(content) > max_bytes:
-            raise FileRefused("too_big", limit=max_bytes // 1024)
-        return content
-
-
-def _press(update_id: int, person: Person, data: str) -> dict[str, Any]:
-    message = {"message_id": update_id, "chat": {"id": person.id, "type": "private"}}
-    query = {"id": str(update_id), "from": _user(person), "message": message, "data": data}
-    return {"update_id": update_id, "callback_query": query}
 
 
 async def _totals(run: Run, pool: asyncpg.Pool) -> None:
