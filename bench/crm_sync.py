@@ -2,10 +2,10 @@
 DEALS deals, one contact each, in the local fake HubSpot; a first sync into a scratch database
 through the real client, then 1% of the contacts and of the deals changed and an incremental
 sync. The fake enforces HubSpot's published limits (100 requests per 10 s, the search API's 5 a
-second) and the client its own limiter, both on one virtual clock that moves only when the client
-waits: the virtual time is what the limits cost, the wall time is this machine's work (client,
-fake and PostgreSQL). Prints per run the requests by kind, the floor the limits set (for each
-limit, the requests under it ÷ its rate; the largest) and the virtual time against it.
+second) and the client its own limiter for each, all on one virtual clock that moves only when
+the client waits: the virtual time is what the limits cost, the wall time is this machine's work
+(client, fake and PostgreSQL). Prints per run the requests by kind, the floor the limits set (for
+each limit, the requests under it ÷ its rate; the largest) and the virtual time against it.
 
     python -m bench.crm_sync [--contacts 100000] [--deals 20000]
 """
@@ -126,8 +126,8 @@ async def main(contacts: int, deals: int) -> None:
             async def run(label: str, now: datetime) -> None:
                 hubspot = HubSpotClient(
                     token=TOKEN, api_url=fake.url, http=http, clock=lambda: now, policy=policy,
-                    limit=GENERAL[0], window_seconds=GENERAL[1], monotonic=clock,
-                    sleep=clock.sleep,
+                    limit=GENERAL[0], window_seconds=GENERAL[1], search_limit=SEARCH[0],
+                    search_window_seconds=SEARCH[1], monotonic=clock, sleep=clock.sleep,
                 )  # fmt: skip
                 fake.calls.clear()
                 started, wall, cpu = clock(), time.perf_counter(), time.process_time()

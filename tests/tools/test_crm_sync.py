@@ -17,7 +17,7 @@ from tests.db.test_prospects import make_rep
 from tests.fakes import hubspot_shapes as shapes
 from tests.fakes.clock import FakeClock
 from tests.fakes.hubspot import FakeHubSpot
-from tests.tools.clients.test_hubspot import TOKEN, fast, make
+from tests.tools.clients.test_hubspot import TOKEN, fast, make, on
 from tools.clients.errors import RateLimited
 from tools.crm_sync import sync_crm
 
@@ -162,22 +162,25 @@ async def test_a_prospect_with_the_same_email_is_linked_not_duplicated(fake, htt
     assert (linked.name, linked.hubspot_contact_id, linked.notes) == ("Ketut Widi", contact, "ours")
 
 
-async def test_a_sync_held_by_the_search_limit_waits_and_one_cut_off_resumes(http, db):
+async def test_a_sync_cut_off_by_the_search_limit_resumes_and_the_limiter_keeps_it(http, db):
     clock = FakeClock()
     async with FakeHubSpot(token=TOKEN, clock=clock) as fake:
         fake.search_limit = 5
-        for i in range(1_100):
+        for i in range(2_100):
             fake.add_contact(
                 f"c{i}@example.com", updated=NOW - timedelta(seconds=i + 1), lifecyclestage="lead"
             )
-        impatient = make(fake, http, policy=fast(clock, attempts=1))
+        looser = make(fake, http, search_limit=10, **on(clock), policy=fast(clock, attempts=1))
         with pytest.raises(RateLimited):
-            await sync_crm(db, impatient, now=NOW)
+            await sync_crm(db, looser, now=NOW)
         kept = await db.fetchval("SELECT count(*) FROM prospects WHERE source = 'hubspot'")
-        resumed = await sync_crm(db, make(fake, http, policy=fast(clock)), now=NOW)
+        clock.now += 1.0
+        impatient = make(fake, http, **on(clock), policy=fast(clock, attempts=1))
+        resumed = await sync_crm(db, impatient, now=NOW)
     assert kept == 5 * 200  # five searches a second answered, the sixth refused
-    assert (resumed.created, clock.waits[-1:]) == (1_100 - kept, [1.0])
-    assert await db.fetchval("SELECT count(*) FROM prospects WHERE source = 'hubspot'") == 1_100
+    # Seven searches (six of contacts, one of deals): five, a second's wait, two; no 429.
+    assert (resumed.created, clock.waits, fake.rate_limited) == (2_100 - kept, [1.0], 1)
+    assert await db.fetchval("SELECT count(*) FROM prospects WHERE source = 'hubspot'") == 2_100
 
 
 async def test_merged_contacts_keep_one_prospect_and_an_archived_one_is_unlinked(fake, http, db):

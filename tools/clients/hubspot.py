@@ -1,9 +1,11 @@
 """HubSpot CRM over its v3 objects and v4 associations APIs, with a private-app (or service key)
-Bearer token. A client-side sliding window keeps us within HubSpot's requests per 10 seconds."""
+Bearer token. Client-side sliding windows keep us within HubSpot's requests per 10 seconds and,
+for the search API, its requests per second."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import re
 import time
@@ -39,6 +41,7 @@ PAGE_MAX = 500  # associations per page
 SUMMARY_MAX = 300
 # HubSpot gives no Retry-After with its 429s; its windows are a second or ten.
 RATE_LIMIT_WAIT = 1.0
+SEARCH_PATH = re.compile(r"/crm/v3/objects/[^/]+/search")
 
 
 class HubSpotClient:
@@ -54,12 +57,17 @@ class HubSpotClient:
         policy: RetryPolicy = DEFAULT_POLICY,
         limit: int = 100,
         window_seconds: float = 10.0,
+        search_limit: int = 5,
+        search_window_seconds: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.api_url, self.http, self.clock, self.policy = api_url.rstrip("/"), http, clock, policy
         self._headers = {"Authorization": f"Bearer {token}"}
         self._window = SlidingWindow(limit, window_seconds, monotonic=monotonic, sleep=sleep)
+        self._search_window = SlidingWindow(
+            search_limit, search_window_seconds, monotonic=monotonic, sleep=sleep
+        )
 
     async def find_or_create_contact(self, *, email: str | None, name: str) -> Contact:
         if email and (found := await self._search_contact(email)):
@@ -251,7 +259,11 @@ class HubSpotClient:
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         url = self.api_url + path
         request = self.http.build_request(method, url, headers=self._headers, **kwargs)
-        async with self._window.slot():
+        # A search waits for its own limit first, not holding a slot of the general one meanwhile.
+        async with contextlib.AsyncExitStack() as slots:
+            if SEARCH_PATH.fullmatch(path):
+                await slots.enter_async_context(self._search_window.slot())
+            await slots.enter_async_context(self._window.slot())
             return await send(SERVICE, self.http, request)
 
     def _check(self, response: httpx.Response) -> httpx.Response:

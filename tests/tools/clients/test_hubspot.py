@@ -71,8 +71,16 @@ def hubspot(fake, http):
 
 
 def make(fake, http, **changes):
+    """The client; its limiters wait on a throwaway virtual clock unless given one."""
+    idle = FakeClock()
     settings = {"token": TOKEN, "api_url": fake.url, "http": http, "clock": lambda: NOW}
-    return HubSpotClient(**(settings | {"policy": fast()} | changes))
+    defaults = {"policy": fast(), "monotonic": idle, "sleep": idle.sleep}
+    return HubSpotClient(**(settings | defaults | changes))
+
+
+def on(clock):
+    """The client's limiters on `clock`."""
+    return {"monotonic": clock, "sleep": clock.sleep}
 
 
 async def test_a_contact_with_a_known_email_is_found_by_search(fake, hubspot):
@@ -314,7 +322,7 @@ async def test_the_limiter_keeps_150_calls_in_a_row_within_100_per_10_seconds(fa
     clock = FakeClock(0.0)
     fake.clock = clock
     fake.add_contact("ketut@example.com")
-    hubspot = make(fake, http, monotonic=clock, sleep=clock.sleep, policy=fast(attempts=1))
+    hubspot = make(fake, http, search_limit=1000, **on(clock), policy=fast(attempts=1))
     for _ in range(150):
         await hubspot.find_or_create_contact(email="ketut@example.com", name="K")
     assert (fake.rate_limited, len(fake.calls), clock.now) == (0, 150, 10.0)
@@ -326,7 +334,7 @@ async def test_the_limiter_keeps_150_calls_at_once_within_100_per_10_seconds(fak
     fake.clock = clock
     fake.add_contact("ketut@example.com")
     async with httpx.AsyncClient(transport=in_flight, timeout=30.0) as http:
-        hubspot = make(fake, http, monotonic=clock, sleep=clock.sleep, policy=fast(attempts=1))
+        hubspot = make(fake, http, search_limit=1000, **on(clock), policy=fast(attempts=1))
         found = await asyncio.gather(
             *(
                 hubspot.find_or_create_contact(email="ketut@example.com", name="K")
@@ -341,9 +349,7 @@ async def test_without_the_limiter_the_fake_does_refuse(fake, http):
     clock = FakeClock(0.0)
     fake.clock = clock
     fake.add_contact("ketut@example.com")
-    hubspot = make(
-        fake, http, limit=1000, monotonic=clock, sleep=clock.sleep, policy=fast(attempts=1)
-    )
+    hubspot = make(fake, http, limit=1000, search_limit=1000, **on(clock), policy=fast(attempts=1))
     calls = (
         hubspot.find_or_create_contact(email="ketut@example.com", name="K") for _ in range(150)
     )
@@ -351,6 +357,20 @@ async def test_without_the_limiter_the_fake_does_refuse(fake, http):
     refused = [r for r in results if isinstance(r, RateLimited)]
     assert (len(refused), fake.rate_limited) == (50, 50)
     assert {r.retry_after for r in refused} == {1.0}
+
+
+async def test_searches_in_a_row_are_spaced_by_the_search_limiter_and_nothing_else_is(fake, http):
+    clock = FakeClock(0.0)
+    fake.clock, fake.search_limit = clock, 5
+    fake.add_contact("ketut@example.com")
+    hubspot = make(fake, http, **on(clock), policy=fast(attempts=1))
+    for _ in range(12):
+        await hubspot.find_or_create_contact(email="ketut@example.com", name="K")
+    await hubspot.owners()
+    await hubspot.set_contact_owner("1001", "77")
+    searched = [c.path.endswith("/search") for c in fake.calls]
+    assert (fake.rate_limited, searched.count(True), len(searched)) == (0, 12, 14)
+    assert (clock.waits, clock.now) == ([1.0, 1.0], 2.0)
 
 
 async def test_a_429_with_retry_after_is_waited_out(fake, http):

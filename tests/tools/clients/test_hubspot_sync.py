@@ -10,7 +10,7 @@ from inline_snapshot import snapshot
 from tests.fakes import hubspot_shapes as shapes
 from tests.fakes.clock import FakeClock
 from tests.fakes.hubspot import FakeHubSpot
-from tests.tools.clients.test_hubspot import TOKEN, fast, make
+from tests.tools.clients.test_hubspot import TOKEN, fast, make, on
 from tools.clients.models import CrmContact, CrmDeal, Owner
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -109,7 +109,7 @@ async def test_more_than_10000_changes_are_read_by_halving_the_time_range(fake, 
     assert all(c.status == 200 for c in fake.calls)
 
 
-async def test_a_429_from_the_search_limit_per_second_is_waited_out(http):
+async def test_the_search_limit_per_second_is_kept_and_a_429_from_it_is_waited_out(http):
     clock = FakeClock()
     async with FakeHubSpot(token=TOKEN, clock=clock) as fake:
         fake.search_limit = 5
@@ -117,7 +117,13 @@ async def test_a_429_from_the_search_limit_per_second_is_waited_out(http):
             fake.add_contact(
                 f"c{i}@example.com", updated=NOW - timedelta(seconds=i + 1), lifecyclestage="lead"
             )
-        pages = await everything(make(fake, http, policy=fast(clock)), since=None)
+        kept = await everything(make(fake, http, **on(clock)), since=None)
+        held = (sum(map(len, kept)), clock.waits, fake.rate_limited)
+        clock.now += 1.0
+        clock.waits.clear()
+        looser = make(fake, http, search_limit=10, **on(clock), policy=fast(clock))
+        pages = await everything(looser, since=None)
+    assert held == (1_200, [1.0], 0)
     assert (sum(map(len, pages)), clock.waits, fake.rate_limited) == (1_200, [1.0], 1)
 
 
