@@ -5,9 +5,12 @@ way resumes where it stopped."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 from db import crm_sync
@@ -15,6 +18,8 @@ from db.queries import Connection
 from tools import hot_leads
 from tools.clients.models import CrmContact, CrmDeal, CrmSource, Owner
 from tools.deps import DEFAULT_STAGES, Rules
+
+_Page = TypeVar("_Page")
 
 
 @dataclass(slots=True)
@@ -60,13 +65,14 @@ async def sync_contacts(
     pages = crm.changed_contacts(
         since=since, until=now, stages=stages, telegram_property=telegram_property
     )
-    async for page in pages:
-        async with db.transaction():
-            await crm_sync.hold(db)
-            for contact in page:
-                await _write(db, contact, now, into)
-            through = max(c.updated_at for c in page)
-            await crm_sync.advance_mark(db, object_type="contacts", through=through, now=now)
+    async with contextlib.aclosing(ahead(pages)) as paged:
+        async for page in paged:
+            async with db.transaction():
+                await crm_sync.hold(db)
+                for contact in page:
+                    await _write(db, contact, now, into)
+                through = max(c.updated_at for c in page)
+                await crm_sync.advance_mark(db, object_type="contacts", through=through, now=now)
 
 
 async def sync_deals(
@@ -75,24 +81,53 @@ async def sync_deals(
     """With `alerts`, a deal moving into a hot stage tells the admins, in the page's
     transaction; a deal new since the last sync counts as a move, one on the first sync not."""
     since = await crm_sync.mark(db, object_type="deals")
-    async for page in crm.changed_deals(since=since, until=now):
-        async with db.transaction():
-            await crm_sync.hold(db)
-            for deal in page:
-                done = await _write_deal(db, deal, now)
-                _count(done, deal.stage, into)
-                if deal.merged_ids:
-                    # Another deal of ours of one merged into this one would be a duplicate.
-                    into.deals_archived += await crm_sync.close_archived_deals(
-                        db, deal_ids=deal.merged_ids, now=now
-                    )
-                if alerts is not None and done.id is not None and done.moved:
-                    previous = "" if done.created and since is not None else done.previous
-                    await hot_leads.deal_stage_changed(
-                        db, alerts, deal_id=deal.id, stage=deal.stage, previous=previous, now=now
-                    )
-            through = max(d.updated_at for d in page)
-            await crm_sync.advance_mark(db, object_type="deals", through=through, now=now)
+    async with contextlib.aclosing(ahead(crm.changed_deals(since=since, until=now))) as paged:
+        async for page in paged:
+            async with db.transaction():
+                await crm_sync.hold(db)
+                for deal in page:
+                    await _sync_deal(db, deal, now, into, alerts=alerts, first=since is None)
+                through = max(d.updated_at for d in page)
+                await crm_sync.advance_mark(db, object_type="deals", through=through, now=now)
+
+
+async def _sync_deal(
+    db: Connection,
+    deal: CrmDeal,
+    now: datetime,
+    into: SyncResult,
+    *,
+    alerts: Rules | None,
+    first: bool,
+) -> None:
+    done = await _write_deal(db, deal, now)
+    _count(done, deal.stage, into)
+    if deal.merged_ids:
+        # Another deal of ours of one merged into this one would be a duplicate.
+        into.deals_archived += await crm_sync.close_archived_deals(
+            db, deal_ids=deal.merged_ids, now=now
+        )
+    if alerts is not None and done.id is not None and done.moved:
+        previous = "" if done.created and not first else done.previous
+        await hot_leads.deal_stage_changed(
+            db, alerts, deal_id=deal.id, stage=deal.stage, previous=previous, now=now
+        )
+
+
+async def ahead(pages: AsyncIterator[_Page]) -> AsyncGenerator[_Page]:
+    """Each page, the next one already on its way while this one is written: the sync waits on
+    HubSpot's limits and on the database at once, not one after the other. A page not written
+    yet is not in the watermark, so a sync cut off still resumes from the last one written."""
+    coming: asyncio.Future[_Page | None] = asyncio.ensure_future(anext(pages, None))
+    try:
+        while (page := await coming) is not None:
+            coming = asyncio.ensure_future(anext(pages, None))
+            yield page
+    finally:
+        coming.cancel()
+        await asyncio.wait([coming])
+        if not coming.cancelled():
+            coming.exception()  # a page fetched in vain: its error is the consumer's no more
 
 
 def _count(done: crm_sync.DealWrite, stage: str, into: SyncResult) -> None:

@@ -7,6 +7,7 @@ subclass answers in `route`, raising or returning an `Answer`."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -130,6 +131,8 @@ class FakeServer(LocalServer):
         super().__init__()
         self.calls: list[Call] = []
         self.violations: list[str] = []
+        self.busy = 0.0
+        """Seconds spent answering (past the gate): the fake's own work, for a bench to set apart."""
         self._faults: list[_Fault] = []
 
     def log(self) -> list[str]:
@@ -163,8 +166,9 @@ class FakeServer(LocalServer):
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body: Any = None
+        await self.gate.passage()
+        started = time.perf_counter()
         try:
-            await self.gate.passage()
             body = await self._read_body(request)
             self._inject_faults(request.path)
             answer = await self.route(request, body)
@@ -173,7 +177,9 @@ class FakeServer(LocalServer):
         self.calls.append(
             Call(request.method, request.path, body, answer.status, dict(request.query))
         )
-        return answer.response()
+        response = answer.response()
+        self.busy += time.perf_counter() - started
+        return response
 
     async def _read_body(self, request: web.Request) -> Any:
         if not request.body_exists:

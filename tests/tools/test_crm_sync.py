@@ -1,6 +1,8 @@
 """Prospects and owners synced from HubSpot: the real client against the fake HubSpot, into a
 real database."""
 
+import asyncio
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,7 +21,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.hubspot import FakeHubSpot
 from tests.tools.clients.test_hubspot import TOKEN, fast, make, on
 from tools.clients.errors import RateLimited
-from tools.crm_sync import sync_crm
+from tools.crm_sync import ahead, sync_crm
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -345,3 +347,52 @@ async def test_merged_deals_leave_one_deal_the_survivor_taking_over_ours(fake, h
     ]
     again = await sync_crm(db, make(fake, http), now=NOW + DAY)
     assert (again.deals_created, again.deals_updated, again.deals_archived) == (0, 0, 0)
+
+
+async def test_the_next_page_is_fetched_while_one_is_written_and_its_error_comes_after():
+    seen: list[str] = []
+    writing = asyncio.Event()
+
+    async def pages():
+        yield [1]
+        await writing.wait()  # the second page is asked for before the first is written
+        seen.append("fetching 2")
+        yield [2]
+        raise RateLimited("HubSpot", "the search limit")
+
+    written = []
+
+    async def write_all():
+        async for page in ahead(pages()):
+            writing.set()
+            await asyncio.sleep(0)
+            seen.append(f"writing {page[0]}")
+            written.extend(page)
+
+    with pytest.raises(RateLimited):
+        await write_all()
+    assert (seen, written) == (["fetching 2", "writing 1", "writing 2"], [1, 2])
+
+
+async def test_a_page_that_fails_to_be_written_leaves_no_fetch_behind():
+    fetched = asyncio.Event()
+    cancelled = []
+
+    async def pages():
+        yield [1]
+        try:
+            fetched.set()
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    async def fail_to_write():
+        async with contextlib.aclosing(ahead(pages())) as paged:
+            async for _ in paged:
+                await fetched.wait()
+                raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        await fail_to_write()
+    assert cancelled == [True]

@@ -158,14 +158,18 @@ async def test_changed_deals_come_with_stage_amount_close_state_and_every_contac
     ]
 
 
-async def test_more_than_10000_changed_deals_are_read_by_halving_the_time_range(fake, http):
-    start = NOW - timedelta(days=10)
-    contact = fake.add_contact("ayu@example.com", updated=start)
-    for i in range(10_050):
-        fake.add_deal(contact, f"D{i}", updated=start + timedelta(minutes=i))
-    hubspot = make(fake, http)
-    seen = [
-        d.updated_at async for page in hubspot.changed_deals(since=start, until=NOW) for d in page
-    ]
+async def test_more_than_10000_changed_deals_are_read_by_halving_the_time_range(http):
+    start, clock = NOW - timedelta(days=10), FakeClock()
+    async with FakeHubSpot(token=TOKEN, clock=clock) as fake:
+        contact = fake.add_contact("ayu@example.com", updated=start)
+        for i in range(10_050):
+            fake.add_deal(contact, f"D{i}", updated=start + timedelta(minutes=i))
+        hubspot = make(fake, http, **on(clock))
+        seen = [
+            d.updated_at
+            async for page in hubspot.changed_deals(since=start, until=NOW)
+            for d in page
+        ]
     assert (len(seen), seen == sorted(seen)) == (10_050, True)
     assert all(c.status == 200 for c in fake.calls)
+    assert fake.violations == []
