@@ -47,8 +47,9 @@ ASK: dict[EventKind, str] = {
         "its stage and amount) and suggest one next step for each."
     ),
     EventKind.TEAM_DIGEST: (
-        "The daily team digest for an admin: per rep, open, stale and unreached prospects, and "
-        "pending applications. Summarise in a few lines; point out who needs help."
+        "The daily team digest for an admin: per rep, open, stale and unreached prospects, open "
+        "deals and those stuck in a stage, and pending applications. Summarise in a few lines; "
+        "point out who needs help."
     ),
     EventKind.CALENDAR_REMINDER: (
         "The rep has not connected their Google Calendar yet. Remind them in one or two "

@@ -234,8 +234,9 @@ RETURNING id;
 
 -- name: team_digests
 -- Once a day for each admin, after the digest hour in the default timezone: the team's open
--- and stale prospects per active rep. Stale means what the reps' own digests mean: no activity
--- (or, without any, no status change) for :stale; a touched row (a HubSpot id) is not activity.
+-- and stale prospects per active rep, and their open deals with those stuck in one stage as
+-- long (HubSpot's among them). Stale means what the reps' own digests mean: no activity (or,
+-- without any, no status change) for :stale; a touched row (a HubSpot id) is not activity.
 WITH due AS (
     SELECT a.admin_id,
            'team-digest:' || a.admin_id || ':' || (:now::timestamptz AT TIME ZONE :timezone::text)::date AS key
@@ -253,7 +254,11 @@ WITH due AS (
                WHERE p.status <> 'unreached'
                  AND coalesce(p.last_activity_at, p.status_changed_at)
                      <= :now::timestamptz - :stale::interval) AS stale,
-           count(p.id) FILTER (WHERE p.status = 'unreached') AS unreached
+           count(p.id) FILTER (WHERE p.status = 'unreached') AS unreached,
+           (SELECT count(*) FROM deals x WHERE x.rep_id = r.id AND x.closed_at IS NULL) AS open_deals,
+           (SELECT count(*) FROM deals x
+             WHERE x.rep_id = r.id AND x.closed_at IS NULL
+               AND x.stage_changed_at <= :now::timestamptz - :stale::interval) AS stuck_deals
       FROM reps r
       LEFT JOIN prospects p ON p.assigned_rep_id = r.id
                            AND p.status IN ('unreached', 'contacted', 'in_conversation')

@@ -365,6 +365,15 @@ async def test_the_team_digest_counts_stale_as_the_reps_digests_do(pool):
             "WHERE id = 'test_prospect_001'",
             MORNING,
         )
+        for name, days in (("Villa", 8), ("Flat", 1)):
+            await create_deal(
+                conn,
+                prospect_id="test_prospect_002",
+                rep_id=reps[0].id,
+                name=name,
+                stage="qualifiedtobuy",
+                now=MORNING - timedelta(days=days),
+            )
     await tick(pool, PLAN, MORNING)
     digests = await pool.fetch(
         "SELECT payload->'data' AS data FROM inbox WHERE payload->>'event' = 'team_digest' "
@@ -374,8 +383,26 @@ async def test_the_team_digest_counts_stale_as_the_reps_digests_do(pool):
         "SELECT payload->'data'->'stale' FROM inbox WHERE payload->>'event' = 'stale_digest'"
     )
     assert [d["data"]["reps"] for d in digests] == [
-        [{"name": "Rep 0", "open": 3, "stale": 0, "unreached": 3}],  # ten days ago
-        [{"name": "Rep 0", "open": 3, "stale": 1, "unreached": 1}],
+        [  # ten days ago
+            {
+                "name": "Rep 0",
+                "open": 3,
+                "stale": 0,
+                "unreached": 3,
+                "open_deals": 0,
+                "stuck_deals": 0,
+            }
+        ],
+        [
+            {
+                "name": "Rep 0",
+                "open": 3,
+                "stale": 1,
+                "unreached": 1,
+                "open_deals": 2,
+                "stuck_deals": 1,
+            }
+        ],
     ]
     assert stale == 1
 
