@@ -392,7 +392,7 @@ async def test_a_long_list_of_applications_comes_a_page_at_a_time(talk):
 
 
 async def test_the_hubspot_owner_matched_to_a_rep_is_on_their_card(talk):
-    ivan, maria = await applicants(talk.runtime.pool)
+    ivan, _ = await applicants(talk.runtime.pool)
     async with talk.runtime.pool.acquire() as conn:
         await conn.execute("UPDATE reps SET hubspot_owner_id = '77' WHERE id = $1", ivan.id)
     talk.script.call("list_reps").say("…")
