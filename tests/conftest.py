@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from db.embedded import throwaway_server
 from db.migrate import migrate
 from db.pool import connect, with_database
 from tests.fakes import hubspot_schemas
+from tests.fakes.hubspot import FakeHubSpot
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -107,6 +109,21 @@ async def conn(shared_db: str) -> AsyncIterator[asyncpg.Connection]:
     finally:
         await transaction.rollback()
         await connection.close()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP client the real client libraries are given; its timeout is only a guard."""
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        yield client
+
+
+@pytest.fixture
+async def hubspot_fake() -> AsyncIterator[FakeHubSpot]:
+    """The fake HubSpot (its default token); a request HubSpot would refuse fails the test."""
+    async with FakeHubSpot() as server:
+        yield server
+    assert server.violations == []
 
 
 @pytest.fixture

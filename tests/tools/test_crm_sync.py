@@ -6,7 +6,6 @@ import contextlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 from inline_snapshot import snapshot
 
@@ -28,19 +27,6 @@ DAY = timedelta(days=1)
 
 
 @pytest.fixture
-async def fake():
-    async with FakeHubSpot(token=TOKEN) as server:
-        yield server
-    assert server.violations == []
-
-
-@pytest.fixture
-async def http():
-    async with httpx.AsyncClient(timeout=30.0) as client:
-        yield client
-
-
-@pytest.fixture
 async def db(db_dsn):
     conn = await connect(db_dsn)
     yield conn
@@ -56,11 +42,11 @@ async def synced(db):
     return [tuple(r.values()) for r in rows]
 
 
-async def test_a_first_sync_brings_owners_and_contacts_in(fake, http, db):
+async def test_a_first_sync_brings_owners_and_contacts_in(hubspot_fake, http, db):
     rep = await make_rep(db, 100)
-    owner = fake.add_owner(rep.email.upper(), "Rep", "Hundred")
-    fake.add_owner("stranger@example.com", "Str", "Anger")
-    fake.add_contact(
+    owner = hubspot_fake.add_owner(rep.email.upper(), "Rep", "Hundred")
+    hubspot_fake.add_owner("stranger@example.com", "Str", "Anger")
+    hubspot_fake.add_contact(
         "wayan@example.com",
         "Wayan",
         "Sari",
@@ -70,11 +56,13 @@ async def test_a_first_sync_brings_owners_and_contacts_in(fake, http, db):
         phone="+62 1",
         tg="wayan_s",
     )
-    fake.add_contact(
+    hubspot_fake.add_contact(
         "nyoman@example.com", "Nyoman", updated=NOW - DAY, lifecyclestage="opportunity"
     )
-    fake.add_contact("buyer@example.com", "Buyer", updated=NOW - DAY, lifecyclestage="customer")
-    result = await sync_crm(db, make(fake, http), now=NOW, telegram_property="tg")
+    hubspot_fake.add_contact(
+        "buyer@example.com", "Buyer", updated=NOW - DAY, lifecyclestage="customer"
+    )
+    result = await sync_crm(db, make(hubspot_fake, http), now=NOW, telegram_property="tg")
     assert (result.created, result.updated, result.owners_matched) == (2, 0, 1)
     assert [o.email for o in result.unmatched_owners] == ["stranger@example.com"]
     assert await db.fetchval("SELECT hubspot_owner_id FROM reps WHERE id = $1", rep.id) == owner
@@ -110,22 +98,24 @@ async def test_a_first_sync_brings_owners_and_contacts_in(fake, http, db):
 
 
 async def test_an_incremental_sync_reads_only_what_changed_and_keeps_our_status_and_notes(
-    fake, http, db
+    hubspot_fake, http, db
 ):
-    contact = fake.add_contact(
+    contact = hubspot_fake.add_contact(
         "wayan@example.com", "Wayan", updated=NOW - 2 * DAY, lifecyclestage="lead"
     )
-    fake.add_contact("still@example.com", "Still", updated=NOW - 2 * DAY, lifecyclestage="lead")
-    await sync_crm(db, make(fake, http), now=NOW - DAY)
+    hubspot_fake.add_contact(
+        "still@example.com", "Still", updated=NOW - 2 * DAY, lifecyclestage="lead"
+    )
+    await sync_crm(db, make(hubspot_fake, http), now=NOW - DAY)
     await db.execute(
         "UPDATE prospects SET status = 'contacted', notes = 'called twice' WHERE hubspot_contact_id = $1",
         contact,
     )
-    fake.change(
+    hubspot_fake.change(
         "contacts", contact, NOW - DAY / 2, firstname="Wayan", lastname="Putra", phone="+62 2"
     )
-    searches = len(fake.calls)
-    result = await sync_crm(db, make(fake, http), now=NOW)
+    searches = len(hubspot_fake.calls)
+    result = await sync_crm(db, make(hubspot_fake, http), now=NOW)
     assert (result.created, result.updated) == (0, 1)
     assert await synced(db) == snapshot(
         [
@@ -143,21 +133,21 @@ async def test_an_incremental_sync_reads_only_what_changed_and_keeps_our_status_
             ),
         ]
     )
-    since = next(c for c in fake.calls[searches:] if c.path.endswith("/search"))
+    since = next(c for c in hubspot_fake.calls[searches:] if c.path.endswith("/search"))
     assert since.body["filterGroups"][0]["filters"][0]["value"] == str(
         int((NOW - 2 * DAY).timestamp() * 1000)
     )
 
 
-async def test_a_prospect_with_the_same_email_is_linked_not_duplicated(fake, http, db):
+async def test_a_prospect_with_the_same_email_is_linked_not_duplicated(hubspot_fake, http, db):
     made = await prospects.create_prospect(
         db, name="Ketut", email="Ketut@Example.com", now=NOW - DAY, notes="ours"
     )
-    contact = fake.add_contact(
+    contact = hubspot_fake.add_contact(
         "ketut@example.com", "Ketut", "Widi", updated=NOW - DAY, lifecyclestage="lead"
     )
-    result = await sync_crm(db, make(fake, http), now=NOW)
-    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    result = await sync_crm(db, make(hubspot_fake, http), now=NOW)
+    again = await sync_crm(db, make(hubspot_fake, http), now=NOW + DAY)
     assert (result.created, result.updated, again.created, again.updated) == (0, 1, 0, 0)
     linked = await prospects.get_prospect(db, prospect_id=made.id)
     assert linked is not None
@@ -166,42 +156,46 @@ async def test_a_prospect_with_the_same_email_is_linked_not_duplicated(fake, htt
 
 async def test_a_sync_cut_off_by_the_search_limit_resumes_and_the_limiter_keeps_it(http, db):
     clock = FakeClock()
-    async with FakeHubSpot(token=TOKEN, clock=clock) as fake:
-        fake.search_limit = 5
+    async with FakeHubSpot(token=TOKEN, clock=clock) as hubspot_fake:
+        hubspot_fake.search_limit = 5
         for i in range(2_100):
-            fake.add_contact(
+            hubspot_fake.add_contact(
                 f"c{i}@example.com", updated=NOW - timedelta(seconds=i + 1), lifecyclestage="lead"
             )
-        looser = make(fake, http, search_limit=10, **on(clock), policy=fast(clock, attempts=1))
+        looser = make(
+            hubspot_fake, http, search_limit=10, **on(clock), policy=fast(clock, attempts=1)
+        )
         with pytest.raises(RateLimited):
             await sync_crm(db, looser, now=NOW)
         kept = await db.fetchval("SELECT count(*) FROM prospects WHERE source = 'hubspot'")
         clock.now += 1.0
-        impatient = make(fake, http, **on(clock), policy=fast(clock, attempts=1))
+        impatient = make(hubspot_fake, http, **on(clock), policy=fast(clock, attempts=1))
         resumed = await sync_crm(db, impatient, now=NOW)
     assert kept == 5 * 200  # five searches a second answered, the sixth refused
     # Seven searches (six of contacts, one of deals): five, a second's wait, two; no 429.
-    assert (resumed.created, clock.waits, fake.rate_limited) == (2_100 - kept, [1.0], 1)
+    assert (resumed.created, clock.waits, hubspot_fake.rate_limited) == (2_100 - kept, [1.0], 1)
     assert await db.fetchval("SELECT count(*) FROM prospects WHERE source = 'hubspot'") == 2_100
 
 
-async def test_merged_contacts_keep_one_prospect_and_an_archived_one_is_unlinked(fake, http, db):
+async def test_merged_contacts_keep_one_prospect_and_an_archived_one_is_unlinked(
+    hubspot_fake, http, db
+):
     def lead(email, name):
-        return fake.add_contact(email, name, updated=NOW - 2 * DAY, lifecyclestage="lead")
+        return hubspot_fake.add_contact(email, name, updated=NOW - 2 * DAY, lifecyclestage="lead")
 
     ayu, bagus, citra, dewi = (
         lead(f"{n}@example.com", n) for n in ("Ayu", "Bagus", "Citra", "Dewi")
     )
-    await sync_crm(db, make(fake, http), now=NOW - DAY)
+    await sync_crm(db, make(hubspot_fake, http), now=NOW - DAY)
     await db.execute("UPDATE prospects SET notes = 'ours' WHERE hubspot_contact_id = $1", bagus)
-    fake.merge("contacts", ayu, bagus, NOW - DAY / 2)
-    fresh = fake.add_contact(
+    hubspot_fake.merge("contacts", ayu, bagus, NOW - DAY / 2)
+    fresh = hubspot_fake.add_contact(
         "dewi.new@example.com", "Dewi", updated=NOW - DAY / 2, lifecyclestage="lead"
     )
-    fake.merge("contacts", fresh, dewi, NOW - DAY / 2)
-    fake.archive("contacts", citra, NOW - DAY / 2)
-    result = await sync_crm(db, make(fake, http), now=NOW)
-    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    hubspot_fake.merge("contacts", fresh, dewi, NOW - DAY / 2)
+    hubspot_fake.archive("contacts", citra, NOW - DAY / 2)
+    result = await sync_crm(db, make(hubspot_fake, http), now=NOW)
+    again = await sync_crm(db, make(hubspot_fake, http), now=NOW + DAY)
     assert (result.created, result.updated, result.archived) == (0, 1, 2)
     assert (again.created, again.updated, again.archived) == (0, 0, 0)
     rows = await db.fetch(
@@ -228,27 +222,35 @@ async def deals_of(db):
 
 
 async def test_deals_come_with_their_prospect_owner_and_stage_and_close_when_hubspot_closes_them(
-    fake, http, db
+    hubspot_fake, http, db
 ):
     rep = await make_rep(db, 101)
-    owner = fake.add_owner(rep.email, "Rep", "Hundred-one")
+    owner = hubspot_fake.add_owner(rep.email, "Rep", "Hundred-one")
     made = NOW - 3 * DAY
-    wayan = fake.add_contact("wayan@example.com", "Wayan", updated=made, lifecyclestage="lead")
-    buyer = fake.add_contact("buyer@example.com", "Buyer", updated=made, lifecyclestage="customer")
-    villa = fake.add_deal(wayan, "Villa", "qualifiedtobuy", 250_000, NOW + 30 * DAY, updated=made)
-    fake.change("deals", villa, made, hubspot_owner_id=owner)
-    fake.change("deals", villa, made, hs_v2_date_entered_current_stage=shapes.stamp(made - DAY))
-    fake.add_deal(buyer, "Theirs", updated=made)
-    first = await sync_crm(db, make(fake, http), now=NOW - 2 * DAY)
+    wayan = hubspot_fake.add_contact(
+        "wayan@example.com", "Wayan", updated=made, lifecyclestage="lead"
+    )
+    buyer = hubspot_fake.add_contact(
+        "buyer@example.com", "Buyer", updated=made, lifecyclestage="customer"
+    )
+    villa = hubspot_fake.add_deal(
+        wayan, "Villa", "qualifiedtobuy", 250_000, NOW + 30 * DAY, updated=made
+    )
+    hubspot_fake.change("deals", villa, made, hubspot_owner_id=owner)
+    hubspot_fake.change(
+        "deals", villa, made, hs_v2_date_entered_current_stage=shapes.stamp(made - DAY)
+    )
+    hubspot_fake.add_deal(buyer, "Theirs", updated=made)
+    first = await sync_crm(db, make(hubspot_fake, http), now=NOW - 2 * DAY)
     assert (first.deals_created, first.deals_without_prospect) == (1, 1)
     assert [stage for _, stage in first.moved] == ["qualifiedtobuy"]
-    fake.change(
+    hubspot_fake.change(
         "deals", villa, NOW - DAY, dealstage="closedwon", hs_is_closed="true",
         hs_is_closed_won="true", hs_v2_date_entered_current_stage=shapes.stamp(NOW - DAY),
     )  # fmt: skip
-    second = await sync_crm(db, make(fake, http), now=NOW)
+    second = await sync_crm(db, make(hubspot_fake, http), now=NOW)
     assert (second.deals_created, second.deals_updated, second.deals_closed) == (0, 1, 1)
-    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    again = await sync_crm(db, make(hubspot_fake, http), now=NOW + DAY)
     assert (again.deals_updated, again.moved) == (0, [])
     assert await deals_of(db) == snapshot(
         [
@@ -266,19 +268,21 @@ async def test_deals_come_with_their_prospect_owner_and_stage_and_close_when_hub
             )
         ]
     )
-    links = [c for c in fake.calls if "associations" in c.path]
+    links = [c for c in hubspot_fake.calls if "associations" in c.path]
     assert {c.path for c in links} == {"/crm/v4/associations/deals/contacts/batch/read"}
 
 
-async def test_a_deal_archived_in_hubspot_closes_ours_once(fake, http, db):
+async def test_a_deal_archived_in_hubspot_closes_ours_once(hubspot_fake, http, db):
     made = NOW - 3 * DAY
-    wayan = fake.add_contact("wayan@example.com", "Wayan", updated=made, lifecyclestage="lead")
-    villa = fake.add_deal(wayan, "Villa", "presentationscheduled", 90_000, updated=made)
-    fake.add_deal(wayan, "Land", updated=made)
-    await sync_crm(db, make(fake, http), now=NOW - DAY)
-    fake.archive("deals", villa, NOW - DAY / 2)
-    result = await sync_crm(db, make(fake, http), now=NOW)
-    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    wayan = hubspot_fake.add_contact(
+        "wayan@example.com", "Wayan", updated=made, lifecyclestage="lead"
+    )
+    villa = hubspot_fake.add_deal(wayan, "Villa", "presentationscheduled", 90_000, updated=made)
+    hubspot_fake.add_deal(wayan, "Land", updated=made)
+    await sync_crm(db, make(hubspot_fake, http), now=NOW - DAY)
+    hubspot_fake.archive("deals", villa, NOW - DAY / 2)
+    result = await sync_crm(db, make(hubspot_fake, http), now=NOW)
+    again = await sync_crm(db, make(hubspot_fake, http), now=NOW + DAY)
     assert (result.deals_archived, again.deals_archived, again.deals_updated) == (1, 0, 0)
     rows = await db.fetch(
         "SELECT name, stage, won, closed_at, hubspot_deal_id IS NULL AS unlinked FROM deals"
@@ -292,19 +296,25 @@ async def test_a_deal_archived_in_hubspot_closes_ours_once(fake, http, db):
     ]
 
 
-async def test_a_deal_moving_into_a_hot_stage_in_hubspot_alerts_the_admins_once(fake, http, db):
+async def test_a_deal_moving_into_a_hot_stage_in_hubspot_alerts_the_admins_once(
+    hubspot_fake, http, db
+):
     """The first sync is no news; later, a move into a hot stage, or a deal new in one, is."""
     rules = rules_from(default_settings(admin_telegram_ids=(ADMIN,)))
     made = NOW - 3 * DAY
-    wayan = fake.add_contact("wayan@example.com", "Wayan", updated=made, lifecyclestage="lead")
-    villa = fake.add_deal(wayan, "Villa", "qualifiedtobuy", 250_000, NOW + 30 * DAY, updated=made)
-    fake.add_deal(wayan, "Old contract", "contractsent", updated=made)
-    await sync_crm(db, make(fake, http), now=NOW - 2 * DAY, alerts=rules)
-    fake.change("deals", villa, NOW - DAY, dealstage="contractsent")
-    fake.add_deal(wayan, "Pool house", "contractsent", 90_000, updated=NOW - DAY)
-    await sync_crm(db, make(fake, http), now=NOW, alerts=rules)
-    fake.change("deals", villa, NOW + DAY / 2, amount="260000")
-    await sync_crm(db, make(fake, http), now=NOW + DAY, alerts=rules)
+    wayan = hubspot_fake.add_contact(
+        "wayan@example.com", "Wayan", updated=made, lifecyclestage="lead"
+    )
+    villa = hubspot_fake.add_deal(
+        wayan, "Villa", "qualifiedtobuy", 250_000, NOW + 30 * DAY, updated=made
+    )
+    hubspot_fake.add_deal(wayan, "Old contract", "contractsent", updated=made)
+    await sync_crm(db, make(hubspot_fake, http), now=NOW - 2 * DAY, alerts=rules)
+    hubspot_fake.change("deals", villa, NOW - DAY, dealstage="contractsent")
+    hubspot_fake.add_deal(wayan, "Pool house", "contractsent", 90_000, updated=NOW - DAY)
+    await sync_crm(db, make(hubspot_fake, http), now=NOW, alerts=rules)
+    hubspot_fake.change("deals", villa, NOW + DAY / 2, amount="260000")
+    await sync_crm(db, make(hubspot_fake, http), now=NOW + DAY, alerts=rules)
     sent = await db.fetch(
         "SELECT chat_id, text FROM outbox WHERE dedupe_key LIKE 'hot:%' ORDER BY text"
     )
@@ -322,18 +332,20 @@ async def test_a_deal_moving_into_a_hot_stage_in_hubspot_alerts_the_admins_once(
     )
 
 
-async def test_merged_deals_leave_one_deal_the_survivor_taking_over_ours(fake, http, db):
+async def test_merged_deals_leave_one_deal_the_survivor_taking_over_ours(hubspot_fake, http, db):
     made = NOW - 3 * DAY
-    wayan = fake.add_contact("wayan@example.com", "Wayan", updated=made, lifecyclestage="lead")
-    old = fake.add_deal(wayan, "Villa old", "qualifiedtobuy", 90_000, updated=made)
-    land = fake.add_deal(wayan, "Land", updated=made)
-    plot = fake.add_deal(wayan, "Plot", updated=made)
-    await sync_crm(db, make(fake, http), now=NOW - 2 * DAY)
+    wayan = hubspot_fake.add_contact(
+        "wayan@example.com", "Wayan", updated=made, lifecyclestage="lead"
+    )
+    old = hubspot_fake.add_deal(wayan, "Villa old", "qualifiedtobuy", 90_000, updated=made)
+    land = hubspot_fake.add_deal(wayan, "Land", updated=made)
+    plot = hubspot_fake.add_deal(wayan, "Plot", updated=made)
+    await sync_crm(db, make(hubspot_fake, http), now=NOW - 2 * DAY)
     (ours,) = await db.fetch("SELECT id FROM deals WHERE hubspot_deal_id = $1", old)
-    new = fake.add_deal(wayan, "Villa", "qualifiedtobuy", 95_000, updated=NOW - DAY)
-    fake.merge("deals", new, old, NOW - DAY)
-    fake.merge("deals", land, plot, NOW - DAY)
-    result = await sync_crm(db, make(fake, http), now=NOW)
+    new = hubspot_fake.add_deal(wayan, "Villa", "qualifiedtobuy", 95_000, updated=NOW - DAY)
+    hubspot_fake.merge("deals", new, old, NOW - DAY)
+    hubspot_fake.merge("deals", land, plot, NOW - DAY)
+    result = await sync_crm(db, make(hubspot_fake, http), now=NOW)
     assert (result.deals_created, result.deals_updated, result.deals_archived) == (0, 1, 1)
     assert await db.fetchval("SELECT id FROM deals WHERE hubspot_deal_id = $1", new) == ours["id"]
     rows = await db.fetch(
@@ -345,7 +357,7 @@ async def test_merged_deals_leave_one_deal_the_survivor_taking_over_ours(fake, h
         ("Plot", None, True, NOW),
         ("Villa", Decimal("95000.00"), False, None),
     ]
-    again = await sync_crm(db, make(fake, http), now=NOW + DAY)
+    again = await sync_crm(db, make(hubspot_fake, http), now=NOW + DAY)
     assert (again.deals_created, again.deals_updated, again.deals_archived) == (0, 0, 0)
 
 

@@ -4,7 +4,6 @@ fake) merged with our touches and meetings; a HubSpot that fails falls back to o
 from datetime import timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 from inline_snapshot import snapshot
 
@@ -25,7 +24,6 @@ from db.prospects import (
 from db.reps import approve_rep, create_rep
 from tests.conftest import NOW
 from tests.fakes.clock import no_wait
-from tests.fakes.hubspot import FakeHubSpot
 from tools.actor import Actor, Role
 from tools.clients.hubspot import HubSpotClient
 from tools.clients.retry import RetryPolicy
@@ -38,21 +36,10 @@ TOKEN = "pat-test-token"
 FAST = RetryPolicy(attempts=2, initial_wait=0.001, max_wait=0.01, sleep=no_wait)
 
 
-@pytest.fixture
-async def fake():
-    async with FakeHubSpot(token=TOKEN) as server:
-        yield server
-    assert server.violations == []
-
-
-@pytest.fixture
-async def http():
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        yield client
-
-
-def hubspot_at(fake, http, token=TOKEN):
-    return HubSpotClient(token=token, api_url=fake.url, http=http, clock=lambda: NOW, policy=FAST)
+def hubspot_at(hubspot_fake, http, token=TOKEN):
+    return HubSpotClient(
+        token=token, api_url=hubspot_fake.url, http=http, clock=lambda: NOW, policy=FAST
+    )
 
 
 async def rep_with_prospect(conn):
@@ -191,11 +178,11 @@ def test_days_are_whole_and_never_negative(since, expected):
     assert days(since, NOW) == expected
 
 
-async def test_signals_from_hubspot_with_our_touches_and_meetings(conn, fake, http):
+async def test_signals_from_hubspot_with_our_touches_and_meetings(conn, hubspot_fake, http):
     rep, ketut = await rep_with_prospect(conn)
-    hubspot = hubspot_at(fake, http)
-    contact = fake.add_contact("ketut@example.com", "Ketut")
-    villa = fake.add_deal(
+    hubspot = hubspot_at(hubspot_fake, http)
+    contact = hubspot_fake.add_contact("ketut@example.com", "Ketut")
+    villa = hubspot_fake.add_deal(
         contact,
         "Villa Canggu",
         "contractsent",
@@ -203,7 +190,7 @@ async def test_signals_from_hubspot_with_our_touches_and_meetings(conn, fake, ht
         created=NOW - 15 * DAY,
         updated=NOW - 2 * DAY,
     )
-    land = fake.add_deal(
+    land = hubspot_fake.add_deal(
         contact, "Land Ubud", "closedlost", created=NOW - 60 * DAY, updated=NOW - DAY
     )
     for at in (9, 3):
@@ -230,7 +217,7 @@ async def test_signals_from_hubspot_with_our_touches_and_meetings(conn, fake, ht
     for kind, at in [("contact", 6), ("hubspot_note", 3), ("meeting", 3)]:
         await log_activity(conn, prospect_id=ketut.id, kind=kind, now=NOW - at * DAY)
     await meeting(conn, rep, ketut, NOW + 2 * DAY)
-    fake.calls.clear()
+    hubspot_fake.calls.clear()
 
     assert await deal_signals(deps_of(conn, rep, hubspot), ketut) == snapshot(
         DealSignals(
@@ -253,7 +240,7 @@ async def test_signals_from_hubspot_with_our_touches_and_meetings(conn, fake, ht
     assert [(r.operation, r.sandbox, r.response) for r in await list_records(conn)] == [
         ("deals.read", False, {"deals": [land, villa], "engagements": 3})
     ]
-    assert fake.log() == snapshot(
+    assert hubspot_fake.log() == snapshot(
         [
             "GET /crm/v4/objects/contacts/1001/associations/deals 200",
             "POST /crm/v3/objects/deals/batch/read 200",
@@ -265,12 +252,14 @@ async def test_signals_from_hubspot_with_our_touches_and_meetings(conn, fake, ht
     )
 
 
-async def test_a_hubspot_deal_we_have_no_record_of_has_no_stage_time_or_next_step(conn, fake, http):
+async def test_a_hubspot_deal_we_have_no_record_of_has_no_stage_time_or_next_step(
+    conn, hubspot_fake, http
+):
     rep, ketut = await rep_with_prospect(conn)
-    contact = fake.add_contact("ketut@example.com")
-    fake.add_deal(contact, "Villa", "qualifiedtobuy", created=NOW - 4 * DAY)
+    contact = hubspot_fake.add_contact("ketut@example.com")
+    hubspot_fake.add_deal(contact, "Villa", "qualifiedtobuy", created=NOW - 4 * DAY)
     ketut = await set_hubspot_contact(conn, prospect_id=ketut.id, contact_id=contact, now=NOW)
-    signals = await deal_signals(deps_of(conn, rep, hubspot_at(fake, http)), ketut)
+    signals = await deal_signals(deps_of(conn, rep, hubspot_at(hubspot_fake, http)), ketut)
     assert (signals.stage, signals.days_in_pipeline, signals.days_in_stage) == (
         "qualifiedtobuy",
         4,
@@ -279,11 +268,13 @@ async def test_a_hubspot_deal_we_have_no_record_of_has_no_stage_time_or_next_ste
     assert (signals.next_step, signals.currency, signals.touches) == (None, None, 0)
 
 
-async def test_hubspot_failing_falls_back_to_our_records_and_says_why(conn, fake, http):
+async def test_hubspot_failing_falls_back_to_our_records_and_says_why(conn, hubspot_fake, http):
     rep, ketut = await rep_with_prospect(conn)
-    contact = fake.add_contact("ketut@example.com")
+    contact = hubspot_fake.add_contact("ketut@example.com")
     ketut = await set_hubspot_contact(conn, prospect_id=ketut.id, contact_id=contact, now=NOW)
-    signals = await deal_signals(deps_of(conn, rep, hubspot_at(fake, http, "pat-revoked")), ketut)
+    signals = await deal_signals(
+        deps_of(conn, rep, hubspot_at(hubspot_fake, http, "pat-revoked")), ketut
+    )
     assert (signals.source, signals.stage, signals.hubspot_error) == snapshot(
         ("records", "in_conversation", "Authentication credentials not found.")
     )

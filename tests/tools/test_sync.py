@@ -3,7 +3,6 @@ HubSpot: what changed, the owners no rep matches, and no sync for a rep or in sa
 
 from datetime import timedelta
 
-import httpx
 import pytest
 from inline_snapshot import snapshot
 from pydantic_ai import RunContext
@@ -15,8 +14,7 @@ from agent.turn import run_turn
 from db.reps import approve_rep, create_rep
 from tests.agent.scripted import ADMIN, dialogue
 from tests.conftest import NOW
-from tests.fakes.hubspot import FakeHubSpot
-from tests.tools.clients.test_hubspot import TOKEN, make
+from tests.tools.clients.test_hubspot import make
 from tools.actor import resolve_actor
 from tools.deps import Deps
 from tools.services import Services
@@ -27,19 +25,11 @@ DAY = timedelta(days=1)
 
 
 @pytest.fixture
-async def fake():
-    async with FakeHubSpot(token=TOKEN) as server:
-        yield server
-    assert server.violations == []
-
-
-@pytest.fixture
-async def synced(db_dsn, fake):
-    async with httpx.AsyncClient(timeout=30.0) as http:
-        hubspot = make(fake, http)
-        conversation, pool = await dialogue(db_dsn, services=Services(hubspot=hubspot, crm=hubspot))
-        yield conversation
-        await pool.close()
+async def synced(db_dsn, hubspot_fake, http):
+    hubspot = make(hubspot_fake, http)
+    conversation, pool = await dialogue(db_dsn, services=Services(hubspot=hubspot, crm=hubspot))
+    yield conversation
+    await pool.close()
 
 
 async def anna(talk):
@@ -55,16 +45,20 @@ async def anna(talk):
         return await approve_rep(conn, rep_id=rep.id, now=NOW - DAY)
 
 
-async def test_an_admin_syncs_and_hears_what_changed_and_which_owners_match_no_rep(synced, fake):
+async def test_an_admin_syncs_and_hears_what_changed_and_which_owners_match_no_rep(
+    synced, hubspot_fake
+):
     rep = await anna(synced)
-    owner = fake.add_owner(rep.email, "Anna", "S")
-    fake.add_owner("ghost@truerealestate.bali", "Ghost", "Agent")
-    wayan = fake.add_contact(
+    owner = hubspot_fake.add_owner(rep.email, "Anna", "S")
+    hubspot_fake.add_owner("ghost@truerealestate.bali", "Ghost", "Agent")
+    wayan = hubspot_fake.add_contact(
         "wayan@example.com", "Wayan", updated=NOW - 2 * DAY, lifecyclestage="lead"
     )
-    fake.add_contact("nyoman@example.com", "Nyoman", updated=NOW - 2 * DAY, lifecyclestage="lead")
-    villa = fake.add_deal(wayan, "Villa", "qualifiedtobuy", 250_000, updated=NOW - 2 * DAY)
-    fake.change("deals", villa, NOW - 2 * DAY, hubspot_owner_id=owner)
+    hubspot_fake.add_contact(
+        "nyoman@example.com", "Nyoman", updated=NOW - 2 * DAY, lifecyclestage="lead"
+    )
+    villa = hubspot_fake.add_deal(wayan, "Villa", "qualifiedtobuy", 250_000, updated=NOW - 2 * DAY)
+    hubspot_fake.change("deals", villa, NOW - 2 * DAY, hubspot_owner_id=owner)
     synced.script.call("sync_crm").say("Готово.")
     await synced.say(ADMIN, "синхронизируй HubSpot")
     assert synced.script.last_return() == snapshot(
@@ -80,7 +74,7 @@ async def test_an_admin_syncs_and_hears_what_changed_and_which_owners_match_no_r
             "unmatched_owners": [{"name": "Ghost Agent", "email": "ghost@truerealestate.bali"}],
         }
     )
-    fake.change("deals", villa, NOW - DAY, dealstage="closedwon", hs_is_closed_won="true")
+    hubspot_fake.change("deals", villa, NOW - DAY, dealstage="closedwon", hs_is_closed_won="true")
     synced.clock.advance(hours=1)
     synced.script.call("sync_crm").say("Готово.")
     await synced.say(ADMIN, "ещё раз")
@@ -91,7 +85,7 @@ async def test_an_admin_syncs_and_hears_what_changed_and_which_owners_match_no_r
     assert tuple(deal.values()) == (rep.id, "closedwon", True)
 
 
-async def test_a_rep_is_not_offered_the_sync_and_is_refused_it(synced, fake):
+async def test_a_rep_is_not_offered_the_sync_and_is_refused_it(synced, hubspot_fake):
     await anna(synced)
     synced.script.say("Привет.")
     await synced.say(ANNA, "синхронизируй HubSpot")
@@ -103,7 +97,7 @@ async def test_a_rep_is_not_offered_the_sync_and_is_refused_it(synced, fake):
         )
         said = await sync_crm(RunContext(deps=deps, model=TestModel(), usage=RunUsage()))
     assert said == snapshot("Refused: sync_crm is not available to this user (active).")
-    assert fake.calls == []
+    assert hubspot_fake.calls == []
 
 
 async def test_in_sandbox_mode_there_is_nothing_to_sync(talk):

@@ -5,7 +5,6 @@ import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
 import pytest
 from dirty_equals import IsStr
 from google.auth import jwt as google_jwt
@@ -45,12 +44,6 @@ def client(fake):
         token_url=fake.token_url,
         revoke_url=fake.revoke_url,
     )
-
-
-@pytest.fixture
-async def http():
-    async with httpx.AsyncClient(timeout=2.0) as session:
-        yield session
 
 
 @pytest.fixture

@@ -51,12 +51,6 @@ async def fake():
 
 
 @pytest.fixture
-async def http():
-    async with httpx.AsyncClient(timeout=30.0) as client:  # only a guard: nothing here times out
-        yield client
-
-
-@pytest.fixture
 def clock():
     return Clock()
 
