@@ -253,12 +253,12 @@ def scheduler_command() -> None:
 
     async def run() -> None:
         with database(settings) as dsn:
+            stop = asyncio.Event()
+            stop_on_signals(stop)
             pool = await create_pool(dsn, max_size=2)
             try:
                 async with pool.acquire() as conn:
                     await migrate(conn)
-                stop = asyncio.Event()
-                stop_on_signals(stop)
                 every = settings.scheduler_tick_seconds
                 plan = plan_from(settings)
                 await scheduler.run(pool, plan, clock=utc_now, every=every, stop=stop)

@@ -119,6 +119,7 @@ async def run(
     """Ticks until `stop`; a failed tick is logged and tried again soon (a tick is safe to
     repeat), backing off while the database is away."""
     failures = 0
+    log.info("scheduler ticking every %s s", every)
     while not stop.is_set():
         try:
             queued = await tick(pool, plan, clock())

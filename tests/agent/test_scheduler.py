@@ -448,12 +448,18 @@ async def test_two_scheduler_processes_at_once_queue_each_event_once(pool, db_ds
         "QUIET_HOURS_START": "00:00",
         "QUIET_HOURS_END": "00:00",
     }
-    runs = [scheduler_process(env, tmp_path) for _ in range(2)]
+    logs = [tmp_path / f"scheduler-{n}.log" for n in range(2)]
+    runs = [scheduler_process(env, tmp_path, log) for log in logs]
     try:
         # Generous: two interpreters importing the whole bot on a loaded machine are slow to
         # start; a process that dies fails at once with what it said.
+        # Both must be ticking, not only one of them, and a scheduler still starting up
+        # would be killed by the signal rather than stop.
         deadline = asyncio.get_running_loop().time() + 180
-        while await pool.fetchval("SELECT count(*) FROM inbox") < 5:
+        while not (
+            all("scheduler ticking" in log.read_text() for log in logs)
+            and await pool.fetchval("SELECT count(*) FROM inbox") >= 5
+        ):
             assert [run.poll() for run in runs] == [None, None], "a scheduler stopped"
             assert asyncio.get_running_loop().time() < deadline, "the schedulers queued nothing"
             await asyncio.sleep(0.1)
@@ -462,15 +468,16 @@ async def test_two_scheduler_processes_at_once_queue_each_event_once(pool, db_ds
         for run in runs:
             run.send_signal(signal.SIGTERM)
         codes = [run.wait(timeout=20) for run in runs]
-    assert codes == [0, 0], [run.stderr.read().decode()[-2000:] for run in runs if run.stderr]
+    assert codes == [0, 0], [log.read_text()[-2000:] for log in logs]
     keys = await pool.fetch("SELECT payload->>'event', count(*) FROM inbox GROUP BY 1 ORDER BY 1")
     assert [tuple(k) for k in keys] == [("calendar_reminder", 2), ("prospect_assigned", 3)]
 
 
-def scheduler_process(env, cwd):
+def scheduler_process(env, cwd, log):
     command = [sys.executable, "-m", "agent.cli", "scheduler"]
     env = {**env, "PYTHONPATH": str(Path(__file__).parents[2])}  # this checkout's code
-    return subprocess.Popen(command, env=env, cwd=cwd, stderr=subprocess.PIPE)
+    with log.open("wb") as stderr:
+        return subprocess.Popen(command, env=env, cwd=cwd, stderr=stderr)
 
 
 async def test_two_schedulers_queue_one_hubspot_sync_per_interval_in_no_persons_chat(pool, db_dsn):
