@@ -158,12 +158,15 @@ async def _calendar_or_meetings(deps: Deps) -> bool:
 async def list_my_meetings(
     ctx: RunContext[Deps], start: str = "", end: str = ""
 ) -> list[dict[str, Any]]:
-    """The user's meetings, booked or from their calendar; start, end: ISO, default a week."""
+    """The user's meetings, booked or from their calendar; start, end: ISO, end not included,
+    default a week from today. One day: start and end both that day's date."""
     deps = ctx.deps
     rep, zone = deps.actor.active_rep(), zone_of(deps)
     today = deps.now().astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     begins = in_zone(_moment(start), zone) if start else today
     ends = in_zone(_moment(end), zone) if end else begins + timedelta(days=7)
+    if _is_day(end) and ends == begins:
+        ends += timedelta(days=1)
     if ends <= begins:
         raise ModelRetry("end must be after start")
     found = await meetings.listed_between(deps.db, rep_id=rep.id, start=begins, end=ends)
@@ -176,6 +179,11 @@ async def list_my_meetings(
         | ({"with": name} if name else {})
         for m, name in found
     ]
+
+
+def _is_day(text: str) -> bool:
+    """A date with no time of day, as 2026-11-21."""
+    return len(text.strip()) == 10 and "T" not in text
 
 
 def _moment(text: str) -> datetime:
