@@ -144,7 +144,8 @@ async def has_upcoming(db: Executor, *, rep_id: UUID, now: datetime) -> bool:
 async def listed_between(
     db: Executor, *, rep_id: UUID, start: datetime, end: datetime
 ) -> list[tuple[Meeting, str | None]]:
-    """The rep's scheduled meetings overlapping [start, end), each with its prospect's name."""
+    """The rep's meetings overlapping [start, end), scheduled or held (debriefed), each with
+    its prospect's name; cancelled ones are left out."""
     rows = await _q.fetch(db, "listed", rep_id=rep_id, start_at=start, end_at=end)
     return [(Meeting.from_row(r), r["prospect_name"]) for r in rows]
 

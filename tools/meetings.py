@@ -177,6 +177,7 @@ async def list_my_meetings(
             "date": f"{m.starts_at.astimezone(zone):%A %Y-%m-%d}",
         }
         | ({"with": name} if name else {})
+        | ({"held": True, "outcome": m.outcome} if m.status == "held" else {})
         for m, name in found
     ]
 

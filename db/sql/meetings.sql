@@ -64,10 +64,10 @@ SELECT EXISTS (SELECT 1 FROM meetings
                 WHERE rep_id = :rep_id AND status = 'scheduled' AND ends_at > :now);
 
 -- name: listed
--- The rep's scheduled meetings overlapping [start, end), with whom each is.
+-- The rep's meetings overlapping [start, end), scheduled or held, with whom each is.
 SELECT m.*, p.name AS prospect_name FROM meetings m
   LEFT JOIN prospects p ON p.id = m.prospect_id
- WHERE m.rep_id = :rep_id AND m.status = 'scheduled'
+ WHERE m.rep_id = :rep_id AND m.status IN ('scheduled', 'held')
    AND m.starts_at < :end_at AND m.ends_at > :start_at
  ORDER BY m.starts_at;
 

@@ -277,3 +277,24 @@ async def test_the_rep_asks_what_is_on_their_calendar_and_when_it_was_synced(wir
     assert talk.script.last_return()["calendar_synced_at"] == snapshot(
         "2026-11-20 18:00 (Asia/Makassar)"
     )
+    await talk.runtime.pool.execute(
+        "UPDATE meetings SET status = 'held', outcome = 'next_meeting' WHERE title = 'Ubud'"
+    )
+    await talk.runtime.pool.execute(
+        "UPDATE meetings SET status = 'cancelled' WHERE title <> 'Ubud'"
+    )
+    talk.script.call("list_my_meetings", start="2026-11-20")
+    talk.script.say("Одна, прошла.")
+    await talk.say(IVAN, "Что было на этой неделе?")
+    assert talk.script.last_return() == snapshot(
+        [
+            {
+                "title": "Ubud",
+                "when": "21.11 18:00–18:30 (время Бали)",
+                "date": "Saturday 2026-11-21",
+                "with": "maria",
+                "held": True,
+                "outcome": "next_meeting",
+            }
+        ]
+    )
