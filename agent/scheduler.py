@@ -95,6 +95,7 @@ async def tick(pool: asyncpg.Pool, plan: Plan, now: datetime) -> dict[str, int] 
             admin_ids=list(plan.admin_ids),
         )
         queued["owed"] = await due.owed_steps(conn, now=now, every=plan.owed_every)
+        queued["follow"] = await due.follow_steps(conn, now=now, every=plan.owed_every)
         if plan.calendar_watch_renew is not None:
             renew_at = now + plan.calendar_watch_renew
             queued["calendar_watch"] = await calendar_channels.queue_watches(

@@ -152,6 +152,16 @@ async def cancel_event_meetings(
     return [r["id"] for r in rows]
 
 
+async def queue_follows(
+    db: Executor, *, rep_id: UUID, meeting_ids: Sequence[UUID], now: datetime
+) -> int:
+    """How many of these meetings, booked and changed in the calendar, Zoom and HubSpot are
+    now to follow."""
+    if not meeting_ids:
+        return 0
+    return len(await _q.fetch(db, "queue_follows", rep_id=rep_id, ids=list(meeting_ids), now=now))
+
+
 async def cancel_event_meeting(
     db: Executor, *, rep_id: UUID, event_id: str, now: datetime, found_only: bool = False
 ) -> UUID | None:

@@ -129,6 +129,10 @@ async def owed_steps(db: Executor, *, now: datetime, every: timedelta) -> int:
     return len(await _q.fetch(db, "owed_steps", now=now, every=every))
 
 
+async def follow_steps(db: Executor, *, now: datetime, every: timedelta) -> int:
+    return len(await _q.fetch(db, "follow_steps", now=now, every=every))
+
+
 async def calendar_syncs(db: Executor, *, now: datetime) -> int:
     return len(await _q.fetch(db, "calendar_syncs", now=now))
 

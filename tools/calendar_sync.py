@@ -129,7 +129,10 @@ async def _apply(deps: Deps, rep: Rep, changes: EventChanges, full: bool) -> Syn
     cancelled = await calendar_syncs.cancel_event_meetings(
         db, rep_id=rep.id, gone=gone, found=found, now=now
     )
-    await calendar_syncs.upsert_calendar_meetings(db, rep_id=rep.id, meetings=meetings, now=now)
+    kept = await calendar_syncs.upsert_calendar_meetings(
+        db, rep_id=rep.id, meetings=meetings, now=now
+    )
+    await calendar_syncs.queue_follows(db, rep_id=rep.id, meeting_ids=kept + cancelled, now=now)
     return Synced(full, changes.pages, len(changes.events), len(meetings), len(cancelled), created)
 
 

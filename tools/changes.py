@@ -93,6 +93,39 @@ async def move(deps: Deps, rep: Rep, meeting: Meeting, start: datetime, end: dat
     return Changed(after or meeting, done, failed)
 
 
+async def follow(deps: Deps, rep: Rep, meeting: Meeting) -> list[str]:
+    """Zoom and HubSpot follow a booked meeting moved or cancelled in the calendar itself (the
+    calendar already holds it); what could not be changed, service by service."""
+    zoom, hubspot = deps.services.zoom, deps.services.hubspot
+    start, end, cancelled = meeting.starts_at, meeting.ends_at, meeting.status == "cancelled"
+    key = f"follow:{meeting.id}:" + (
+        "cancelled" if cancelled else f"{start.timestamp():.0f}:{end.timestamp():.0f}"
+    )
+    done: list[str] = []
+    failed: list[str] = []
+    if (zoom_id := meeting.zoom_meeting_id) is not None:
+        minutes = int((end - start).total_seconds() // 60)
+
+        def zoom_follows() -> Awaitable[None]:
+            if cancelled:
+                return zoom.delete_meeting(zoom_id)
+            return zoom.move_meeting(
+                zoom_id, start=start, duration_minutes=minutes, timezone=rep.timezone
+            )
+
+        op = "meetings.delete" if cancelled else "meetings.update"
+        step = _step(deps, rep, meeting, key, "zoom", op, zoom.sandbox)
+        _note(await _try(deps, step, zoom_follows), "Zoom", done, failed)
+    if (hubspot_id := meeting.hubspot_meeting_id) is not None:
+        step = _step(deps, rep, meeting, key, "hubspot", "meetings.update", hubspot.sandbox)
+        outcome = "CANCELED" if cancelled else "SCHEDULED"
+        call = lambda: hubspot.update_meeting(  # noqa: E731
+            hubspot_id, outcome=outcome, start=start, end=end
+        )
+        _note(await _try(deps, step, call), "HubSpot", done, failed)
+    return failed
+
+
 def calendar_key_of_move(meeting: Meeting, start: datetime) -> str:
     """The move's calendar step's key: once recorded, the calendar holds the new time."""
     return f"{_move_key(meeting, start)}:google_calendar"

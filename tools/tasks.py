@@ -1,8 +1,9 @@
 """Tasks: work the scheduler queues for code, not for the model. A task is done for the person
 whose chat it is queued in, through the same door as a tool: the role checked, a savepoint, the
 audit log. A booked meeting's owed HubSpot log is tried again; the rep hears only once it is
-made. A rep's calendar is synced, and watched for Google to push its changes; HubSpot is synced
-for the team, and told the owners of contacts assigned here, in the team's background chat."""
+made. Zoom and HubSpot follow a booked meeting moved or cancelled in the calendar itself. A
+rep's calendar is synced, and watched for Google to push its changes; HubSpot is synced for the
+team, and told the owners of contacts assigned here, in the team's background chat."""
 
 from __future__ import annotations
 
@@ -11,8 +12,18 @@ from typing import Any
 from uuid import UUID
 
 from db import meetings, prospects
+from db.models import Meeting, Rep
 from db.scheduler import TaskKind
-from tools import booking, calendar_push, calendar_sync, contact_owners, notices, sync, texts
+from tools import (
+    booking,
+    calendar_push,
+    calendar_sync,
+    changes,
+    contact_owners,
+    notices,
+    sync,
+    texts,
+)
 from tools.access import NotDone, door
 from tools.actor import Refused, Role
 from tools.clients.errors import IntegrationError
@@ -46,12 +57,28 @@ async def run_task(deps: Deps, kind: str, data: dict[str, Any]) -> str | None:
 @task_for(TaskKind.SETTLE_MEETING, Role.ACTIVE, Role.ADMIN)
 async def settle_meeting(deps: Deps, data: dict[str, Any]) -> None:
     meeting = await meetings.lock_meeting(deps.db, meeting_id=UUID(data["meeting_id"]))
-    if meeting is None or not meeting.owed or meeting.prospect_id is None:
+    if meeting is None or not meeting.owed:
         return
     rep = deps.actor.rep
     if rep is None or rep.id != meeting.rep_id:
         raise Refused("the meeting is another rep's")
-    prospect = await prospects.get_prospect(deps.db, prospect_id=meeting.prospect_id)
+    if "follow" in meeting.owed:
+        meeting = await _follow(deps, rep, meeting)
+    if "hubspot" in meeting.owed and meeting.prospect_id is not None:
+        await _log_owed(deps, rep, meeting, meeting.prospect_id)
+
+
+async def _follow(deps: Deps, rep: Rep, meeting: Meeting) -> Meeting:
+    """Silent: the rep changed the calendar themselves; Google told the client."""
+    if failed := await changes.follow(deps, rep, meeting):
+        raise NotDone("; ".join(failed))
+    return await meetings.settle_owed(
+        deps.db, meeting_id=meeting.id, step="follow", hubspot_meeting_id=None, now=deps.now()
+    )
+
+
+async def _log_owed(deps: Deps, rep: Rep, meeting: Meeting, prospect_id: str) -> None:
+    prospect = await prospects.get_prospect(deps.db, prospect_id=prospect_id)
     if prospect is None:
         raise NotDone("the meeting's prospect is gone")
     settled = await booking.settle(deps, meeting, rep, prospect)

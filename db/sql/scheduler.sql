@@ -296,6 +296,23 @@ SELECT r.telegram_id, 'task',
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id;
 
+-- name: follow_steps
+-- A booked meeting moved or cancelled in the calendar itself owes its Zoom meeting and its
+-- HubSpot record the change. The sync queues the first try; what fails is tried again once
+-- per :every since the change, for a week, by the same task as an owed HubSpot log.
+INSERT INTO inbox (chat_id, kind, dedupe_key, payload, not_before, created_at)
+SELECT r.telegram_id, 'task',
+       'follow:' || m.id || ':' || extract(epoch FROM m.updated_at) || ':'
+           || floor(extract(epoch FROM :now::timestamptz - m.updated_at) / extract(epoch FROM :every::interval))::bigint,
+       jsonb_build_object('task', 'settle_meeting', 'data', jsonb_build_object('meeting_id', m.id)),
+       :now::timestamptz, :now::timestamptz
+  FROM meetings m JOIN reps r ON r.id = m.rep_id AND r.status = 'active'
+ WHERE 'follow' = ANY (m.owed)
+   AND m.updated_at <= :now::timestamptz - :every::interval
+   AND m.updated_at > :now::timestamptz - interval '7 days'
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id;
+
 -- name: calendar_syncs
 -- Each connected calendar of an active rep with a proved email is synced when its next attempt
 -- is due (after a success, a failure or never), by a task the turn workers run in code. The key

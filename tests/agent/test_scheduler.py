@@ -233,6 +233,7 @@ async def test_outreach_off_assigns_nothing(pool):
             "digest": 0,
             "team_digest": 0,
             "owed": 0,
+            "follow": 0,
         }
     )
     assert (

@@ -11,12 +11,13 @@ from inline_snapshot import snapshot
 from db import scheduler
 from db.calendar_syncs import get_state
 from tests.agent import test_integrations
-from tests.agent.test_integrations import IVAN, Wired, rep_with_alex
+from tests.agent.test_integrations import FAST, IVAN, Wired, rep_with_alex
 from tests.conftest import NOW
 from tests.tools.test_changes import booked
 from tools import calendar_sync
 from tools.actor import resolve_actor
 from tools.calendar_sync import Synced
+from tools.tasks import run_task
 
 wired = test_integrations.wired
 
@@ -171,6 +172,88 @@ async def test_a_meeting_the_bot_booked_is_found_not_duplicated(wired):
     assert synced is not None and synced.meetings == 1
     assert await meetings(wired) == [before]
     assert before[5] == "booked"
+
+
+async def follow(wired: Wired, at: datetime = NOW) -> list[str | None]:
+    """The scheduler's follow-ups due at `at`, each run as its task in Ivan's chat."""
+    rt = wired.talk.runtime
+    async with rt.pool.acquire() as conn, conn.transaction():
+        await scheduler.follow_steps(conn, now=at, every=timedelta(minutes=30))
+        queued = await conn.fetch(
+            "UPDATE inbox SET status = 'done' WHERE status = 'pending'"
+            " AND payload->>'task' = 'settle_meeting' RETURNING chat_id, payload"
+        )
+        outcomes = []
+        for item in queued:
+            actor = await resolve_actor(conn, telegram_id=item["chat_id"], admin_ids=())
+            payload = item["payload"]
+            outcomes.append(await run_task(rt.deps(conn, actor), payload["task"], payload["data"]))
+    return outcomes
+
+
+async def test_zoom_and_hubspot_follow_a_booked_meeting_moved_then_cancelled_in_google(wired):
+    await ivan(wired)
+    await booked(wired)
+    (event,) = wired.google.live_events(EMAIL)
+    await sync(wired)
+    wired.google.calls.clear(), wired.zoom.calls.clear(), wired.hubspot.calls.clear()
+    assert await follow(wired) == []  # nothing moved: nothing to follow
+    later = THURSDAY + timedelta(hours=2)
+    wired.google.change_event(
+        EMAIL,
+        event["id"],
+        start={"dateTime": later.isoformat()},
+        end={"dateTime": (later + timedelta(minutes=30)).isoformat()},
+    )
+    await sync(wired)
+    wired.google.calls.clear()
+    assert await follow(wired) == [None]
+    assert wired.calls() == snapshot(
+        {
+            "google": [],
+            "zoom": ["PATCH /v2/meetings/ID 204"],
+            "hubspot": ["PATCH /crm/v3/objects/meetings/1002 200"],
+        }
+    )
+    (zoomed,) = wired.zoom.meetings.values()
+    (logged,) = wired.hubspot.objects["meetings"].values()
+    assert (zoomed["start_time"], logged["properties"]["hs_timestamp"]) == snapshot(
+        ("2026-11-26T09:00:00Z", "2026-11-26T09:00:00.000Z")
+    )
+    assert await follow(wired, NOW + timedelta(hours=1)) == []  # followed once
+
+    wired.google.change_event(EMAIL, event["id"], status="cancelled")
+    await sync(wired)
+    wired.google.calls.clear(), wired.zoom.calls.clear(), wired.hubspot.calls.clear()
+    assert await follow(wired) == [None]
+    assert wired.calls() == snapshot(
+        {
+            "google": [],
+            "zoom": ["DELETE /v2/meetings/ID 204"],
+            "hubspot": ["PATCH /crm/v3/objects/meetings/1002 200"],
+        }
+    )
+    assert logged["properties"]["hs_meeting_outcome"] == "CANCELED"
+    owed = await wired.talk.runtime.pool.fetchval("SELECT owed FROM meetings")
+    assert owed == []
+
+
+async def test_a_follow_up_zoom_refuses_is_tried_again_later_until_done(wired):
+    await ivan(wired)
+    await booked(wired)
+    (event,) = wired.google.live_events(EMAIL)
+    wired.google.change_event(EMAIL, event["id"], status="cancelled")
+    await sync(wired)
+    wired.zoom.fail("/v2/meetings/", 503, times=FAST.attempts)
+    assert await follow(wired) == snapshot(
+        ["Not done: Zoom could not be changed: Service Unavailable (HTTP 503)"]
+    )
+    assert await follow(wired, NOW + timedelta(minutes=10)) == []  # not yet
+    owed = await wired.talk.runtime.pool.fetchval("SELECT owed FROM meetings")
+    assert owed == ["follow"]
+    assert await follow(wired, NOW + timedelta(minutes=30)) == [None]
+    assert wired.zoom.meetings == {}
+    assert await wired.talk.runtime.pool.fetchval("SELECT owed FROM meetings") == []
 
 
 async def test_an_unknown_outside_attendee_becomes_the_reps_prospect(wired):
