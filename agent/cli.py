@@ -54,7 +54,7 @@ def _console(*, stderr: bool = False) -> Console:
 
 def _database_errors() -> tuple[type[Exception], ...]:
     """What a command that opens the database reports as a message, not a traceback."""
-    from db.embedded import EmbeddedDatabaseError
+    from db.binaries import EmbeddedDatabaseError
     from db.migrate import MigrationError
 
     return (EmbeddedDatabaseError, MigrationError, OSError)
@@ -125,7 +125,7 @@ def db_command() -> None:
     from rich.table import Table
 
     from agent.database import database, embedded_server
-    from db.embedded import EmbeddedDatabaseError
+    from db.binaries import EmbeddedDatabaseError
     from db.migrate import applied_migrations
     from db.pool import connect
 
