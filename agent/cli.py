@@ -4,15 +4,13 @@ and `salesbot migrate` never load the agent, the model client or the Telegram li
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from pydantic_ai.models import Model
-    from rich.console import Console
+from agent import failures
 
-    from agent.doctor import Check
+if TYPE_CHECKING:
     from agent.settings import Settings
 
 # Plain help: Typer's boxed help loads rich and a Markdown parser, a tenth of a second on every
@@ -46,43 +44,6 @@ def _options(
     pass
 
 
-def _console(*, stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, soft_wrap=True) if stderr else Console()
-
-
-def _database_errors() -> tuple[type[Exception], ...]:
-    """What a command that opens the database reports as a message, not a traceback."""
-    from db.embedded import EmbeddedDatabaseError
-    from db.migrate import MigrationError
-
-    return (EmbeddedDatabaseError, MigrationError, OSError)
-
-
-def _fail(message: str) -> NoReturn:
-    _console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
-    raise typer.Exit(2)
-
-
-def _settings() -> Settings:
-    from agent.settings import SettingsError, load_settings
-
-    try:
-        return load_settings()
-    except SettingsError as e:
-        _fail(str(e))
-
-
-def _model(settings: Settings) -> Model:
-    from agent.model import ModelNotConfigured, build_model
-
-    try:
-        return build_model(settings)
-    except ModelNotConfigured as e:
-        _fail(str(e))
-
-
 def _log_to_stderr(settings: Settings) -> None:
     from agent import logs
 
@@ -98,7 +59,7 @@ def migrate_command() -> None:
     from db.migrate import migrate
     from db.pool import connect
 
-    settings = _settings()
+    settings = failures.settings_or_fail()
 
     async def run(dsn: str) -> list[str]:
         conn = await connect(dsn)
@@ -110,8 +71,8 @@ def migrate_command() -> None:
     try:
         with database(settings) as dsn:
             applied = asyncio.run(run(dsn))
-    except _database_errors() as e:
-        _fail(str(e))
+    except failures.database_errors() as e:
+        failures.fail(str(e))
     for name in applied:  # plain lines: rich would add a twentieth of the command's time
         typer.echo(f"applied {name}")
     typer.echo("database is up to date" if not applied else f"{len(applied)} migration(s) applied")
@@ -125,11 +86,11 @@ def db_command() -> None:
     from rich.table import Table
 
     from agent.database import database, embedded_server
-    from db.embedded import EmbeddedDatabaseError
+    from db.binaries import EmbeddedDatabaseError
     from db.migrate import applied_migrations
     from db.pool import connect
 
-    settings = _settings()
+    settings = failures.settings_or_fail()
     table = Table(show_header=False, box=None)
     if settings.database_url:
         table.add_row("database", "DATABASE_URL (external server)")
@@ -137,7 +98,7 @@ def db_command() -> None:
         try:
             status = embedded_server(settings).status()
         except EmbeddedDatabaseError as e:
-            _fail(str(e))
+            failures.fail(str(e))
         table.add_row("database", f"embedded PostgreSQL in {status.data_dir}")
         table.add_row("binaries", status.binaries)
         table.add_row("server", "running" if status.running else "stopped")
@@ -152,10 +113,10 @@ def db_command() -> None:
     try:
         with database(settings) as dsn:
             names = asyncio.run(applied(dsn))
-    except _database_errors() as e:
-        _fail(str(e))
+    except failures.database_errors() as e:
+        failures.fail(str(e))
     table.add_row("migrations", ", ".join(names) or "none applied (run `salesbot migrate`)")
-    _console().print(table)
+    failures.console().print(table)
 
 
 @app.command("doctor")
@@ -175,22 +136,9 @@ def doctor_command() -> None:
         try:
             with database(settings) as dsn:
                 checks = asyncio.run(diagnose(settings, dsn))
-        except _database_errors() as e:
+        except failures.database_errors() as e:
             checks = [fail("Database", str(e))]
-    _print_checks(checks)
-
-
-def _print_checks(checks: list[Check]) -> None:
-    from rich.table import Table
-
-    table = Table("check", "status", "what to fix", box=None, pad_edge=False)
-    colour = {"ok": "green", "warn": "yellow", "FAIL": "red"}
-    for check in checks:
-        status = f"[{colour[check.status]}]{check.status}[/]"
-        table.add_row(check.name, status, check.detail)
-    _console().print(table)
-    if any(check.status == "FAIL" for check in checks):
-        raise typer.Exit(1)
+    failures.print_checks(checks)
 
 
 @app.command("run")
@@ -209,13 +157,13 @@ def run_command(
     ),
 ) -> None:
     """Run the bot in Telegram. Starts the embedded database when DATABASE_URL is unset."""
-    settings = _settings()
+    settings = failures.settings_or_fail()
     if settings.telegram_bot_token is None:
-        _fail(
+        failures.fail(
             "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in "
             ".env or the environment. To try the bot without Telegram, run `salesbot chat`."
         )
-    model = _model(settings)
+    model = failures.model_or_fail(settings)
     import uvloop
     from telegram.error import InvalidToken, NetworkError
 
@@ -226,13 +174,13 @@ def run_command(
     try:
         uvloop.run(run_bot(settings, model, webhook_url=webhook, receive=not work_only))
     except LoopEnded as e:
-        _fail(f"salesbot {e}")
+        failures.fail(f"salesbot {e}")
     except InvalidToken:
-        _fail("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.")
+        failures.fail("Telegram refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you.")
     except NetworkError as e:
-        _fail(f"Cannot reach Telegram at {settings.telegram_api_url}: {e}")
-    except _database_errors() as e:
-        _fail(str(e))
+        failures.fail(f"Cannot reach Telegram at {settings.telegram_api_url}: {e}")
+    except failures.database_errors() as e:
+        failures.fail(str(e))
 
 
 @app.command("scheduler")
@@ -248,7 +196,7 @@ def scheduler_command() -> None:
     from db.migrate import migrate
     from db.pool import create_pool
 
-    settings = _settings()
+    settings = failures.settings_or_fail()
     _log_to_stderr(settings)
 
     async def run() -> None:
@@ -267,8 +215,8 @@ def scheduler_command() -> None:
 
     try:
         asyncio.run(run())
-    except _database_errors() as e:
-        _fail(str(e))
+    except failures.database_errors() as e:
+        failures.fail(str(e))
 
 
 @app.command("chat")
@@ -278,8 +226,8 @@ def chat_command(
     ),
 ) -> None:
     """Talk to the agent in the terminal, without Telegram. Speak as any Telegram id."""
-    settings = _settings()
-    model = _model(settings)
+    settings = failures.settings_or_fail()
+    model = failures.model_or_fail(settings)
     import asyncio
 
     from agent.console import converse, lines_from_terminal
@@ -290,13 +238,16 @@ def chat_command(
     async def run() -> None:
         async with runtime(settings, model) as rt:
             await converse(
-                rt, lines_from_terminal(lambda: f"[{speaker}] > "), _console(), as_id=speaker
+                rt,
+                lines_from_terminal(lambda: f"[{speaker}] > "),
+                failures.console(),
+                as_id=speaker,
             )
 
     try:
         asyncio.run(run())
-    except _database_errors() as e:
-        _fail(str(e))
+    except failures.database_errors() as e:
+        failures.fail(str(e))
     except KeyboardInterrupt:
         pass
 
@@ -324,28 +275,28 @@ def eval_command(
 ) -> None:
     """Replay the dialogue datasets and score the state they leave. Each case runs through the
     whole stack."""
-    settings = _settings()
+    settings = failures.settings_or_fail()
     try:
         from evals.main import EvalOptions, evaluate
     except ImportError as e:
         if e.name == "evals":
-            _fail(
+            failures.fail(
                 "The eval suite runs from a checkout of the repository (evals/ is not installed)."
             )
-        _fail(f"The eval suite needs {e.name}: pip install -e '.[evals]'")
+        failures.fail(f"The eval suite needs {e.name}: pip install -e '.[evals]'")
     import asyncio
 
     from agent.model import ModelNotConfigured
 
     options = EvalOptions(paths or [], model, trials, min_pass, report, show, concurrency)
     try:
-        code = asyncio.run(evaluate(options, settings, _console()))
+        code = asyncio.run(evaluate(options, settings, failures.console()))
     except ModelNotConfigured as e:
-        _fail(str(e))
-    except _database_errors() as e:
-        _fail(str(e))
+        failures.fail(str(e))
+    except failures.database_errors() as e:
+        failures.fail(str(e))
     except ValueError as e:
-        _fail(str(e))
+        failures.fail(str(e))
     raise typer.Exit(code)
 
 

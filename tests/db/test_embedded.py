@@ -10,15 +10,9 @@ import asyncpg
 import pytest
 
 from db import embedded
+from db.binaries import SERVICE_USER, Binaries, EmbeddedDatabaseError, find_binaries
 from db.embedded import NO_FSYNC as FAST
-from db.embedded import (
-    Binaries,
-    EmbeddedDatabaseError,
-    EmbeddedPostgres,
-    default_root,
-    find_binaries,
-    throwaway_server,
-)
+from db.embedded import EmbeddedPostgres, default_root, throwaway_server
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="root only")
 
@@ -123,7 +117,7 @@ def test_as_root_unreachable_binaries_are_copied_and_the_server_runs_unprivilege
     try:
         assert checkpointer_pid(server.start()) > 0
         data_owner = pwd.getpwuid((root / "db" / "pgdata").stat().st_uid).pw_name
-        assert data_owner == embedded.SERVICE_USER
+        assert data_owner == SERVICE_USER
         assert stat.S_IMODE(private.stat().st_mode) == 0o700
         assert str(root / "db" / "pginstall-") in server.status().binaries
     finally:
