@@ -17,9 +17,7 @@ import httplib2
 from googleapiclient.discovery import build
 
 from tools.clients.calendar_errors import SERVICE, Exists, freebusy_error, mapped_error
-from tools.clients.calendar_resources import event_body, parse_time, rfc3339, synced_event
-from tools.clients.errors import RemoteNotFound
-from tools.clients.models import (
+from tools.clients.calendar_models import (
     CalendarAccess,
     CalendarEvent,
     EventChanges,
@@ -28,6 +26,8 @@ from tools.clients.models import (
     SyncedEvent,
     WatchChannel,
 )
+from tools.clients.calendar_resources import event_body, parse_time, rfc3339, synced_event
+from tools.clients.errors import RemoteNotFound
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
 PAGE_SIZE = 250

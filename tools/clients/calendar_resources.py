@@ -7,7 +7,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tools.clients.models import EventAttendee, NewEvent, SyncedEvent
+from tools.clients.calendar_models import EventAttendee, NewEvent, SyncedEvent
 
 MARKER = "salesbot"
 """Our private extended property on events the bot made."""

@@ -18,6 +18,7 @@ import httpx
 from tools.clients import hubspot_deals, hubspot_sync
 from tools.clients.errors import Rejected
 from tools.clients.http import SlidingWindow, check, json_of, send
+from tools.clients.hubspot_models import Contact, CrmContact, CrmDeal, Deal, Engagement, Owner
 from tools.clients.hubspot_properties import (
     SERVICE,
     deal,
@@ -27,7 +28,6 @@ from tools.clients.hubspot_properties import (
     plain,
     rich_text,
 )
-from tools.clients.models import Contact, CrmContact, CrmDeal, Deal, Engagement, Owner
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
 NOTE_TO_CONTACT = 202

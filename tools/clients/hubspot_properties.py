@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tools.clients.errors import Unavailable
-from tools.clients.models import Deal, Engagement
+from tools.clients.hubspot_models import Deal, Engagement
 
 SERVICE = "HubSpot"
 SUMMARY_MAX = 300
