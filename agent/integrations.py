@@ -13,13 +13,15 @@ import httpx
 from agent.settings import Settings
 from db.queries import Executor
 from tools.clients.calendar import GoogleCalendar
+from tools.clients.calendar_models import Calendar
 from tools.clients.google_auth import Delegation, OAuthClient
 from tools.clients.hubspot import HubSpotClient
+from tools.clients.hubspot_models import HubSpot
 from tools.clients.mail import Mailer, Tls
-from tools.clients.models import Calendar, HubSpot, Zoom
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy
 from tools.clients.sandbox import SandboxCalendar, SandboxHubSpot, SandboxZoom
 from tools.clients.zoom import ZoomClient
+from tools.clients.zoom_models import Zoom
 from tools.services import CalendarSignIn, Services
 from tools.vault import Vault
 

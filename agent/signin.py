@@ -18,8 +18,8 @@ from db.models import Rep, RepStatus
 from tools import texts
 from tools.calendar_access import store_grant
 from tools.clients import google_auth
+from tools.clients.calendar_models import CalendarAccess
 from tools.clients.errors import AuthFailed, IntegrationError
-from tools.clients.models import CalendarAccess
 from tools.emails import mailbox
 from tools.services import CalendarSignIn
 from tools.vault import BadState

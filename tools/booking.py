@@ -17,15 +17,9 @@ from db.models import Meeting, Prospect, ProspectStatus, Rep
 from tools import hot_leads, texts
 from tools.access import NotDone
 from tools.calendar_access import require_proved, using_calendar
+from tools.clients.calendar_models import Attendee, CalendarAccess, CalendarEvent, NewEvent
 from tools.clients.errors import IntegrationError
-from tools.clients.models import (
-    Attendee,
-    CalendarAccess,
-    CalendarEvent,
-    NewEvent,
-    NewZoomMeeting,
-    ZoomMeeting,
-)
+from tools.clients.zoom_models import NewZoomMeeting, ZoomMeeting
 from tools.crm import contact_of
 from tools.deps import Deps
 from tools.services import Step, as_json, perform, undo

@@ -16,8 +16,8 @@ from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.calendar_access import Mode, mode_of, using_calendar
 from tools.clients import google_auth
+from tools.clients.calendar_models import Interval
 from tools.clients.errors import AuthFailed, IntegrationError
-from tools.clients.models import Interval
 from tools.deps import Deps
 from tools.services import Step, perform
 from tools.times import free_ranges, hours_text, working_window, zone_of

@@ -16,8 +16,8 @@ from db.models import Rep
 from db.queries import Executor
 from tools.access import NotDone
 from tools.clients import google_auth
+from tools.clients.calendar_models import CalendarAccess
 from tools.clients.errors import AuthFailed, IntegrationError
-from tools.clients.models import CalendarAccess
 from tools.deps import Deps
 from tools.proof import unproved
 from tools.vault import Vault

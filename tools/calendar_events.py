@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
 
-from tools.clients.models import EventAttendee, SyncedEvent
+from tools.clients.calendar_models import EventAttendee, SyncedEvent
 
 SOURCE = "calendar"
 

@@ -21,8 +21,8 @@ from db.models import Rep
 from db.queries import Executor
 from tools.access import NotDone
 from tools.calendar_access import using_calendar
+from tools.clients.calendar_models import WatchChannel
 from tools.clients.errors import IntegrationError
-from tools.clients.models import WatchChannel
 from tools.deps import Deps
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from tools import notices, texts
 from tools.access import NotDone
 from tools.calendar_access import using_calendar
 from tools.calendar_events import KnownProspect, Linked, NotAMeeting, SalesMeeting, decide
+from tools.clients.calendar_models import CalendarAccess, EventChanges, SyncedEvent
 from tools.clients.errors import IntegrationError, SyncTokenExpired
-from tools.clients.models import CalendarAccess, EventChanges, SyncedEvent
 from tools.deps import Deps
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from db import meetings, prospects
 from db.models import Meeting, Rep
 from tools.access import NotDone
 from tools.calendar_access import using_calendar
+from tools.clients.calendar_models import CalendarAccess
 from tools.clients.errors import IntegrationError, RemoteNotFound
-from tools.clients.models import CalendarAccess
 from tools.deps import Deps
 from tools.services import Step, perform
 

@@ -13,8 +13,8 @@ from db.models import Meeting, Rep
 from tools import texts
 from tools.access import NotDone
 from tools.calendar_access import using_calendar
+from tools.clients.calendar_models import Interval
 from tools.clients.errors import IntegrationError
-from tools.clients.models import Interval
 from tools.deps import Deps
 from tools.services import Step, perform
 from tools.times import span

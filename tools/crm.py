@@ -13,7 +13,7 @@ from tools import texts
 from tools.access import NotDone, confirm, tool_for
 from tools.actor import Role
 from tools.clients.errors import IntegrationError
-from tools.clients.models import Contact
+from tools.clients.hubspot_models import Contact
 from tools.deps import Deps
 from tools.names import NAME_SHOWN, one_line
 from tools.refs import one_prospect

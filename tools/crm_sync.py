@@ -16,7 +16,7 @@ from uuid import UUID
 from db import crm_sync
 from db.queries import Connection
 from tools import hot_leads
-from tools.clients.models import CrmContact, CrmDeal, CrmSource, Owner
+from tools.clients.hubspot_models import CrmContact, CrmDeal, CrmSource, Owner
 from tools.deps import DEFAULT_STAGES, Rules
 
 _Page = TypeVar("_Page")

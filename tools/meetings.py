@@ -15,8 +15,9 @@ from tools.actor import Role
 from tools.booking import Booked, Booking, book
 from tools.calendar_access import require_proved
 from tools.clashes import check_free, unchecked_field, unchecked_line
+from tools.clients.calendar_models import Interval
 from tools.clients.errors import IntegrationError
-from tools.clients.models import Interval, NewZoomMeeting, ZoomMeeting
+from tools.clients.zoom_models import NewZoomMeeting, ZoomMeeting
 from tools.deps import Deps
 from tools.names import NAME_SHOWN, one_line
 from tools.refs import one_meeting, one_prospect

@@ -15,9 +15,11 @@ import httpx
 
 from db import integrations
 from db.queries import Executor
+from tools.clients.calendar_models import Calendar
 from tools.clients.errors import IntegrationError
-from tools.clients.models import Calendar, CrmSource, HubSpot, Zoom
+from tools.clients.hubspot_models import CrmSource, HubSpot
 from tools.clients.sandbox import SandboxCalendar, SandboxHubSpot, SandboxZoom
+from tools.clients.zoom_models import Zoom
 from tools.vault import Vault
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from db import deals
 from db.deals import Activity, DealRecord
 from db.models import Prospect
 from tools.clients.errors import IntegrationError
-from tools.clients.models import Deal, Engagement
+from tools.clients.hubspot_models import Deal, Engagement
 from tools.deps import Deps
 from tools.services import Step, perform
 

@@ -13,7 +13,7 @@ from tools import crm_sync, texts
 from tools.access import NotDone, tool_for
 from tools.actor import Role
 from tools.clients.errors import IntegrationError
-from tools.clients.models import CrmSource
+from tools.clients.hubspot_models import CrmSource
 from tools.deps import Deps, Rules
 
 sync_tools = FunctionToolset[Deps]()

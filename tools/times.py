@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tools import texts
-from tools.clients.models import Interval
+from tools.clients.calendar_models import Interval
 from tools.deps import Deps
 
 SLOT = timedelta(minutes=30)

@@ -14,7 +14,7 @@ from tools.calendar_events import (
     SalesMeeting,
     decide,
 )
-from tools.clients.calendar import synced_event
+from tools.clients.calendar_resources import synced_event
 
 REP = UUID("00000000-0000-0000-0000-000000000001")
 OTHER_REP = UUID("00000000-0000-0000-0000-000000000002")

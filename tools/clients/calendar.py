@@ -6,59 +6,31 @@ every call under the shared retry policy."""
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import google_auth_httplib2
 import httplib2
-from google.auth import exceptions as auth_errors
 from googleapiclient.discovery import build
-from googleapiclient.errors import HttpError
 
-from tools.clients.errors import (
-    AuthFailed,
-    IntegrationError,
-    RateLimited,
-    Rejected,
-    RemoteNotFound,
-    SyncTokenExpired,
-    Unavailable,
-)
-from tools.clients.models import (
+from tools.clients.calendar_errors import SERVICE, Exists, freebusy_error, mapped_error
+from tools.clients.calendar_models import (
     CalendarAccess,
     CalendarEvent,
-    EventAttendee,
     EventChanges,
     Interval,
     NewEvent,
     SyncedEvent,
     WatchChannel,
 )
+from tools.clients.calendar_resources import event_body, parse_time, rfc3339, synced_event
+from tools.clients.errors import RemoteNotFound
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
-SERVICE = "Google Calendar"
-MARKER = "salesbot"
-"""Our private extended property on events the bot made."""
 PAGE_SIZE = 250
-RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
-# 403 reasons about our credentials or the account's settings (someone must fix access); any
-# other 403 (forbiddenForNonOrganizer, quotaExceeded, ...) refuses this request only: Rejected.
-ACCESS_REASONS = {
-    "forbidden",
-    "insufficientPermissions",
-    "accessNotConfigured",
-    "domainPolicy",
-    "authError",
-    "accessDenied",
-}
-
-
-class _Exists(Rejected):
-    """409: the id is taken (by our own earlier insert, since we choose the ids)."""
 
 
 Service = Any  # a googleapiclient Resource: its methods are made at run time from the document
@@ -98,8 +70,8 @@ class GoogleCalendar:
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("busy() needs aware datetimes")
         body = {
-            "timeMin": _rfc3339(start),
-            "timeMax": _rfc3339(end),
+            "timeMin": rfc3339(start),
+            "timeMax": rfc3339(end),
             "timeZone": "UTC",
             "items": [{"id": "primary"}],
         }
@@ -107,18 +79,20 @@ class GoogleCalendar:
         # One calendar was asked for; Google keys the answer by the id as asked.
         (entry,) = answer["calendars"].values()
         if errors := entry.get("errors"):
-            raise _freebusy_error(errors[0])
-        return [Interval(_parse(p["start"]), _parse(p["end"])) for p in entry.get("busy", [])]
+            raise freebusy_error(errors[0])
+        return [
+            Interval(parse_time(p["start"]), parse_time(p["end"])) for p in entry.get("busy", [])
+        ]
 
     async def create_event(self, access: CalendarAccess, event: NewEvent) -> CalendarEvent:
         """Inserting an id that exists finds that event instead: safe to repeat."""
-        body = _event_body(event)
+        body = event_body(event)
         try:
             created = await self._call(
                 access,
                 lambda s: s.events().insert(calendarId="primary", body=body, sendUpdates="all"),
             )
-        except _Exists:
+        except Exists:
             created = await self._call(
                 access, lambda s: s.events().get(calendarId="primary", eventId=event.event_id)
             )
@@ -146,8 +120,8 @@ class GoogleCalendar:
         """The attendees are told of the new time."""
         zone = ZoneInfo(timezone)
         body = {
-            "start": {"dateTime": _rfc3339(start, zone), "timeZone": timezone},
-            "end": {"dateTime": _rfc3339(end, zone), "timeZone": timezone},
+            "start": {"dateTime": rfc3339(start, zone), "timeZone": timezone},
+            "end": {"dateTime": rfc3339(end, zone), "timeZone": timezone},
         }
         await self._call(
             access,
@@ -170,8 +144,8 @@ class GoogleCalendar:
             query["syncToken"] = sync_token
         else:
             query |= {"showDeleted": True}
-            query |= {"timeMin": _rfc3339(start)} if start is not None else {}
-            query |= {"timeMax": _rfc3339(end)} if end is not None else {}
+            query |= {"timeMin": rfc3339(start)} if start is not None else {}
+            query |= {"timeMax": rfc3339(end)} if end is not None else {}
         events: list[SyncedEvent] = []
         page_token: str | None = None
         pages = 0
@@ -214,7 +188,7 @@ class GoogleCalendar:
         try:
             return request(self._service()).execute(http=http)
         except Exception as error:
-            mapped = _mapped(error)
+            mapped = mapped_error(error)
             if mapped is None:
                 raise
             raise mapped from error
@@ -275,129 +249,5 @@ class _Collections:
         return self._channels
 
 
-def _mapped(error: Exception) -> IntegrationError | None:
-    if isinstance(error, HttpError):
-        return _http_error(error)
-    if isinstance(error, auth_errors.RefreshError):
-        return _refresh_error(error)
-    if isinstance(error, auth_errors.TransportError | httplib2.HttpLib2Error):
-        return Unavailable(SERVICE, f"could not be reached ({error})")
-    if isinstance(error, OSError):
-        kind = "no answer in time" if isinstance(error, TimeoutError) else "could not be reached"
-        return Unavailable(SERVICE, f"{kind} ({type(error).__name__}: {error})")
-    return None
-
-
-def _http_error(error: HttpError) -> IntegrationError:
-    status = error.status_code
-    reason, message = _google_error(error.content, error.reason or f"HTTP {status}")
-    if status == 401:
-        return AuthFailed(SERVICE, message)
-    if status == 429 or (status == 403 and reason in RATE_REASONS):
-        return RateLimited(SERVICE, message, _retry_after(error.resp.get("retry-after")))
-    if status == 403:
-        return (AuthFailed if reason in ACCESS_REASONS else Rejected)(SERVICE, message)
-    if status == 409:
-        return _Exists(SERVICE, message)
-    if status == 410 and reason == "fullSyncRequired":
-        return SyncTokenExpired(SERVICE, message)
-    if status in (404, 410):
-        return RemoteNotFound(SERVICE, message)
-    if status >= 500 or status == 408:
-        return Unavailable(SERVICE, f"{message} (HTTP {status})")
-    return Rejected(SERVICE, message)
-
-
-def _refresh_error(error: auth_errors.RefreshError) -> IntegrationError:
-    text = str(error.args[0]) if error.args else str(error)
-    if text.startswith("invalid_grant"):
-        return AuthFailed(SERVICE, f"access was revoked; reconnect ({text})")
-    if error.retryable:
-        return Unavailable(SERVICE, f"the token endpoint failed ({text})")
-    return AuthFailed(SERVICE, f"Google refused the credentials ({text})")
-
-
-def _google_error(content: bytes, default: str) -> tuple[str | None, str]:
-    """The first `reason` and the `message` of Google's error body."""
-    try:
-        error = json.loads(content)["error"]
-        reasons = [e.get("reason") for e in error.get("errors", [])]
-        return (reasons[0] if reasons else None), str(error.get("message") or default)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None, default
-
-
-def _freebusy_error(error: dict[str, Any]) -> IntegrationError:
-    reason = str(error.get("reason", "unknown"))
-    if reason == "notFound":
-        return RemoteNotFound(SERVICE, "the calendar was not found")
-    if reason in ("backendError", "internalError"):
-        return Unavailable(SERVICE, f"free/busy failed ({reason})")
-    return Rejected(SERVICE, f"free/busy failed ({reason})")
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return None if value is None else max(0.0, float(value))
-    except ValueError:
-        return None
-
-
-def _event_body(event: NewEvent) -> dict[str, Any]:
-    zone = ZoneInfo(event.timezone)
-    body: dict[str, Any] = {
-        "id": event.event_id,
-        "summary": event.summary,
-        "description": event.description,
-        "start": {"dateTime": _rfc3339(event.start, zone), "timeZone": event.timezone},
-        "end": {"dateTime": _rfc3339(event.end, zone), "timeZone": event.timezone},
-    }
-    if event.attendees:
-        body["attendees"] = [
-            {"email": a.email} | ({"displayName": a.name} if a.name else {})
-            for a in event.attendees
-        ]
-    if event.location:
-        body["location"] = event.location
-    return body
-
-
 def _listing(query: dict[str, Any]) -> Request:
     return lambda s: s.events().list(**query)
-
-
-def synced_event(item: dict[str, Any]) -> SyncedEvent:
-    """What the product keeps of an event as Google lists it (the description is not read)."""
-    start, end = item.get("start") or {}, item.get("end") or {}
-    timed = "dateTime" in start and "dateTime" in end
-    private = (item.get("extendedProperties") or {}).get("private") or {}
-    return SyncedEvent(
-        id=str(item["id"]),
-        status=str(item.get("status", "confirmed")),
-        summary=str(item.get("summary") or "").strip(),
-        start=_parse(start["dateTime"]) if timed else None,
-        end=_parse(end["dateTime"]) if timed else None,
-        attendees=tuple(
-            EventAttendee(
-                email=str(a["email"]).strip().lower(),
-                name=str(a.get("displayName") or "").strip() or None,
-                response_status=a.get("responseStatus"),
-                resource=bool(a.get("resource")),
-            )
-            for a in item.get("attendees") or []
-            if a.get("email")
-        ),
-        marker=private.get(MARKER),
-        recurring_event_id=item.get("recurringEventId"),
-    )
-
-
-def _rfc3339(moment: datetime, zone: tzinfo = UTC) -> str:
-    """With the offset of `zone` (a naive time is taken as already there)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(zone)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)

@@ -6,24 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from tools.clients import hubspot_deals, hubspot_sync
-from tools.clients.errors import Rejected, Unavailable
+from tools.clients.errors import Rejected
 from tools.clients.http import SlidingWindow, check, json_of, send
-from tools.clients.models import Contact, CrmContact, CrmDeal, Deal, Engagement, Owner
+from tools.clients.hubspot_models import Contact, CrmContact, CrmDeal, Deal, Engagement, Owner
+from tools.clients.hubspot_properties import (
+    SERVICE,
+    deal,
+    engagement,
+    iso,
+    name_parts,
+    plain,
+    rich_text,
+)
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
 
-SERVICE = "HubSpot"
 NOTE_TO_CONTACT = 202
 MEETING_TO_CONTACT = 200
 DEAL_PROPERTIES = (
@@ -38,7 +44,6 @@ NOTE_PROPERTIES = ("hs_timestamp", "hs_note_body")
 MEETING_PROPERTIES = ("hs_timestamp", "hs_meeting_title", "hs_meeting_body")
 BATCH_MAX = 100  # inputs per batch read
 PAGE_MAX = 500  # associations per page
-SUMMARY_MAX = 300
 # HubSpot gives no Retry-After with its 429s; its windows are a second or ten.
 RATE_LIMIT_WAIT = 1.0
 SEARCH_PATH = re.compile(r"/crm/v3/objects/[^/]+/search")
@@ -72,7 +77,7 @@ class HubSpotClient:
     async def find_or_create_contact(self, *, email: str | None, name: str) -> Contact:
         if email and (found := await self._search_contact(email)):
             return Contact(found, email, created=False)
-        properties = _name_parts(name) | ({"email": email} if email else {})
+        properties = name_parts(name) | ({"email": email} if email else {})
         created = await retrying(
             self.policy, service=SERVICE, call=lambda: self._create_contact(properties)
         )
@@ -89,7 +94,7 @@ class HubSpotClient:
     async def add_note(
         self, *, contact_id: str, body: str, at: datetime, owner_id: str | None = None
     ) -> str:
-        properties = {"hs_timestamp": _iso(at), "hs_note_body": _html(body)}
+        properties = {"hs_timestamp": iso(at), "hs_note_body": rich_text(body)}
         return await self._create("notes", properties, owner_id, contact_id, NOTE_TO_CONTACT)
 
     async def log_meeting(
@@ -104,11 +109,11 @@ class HubSpotClient:
         owner_id: str | None = None,
     ) -> str:
         properties = {
-            "hs_timestamp": _iso(start),
+            "hs_timestamp": iso(start),
             "hs_meeting_title": title,
-            "hs_meeting_body": _html(body),
-            "hs_meeting_start_time": _iso(start),
-            "hs_meeting_end_time": _iso(end),
+            "hs_meeting_body": rich_text(body),
+            "hs_meeting_start_time": iso(start),
+            "hs_meeting_end_time": iso(end),
             "hs_meeting_outcome": "SCHEDULED",
         }
         if join_url:
@@ -127,9 +132,9 @@ class HubSpotClient:
         properties = {"hs_meeting_outcome": outcome}
         if start and end:
             properties |= {
-                "hs_timestamp": _iso(start),
-                "hs_meeting_start_time": _iso(start),
-                "hs_meeting_end_time": _iso(end),
+                "hs_timestamp": iso(start),
+                "hs_meeting_start_time": iso(start),
+                "hs_meeting_end_time": iso(end),
             }
         path = f"/crm/v3/objects/meetings/{quote(meeting_id)}"
         await self._json("PATCH", path, json={"properties": properties})
@@ -140,19 +145,19 @@ class HubSpotClient:
 
     async def deals_of_contact(self, contact_id: str) -> list[Deal]:
         ids = await self._associated(contact_id, "deals")
-        deals = [_deal(o) for o in await self._read("deals", ids, DEAL_PROPERTIES)]
+        deals = [deal(o) for o in await self._read("deals", ids, DEAL_PROPERTIES)]
         return sorted(deals, key=lambda d: d.updated_at, reverse=True)
 
     async def engagements_of_contact(self, contact_id: str, *, limit: int = 20) -> list[Engagement]:
         found: list[Engagement] = []
         note_ids = await self._associated(contact_id, "notes")
         for note in await self._read("notes", note_ids, NOTE_PROPERTIES):
-            found.append(_engagement(note, "note", _plain(note["properties"].get("hs_note_body"))))
+            found.append(engagement(note, "note", plain(note["properties"].get("hs_note_body"))))
         meeting_ids = await self._associated(contact_id, "meetings")
         for meeting in await self._read("meetings", meeting_ids, MEETING_PROPERTIES):
             props = meeting["properties"]
-            title, body = props.get("hs_meeting_title") or "", _plain(props.get("hs_meeting_body"))
-            found.append(_engagement(meeting, "meeting", f"{title}: {body}" if body else title))
+            title, body = props.get("hs_meeting_title") or "", plain(props.get("hs_meeting_body"))
+            found.append(engagement(meeting, "meeting", f"{title}: {body}" if body else title))
         found.sort(key=lambda e: e.at, reverse=True)
         return found[:limit]
 
@@ -268,71 +273,3 @@ class HubSpotClient:
 
     def _check(self, response: httpx.Response) -> httpx.Response:
         return check(SERVICE, response, default_retry_after=RATE_LIMIT_WAIT, now=self.clock())
-
-
-def _name_parts(name: str) -> dict[str, str]:
-    first, _, last = " ".join(name.split()).partition(" ")
-    return {k: v for k, v in (("firstname", first), ("lastname", last)) if v}
-
-
-def _iso(at: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds, as HubSpot writes its own timestamps."""
-    if at.tzinfo is None:
-        raise ValueError("timestamps sent to HubSpot must carry their timezone")
-    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _html(text: str) -> str:
-    """Note and meeting bodies are rich text: keep the line breaks, escape the rest."""
-    return html.escape(text, quote=False).replace("\n", "<br>")
-
-
-def _plain(rich: str | None) -> str:
-    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", rich or "")).split())
-    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"
-
-
-def _time(value: Any) -> datetime | None:
-    """A HubSpot date-time property: ISO 8601, or epoch milliseconds in older data."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value) / 1000, UTC)
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return Decimal(value.strip())
-    except InvalidOperation:
-        return None
-
-
-def _stamp(obj: Any, prop: str, fallback: str) -> datetime:
-    found = _time(obj["properties"].get(prop)) or _time(obj.get(fallback))
-    if found is None:
-        raise Unavailable(SERVICE, f"object {obj.get('id')} came without {prop} or {fallback}")
-    return found
-
-
-def _deal(obj: Any) -> Deal:
-    props = obj["properties"]
-    return Deal(
-        id=str(obj["id"]),
-        name=props.get("dealname") or "",
-        stage=props.get("dealstage") or "",
-        amount=_decimal(props.get("amount")),
-        close_date=_time(props.get("closedate")),
-        created_at=_stamp(obj, "createdate", "createdAt"),
-        updated_at=_stamp(obj, "hs_lastmodifieddate", "updatedAt"),
-    )
-
-
-def _engagement(obj: Any, kind: str, summary: str) -> Engagement:
-    return Engagement(str(obj["id"]), kind, _stamp(obj, "hs_timestamp", "createdAt"), summary)

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tools.clients.hubspot_models import CrmDeal
 from tools.clients.hubspot_sync import Json, changed, modified
-from tools.clients.models import CrmDeal
 
 DEAL_PROPERTIES = [
     *("dealname", "dealstage", "pipeline", "amount", "closedate", "hubspot_owner_id"),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tools.clients.errors import Unavailable
-from tools.clients.models import CrmContact, Owner
+from tools.clients.hubspot_models import CrmContact, Owner
 
 SEARCH_CEILING = 10_000
 SEARCH_PAGE = 200

@@ -8,19 +8,16 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from tools.clients.models import (
+from tools.clients.calendar_models import (
     CalendarAccess,
     CalendarEvent,
-    Contact,
-    Deal,
-    Engagement,
     EventChanges,
     Interval,
     NewEvent,
-    NewZoomMeeting,
     WatchChannel,
-    ZoomMeeting,
 )
+from tools.clients.hubspot_models import Contact, Deal, Engagement
+from tools.clients.zoom_models import NewZoomMeeting, ZoomMeeting
 
 LINKS = "https://sandbox.invalid"
 

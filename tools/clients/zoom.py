@@ -17,8 +17,8 @@ import httpx
 
 from tools.clients.errors import AuthFailed, RemoteNotFound, Unavailable
 from tools.clients.http import body_of, check, json_of, message_of, send
-from tools.clients.models import NewZoomMeeting, ZoomMeeting
 from tools.clients.retry import DEFAULT_POLICY, RetryPolicy, retrying
+from tools.clients.zoom_models import NewZoomMeeting, ZoomMeeting
 
 SERVICE = "Zoom"
 USER_NOT_FOUND = 1001

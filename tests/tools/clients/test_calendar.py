@@ -13,6 +13,14 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.google import Call, FakeGoogle
 from tests.fakes.http_fake import LocalServer
 from tools.clients.calendar import GoogleCalendar
+from tools.clients.calendar_models import (
+    Attendee,
+    CalendarAccess,
+    EventAttendee,
+    Interval,
+    NewEvent,
+    SyncedEvent,
+)
 from tools.clients.errors import (
     AuthFailed,
     RateLimited,
@@ -22,14 +30,6 @@ from tools.clients.errors import (
     Unavailable,
 )
 from tools.clients.google_auth import SCOPES
-from tools.clients.models import (
-    Attendee,
-    CalendarAccess,
-    EventAttendee,
-    Interval,
-    NewEvent,
-    SyncedEvent,
-)
 from tools.clients.retry import RetryPolicy
 
 REP = "rep@acme.test"

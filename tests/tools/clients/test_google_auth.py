@@ -14,9 +14,9 @@ from tests.fakes.clock import no_wait
 from tests.fakes.google import FakeGoogle
 from tools.clients import google_auth
 from tools.clients.calendar import GoogleCalendar
+from tools.clients.calendar_models import CalendarAccess
 from tools.clients.errors import AuthFailed, Unavailable
 from tools.clients.google_auth import SCOPES, SIGN_IN_SCOPES, Identity, OAuthClient, TokenGrant
-from tools.clients.models import CalendarAccess
 from tools.clients.retry import RetryPolicy
 from tools.vault import code_challenge
 

@@ -11,7 +11,7 @@ from inline_snapshot import snapshot
 from tests.fakes.clock import FakeClock
 from tools.clients.errors import AuthFailed, RateLimited, Rejected, RemoteNotFound, Unavailable
 from tools.clients.hubspot import HubSpotClient
-from tools.clients.models import Contact, Deal, Engagement
+from tools.clients.hubspot_models import Contact, Deal, Engagement
 from tools.clients.retry import RetryPolicy
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from tests.fakes import hubspot_shapes as shapes
 from tests.fakes.clock import FakeClock
 from tests.fakes.hubspot import FakeHubSpot
 from tests.tools.clients.test_hubspot import TOKEN, fast, make, on
-from tools.clients.models import CrmContact, CrmDeal, Owner
+from tools.clients.hubspot_models import CrmContact, CrmDeal, Owner
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 STAGES = ["lead", "opportunity"]

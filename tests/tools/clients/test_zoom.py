@@ -11,9 +11,9 @@ from inline_snapshot import snapshot
 from tests.fakes.clock import FakeClock
 from tests.fakes.zoom import FakeZoom
 from tools.clients.errors import AuthFailed, RateLimited, Rejected, RemoteNotFound, Unavailable
-from tools.clients.models import NewZoomMeeting
 from tools.clients.retry import RetryPolicy
 from tools.clients.zoom import ZoomClient
+from tools.clients.zoom_models import NewZoomMeeting
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ANNA = "anna@truerealestate.bali"
