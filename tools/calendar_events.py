@@ -73,10 +73,11 @@ def decide(
         return NotAMeeting(event.id, "cancelled")
     if event.start is None or event.end is None:
         return NotAMeeting(event.id, "all-day")
-    me = rep_email.lower()
-    if any(a.email == me and a.response_status == "declined" for a in event.attendees):
+    mine = rep_email.lower()
+    rep = [a for a in event.attendees if a.me or a.email == mine]
+    if any(a.response_status == "declined" for a in rep):
         return NotAMeeting(event.id, "declined")
-    others = [a for a in event.attendees if a.email != me and not a.resource]
+    others = [a for a in event.attendees if a not in rep and not a.resource]
     with_ = _counterpart(others, rep_id, corporate_domain.lower(), prospects, event.summary)
     if with_ is None:
         return NotAMeeting(event.id, "internal")

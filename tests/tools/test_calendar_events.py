@@ -101,6 +101,21 @@ ROOM = {"email": "room1@resource.calendar.google.com", "resource": True}
         ("declined by the rep", event(attendees=DECLINED), "declined"),
         ("all-day", event("mine@client.com", **ALL_DAY), "all-day"),
         (
+            "the rep signed in with another address: Google marks them `self`",
+            event(attendees=[{"email": "anna@gmail.com", "self": True}, {"email": "a@b.com"}]),
+            NewProspect(email="a@b.com", name="a", context="Villa in Canggu"),
+        ),
+        (
+            "declined by the rep under another address",
+            event(
+                attendees=[
+                    {"email": "anna@gmail.com", "self": True, "responseStatus": "declined"},
+                    {"email": "mine@client.com"},
+                ]
+            ),
+            "declined",
+        ),
+        (
             "declined by someone else",
             event(
                 attendees=[

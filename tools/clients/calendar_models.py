@@ -53,10 +53,13 @@ class CalendarEvent:
 
 @dataclass(frozen=True, slots=True)
 class EventAttendee:
+    """`me`: the calendar's own user (Google's `self`), whatever address they signed in with."""
+
     email: str
     name: str | None = None
     response_status: str | None = None
     resource: bool = False
+    me: bool = False
 
 
 @dataclass(frozen=True, slots=True)

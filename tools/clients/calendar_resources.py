@@ -49,6 +49,7 @@ def synced_event(item: dict[str, Any]) -> SyncedEvent:
                 name=str(a.get("displayName") or "").strip() or None,
                 response_status=a.get("responseStatus"),
                 resource=bool(a.get("resource")),
+                me=bool(a.get("self")),
             )
             for a in item.get("attendees") or []
             if a.get("email")

@@ -378,7 +378,7 @@ async def test_changes_reads_every_page_then_only_what_changed(fake, policy):
             start=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
             end=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
             attendees=(
-                EventAttendee(email="rep@acme.test", response_status="accepted"),
+                EventAttendee(email="rep@acme.test", response_status="accepted", me=True),
                 EventAttendee(
                     email="anna@client.example", name="Anna", response_status="tentative"
                 ),
