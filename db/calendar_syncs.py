@@ -100,9 +100,17 @@ class CalendarMeeting:
     ends_at: datetime
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Kept:
+    """The meeting an event is, and whether this sync made it (it was not known before)."""
+
+    id: UUID
+    made: bool
+
+
 async def upsert_calendar_meetings(
     db: Executor, *, rep_id: UUID, meetings: Sequence[CalendarMeeting], now: datetime
-) -> list[UUID]:
+) -> list[Kept]:
     """The meetings of the events (each once), in their order: made, or (the bot's own
     bookings too) moved to their times."""
     if not meetings:
@@ -118,8 +126,8 @@ async def upsert_calendar_meetings(
         ends=[m.ends_at for m in meetings],
         now=now,
     )
-    ids = {r["calendar_event_id"]: r["id"] for r in rows}
-    return [ids[m.event_id] for m in meetings]
+    kept = {r["calendar_event_id"]: Kept(r["id"], r["made"]) for r in rows}
+    return [kept[m.event_id] for m in meetings]
 
 
 async def upsert_calendar_meeting(
@@ -135,8 +143,8 @@ async def upsert_calendar_meeting(
 ) -> UUID:
     """The meeting of the event: made, or (the bot's own booking too) moved to its times."""
     meeting = CalendarMeeting(event_id, prospect_id, title, starts_at, ends_at)
-    (meeting_id,) = await upsert_calendar_meetings(db, rep_id=rep_id, meetings=[meeting], now=now)
-    return meeting_id
+    (kept,) = await upsert_calendar_meetings(db, rep_id=rep_id, meetings=[meeting], now=now)
+    return kept.id
 
 
 async def cancel_event_meetings(

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from db import calendar_channels, calendar_syncs
+from db import calendar_channels, calendar_syncs, prospects
+from db import meetings as meetings_db
 from db.calendar_syncs import SyncState
 from db.models import Rep
-from tools import notices, texts
+from tools import hot_leads, notices, texts
 from tools.access import NotDone
 from tools.calendar_access import using_calendar
 from tools.calendar_events import KnownProspect, Linked, NotAMeeting, SalesMeeting, decide
@@ -132,8 +133,20 @@ async def _apply(deps: Deps, rep: Rep, changes: EventChanges, full: bool) -> Syn
     kept = await calendar_syncs.upsert_calendar_meetings(
         db, rep_id=rep.id, meetings=meetings, now=now
     )
-    await calendar_syncs.queue_follows(db, rep_id=rep.id, meeting_ids=kept + cancelled, now=now)
+    changed = [k.id for k in kept] + cancelled
+    await calendar_syncs.queue_follows(db, rep_id=rep.id, meeting_ids=changed, now=now)
+    if not full:  # a first (or fresh) sync finds what was there already: no news
+        await _alert_booked(deps, [k.id for k in kept if k.made])
     return Synced(full, changes.pages, len(changes.events), len(meetings), len(cancelled), created)
+
+
+async def _alert_booked(deps: Deps, meeting_ids: list[UUID]) -> None:
+    """A meeting the rep has just booked in the calendar is a hot lead, as one booked here."""
+    for meeting_id in meeting_ids:
+        for meeting in await meetings_db.upcoming(deps.db, now=deps.now(), meeting_id=meeting_id):
+            prospect = await prospects.get_prospect(deps.db, prospect_id=meeting.prospect_id or "")
+            if prospect is not None:
+                await hot_leads.meeting_booked(deps, prospect, meeting)
 
 
 def _latest(events: tuple[SyncedEvent, ...]) -> list[SyncedEvent]:

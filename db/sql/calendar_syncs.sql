@@ -56,7 +56,7 @@ ON CONFLICT (rep_id, calendar_event_id) DO UPDATE
                         AND NOT 'follow' = ANY (meetings.owed)
                    THEN array_append(meetings.owed, 'follow') ELSE meetings.owed END,
        updated_at = excluded.updated_at
-RETURNING id, calendar_event_id;
+RETURNING id, calendar_event_id, xmax = 0 AS made;
 
 -- name: cancel_by_events
 -- Events cancelled or declined (:gone), or deleted or no longer sales meetings (:found): their

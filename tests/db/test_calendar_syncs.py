@@ -155,16 +155,17 @@ async def test_a_syncs_meetings_are_upserted_and_cancelled_in_one_query_each(con
         cs.CalendarMeeting(f"ev{n}", None, f"Call {n}", NOW + n * HOUR, NOW + (n + 1) * HOUR)
         for n in range(1, 4)
     ]
-    ids = await cs.upsert_calendar_meetings(conn, rep_id=rep.id, meetings=found, now=NOW)
+    made = await cs.upsert_calendar_meetings(conn, rep_id=rep.id, meetings=found, now=NOW)
     again = await cs.upsert_calendar_meetings(conn, rep_id=rep.id, meetings=found[::-1], now=NOW)
-    assert again == ids[::-1]
-    assert len(set(ids)) == 3
+    assert [k.id for k in again] == [k.id for k in made][::-1]
+    assert ([k.made for k in made], [k.made for k in again]) == ([True] * 3, [False] * 3)
+    assert len({k.id for k in made}) == 3
     assert await cs.upsert_calendar_meetings(conn, rep_id=rep.id, meetings=[], now=NOW) == []
 
     cancelled = await cs.cancel_event_meetings(
         conn, rep_id=rep.id, gone=["ev1"], found=["ev2", "booked", "unknown"], now=NOW
     )
-    assert sorted(cancelled) == sorted(ids[:2])
+    assert sorted(cancelled) == sorted(k.id for k in made[:2])
     rows = await conn.fetch(
         "SELECT calendar_event_id, status FROM meetings WHERE rep_id = $1 ORDER BY 1", rep.id
     )

@@ -256,6 +256,41 @@ async def test_a_follow_up_zoom_refuses_is_tried_again_later_until_done(wired):
     assert await wired.talk.runtime.pool.fetchval("SELECT owed FROM meetings") == []
 
 
+async def test_a_meeting_the_rep_books_in_google_is_a_hot_lead_once_and_the_first_sync_no_news(
+    wired,
+):
+    await ivan(wired)
+    await booked(wired)
+    put(wired, "first0001", THURSDAY + timedelta(hours=3), "first@client.example")
+    await sync(wired)  # the first: all of it was there before
+    put(wired, "maria0001", THURSDAY, "maria@client.example", summary="Villa in Ubud")
+    put(wired, "maria0002", THURSDAY + timedelta(days=1), "maria@client.example")
+    put(wired, "olden0001", NOW - timedelta(hours=5), "old@client.example")
+    await sync(wired)
+    await sync(wired)
+    rows = await wired.talk.runtime.pool.fetch(
+        "SELECT chat_id, text FROM outbox WHERE dedupe_key LIKE 'hot:%' ORDER BY id"
+    )
+    assert [(r["chat_id"], r["text"]) for r in rows] == snapshot(
+        [
+            (
+                1000,
+                """\
+🔥 Горячий клиент: Алексей Петров (@test_buyer_alex) — Иван Иванов назначает встречу на 26.11 15:00 (время Бали).
+Ищет: Интересуется виллой в Чангу, бюджет $300-500k\
+""",
+            ),
+            (
+                1000,
+                """\
+🔥 Горячий клиент: maria (maria@client.example) — Иван Иванов назначает встречу на 26.11 15:00 (время Бали).
+Ищет: Villa in Ubud\
+""",
+            ),
+        ]
+    )
+
+
 async def test_an_unknown_outside_attendee_becomes_the_reps_prospect(wired):
     await ivan(wired)
     put(wired, "maria0001", THURSDAY, "maria@client.example", summary="Villa in Ubud")
