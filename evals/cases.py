@@ -196,6 +196,9 @@ class Case(_Strict):
         for event in self.google.changes if self.google else []:
             if event.before_turn > len(self.turns):
                 raise ValueError(f"google change before turn {event.before_turn}: no such turn")
+        for made in self.google.events if self.google else []:
+            if (made.before_turn or 0) > len(self.turns):
+                raise ValueError(f"google event before turn {made.before_turn}: no such turn")
         connected = {str(r.get("email", "")).lower() for r in self.setup.reps if r.get("calendar")}
         for calendar in self.google.calendars if self.google else []:
             if calendar not in connected:

@@ -50,6 +50,9 @@ class Event(_Strict):
     attendees: list[str | Attendee] = Field(default_factory=list)
     """The others invited: emails, or `{email, name, response}`."""
     status: Literal["confirmed", "tentative", "cancelled"] = "confirmed"
+    before_turn: int | None = Field(default=None, ge=1)
+    """When the rep books it in Google only just before that turn (counted from 1); by default
+    it is there from the start."""
 
     @model_validator(mode="after")
     def _timed(self) -> Event:
@@ -111,9 +114,12 @@ class World(_Strict):
         ids = [e.id for e in self.events]
         if len(set(ids)) != len(ids):
             raise ValueError("google.events: an event id is given twice")
+        made = {e.id: e.before_turn or 0 for e in self.events}
         for change in self.changes:
             if change.event not in ids:
                 raise ValueError(f"google change: no event {change.event!r}")
+            if change.before_turn <= made[change.event]:
+                raise ValueError(f"google change: event {change.event!r} is not there yet")
         return self
 
     @property
@@ -136,8 +142,10 @@ class Google:
         await _q.execute(db, "prove_emails", emails=self.world.calendars, now=now)
 
     def before(self, turn: int) -> None:
-        """Makes the changes due before turn `turn`."""
+        """Makes the events and the changes due before turn `turn`."""
         by_id = {e.id: e for e in self.world.events}
+        for event in (e for e in self.world.events if e.before_turn == turn):
+            self.fake.put_event(event.calendar, event.body())
         for change in (c for c in self.world.changes if c.before_turn == turn):
             self.fake.change_event(by_id[change.event].calendar, change.event, **change.fields())
 
@@ -150,7 +158,7 @@ async def google(world: World | None) -> AsyncIterator[Google | None]:
     with tempfile.TemporaryDirectory(prefix="salesbot-eval-google-") as folder:
         async with FakeGoogle() as fake:
             fake.delegation_allowed = {DOMAIN}
-            for event in world.events:
+            for event in (e for e in world.events if e.before_turn is None):
                 fake.put_event(event.calendar, event.body())
             key = fake.service_account_file(Path(folder))
             calendar = GoogleCalendar(api_endpoint=fake.api_endpoint)

@@ -1,6 +1,7 @@
 """A case's Google world is checked when the dataset loads (every change is of an event it
 holds and comes before a turn the case has, every calendar is a rep's connected one), and it is
-served as Google holds it: the events, then a move or a cancellation made before its turn."""
+served as Google holds it: the events (one booked later from its turn), then a move or a
+cancellation made before its turn."""
 
 from __future__ import annotations
 
@@ -59,6 +60,11 @@ def test_a_whole_world_loads_and_asks_for_a_real_calendar():
         ({"events": [EVENT | {"end": EVENT["start"]}]}, "it ends before it starts"),
         ({"events": [EVENT | {"id": "Villa_1"}]}, "id"),
         ({"events": [EVENT, EVENT]}, "an event id is given twice"),
+        (
+            {"events": [EVENT | {"before_turn": 2}], "changes": []},
+            "google event before turn 2: no such turn",
+        ),
+        ({"events": [EVENT | {"before_turn": 1}]}, "event 'villa0canggu01' is not there yet"),
         ({"calendars": []}, "calendars"),
     ],
 )
@@ -86,3 +92,13 @@ async def test_the_events_are_served_and_changed_before_their_turn():
         assert event["start"] == {"dateTime": "2026-11-24T15:00:00+08:00"}
         served.before(2)
         assert served.fake.live_events(KATE) == []
+
+
+async def test_an_event_booked_later_is_served_from_its_turn():
+    world = google.World.model_validate({"events": [EVENT | {"before_turn": 2}]})
+    async with google.google(world) as served:
+        assert served is not None
+        served.before(1)
+        assert served.fake.live_events(KATE) == []
+        served.before(2)
+        assert [e["id"] for e in served.fake.live_events(KATE)] == ["villa0canggu01"]
