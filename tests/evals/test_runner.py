@@ -40,12 +40,15 @@ def untouched(postgres_dsn: str) -> dict[str, Outcome]:
 
 
 def test_a_model_that_never_acts_fails_every_case_that_changes_state(gold, idle, untouched):
+    by_name = {c.name: c for c in CASES}
     changing = [
         name
         for name, outcome in gold.items()
-        if outcome.trials[0].run.state.compared() != untouched[name].trials[0].run.state.compared()
+        if any(turn.calls for turn in by_name[name].turns)
+        and outcome.trials[0].run.state.compared() != untouched[name].trials[0].run.state.compared()
     ]
-    # Many cases only ask (what is on my calendar, a refusal); still, a good share must act.
+    # Many cases only ask (what is on my calendar, a refusal), and some leave the work to the
+    # scheduler and the calendar sync alone; still, a good share must act.
     assert len(changing) >= len(CASES) // 3
     passed = [name for name in changing if idle[name].trials[0].passed]
     assert passed == []
