@@ -122,6 +122,7 @@ class Meeting(_Row):
     outcome: str | None
     debrief: str | None
     created_at: datetime
+    updated_at: datetime
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -94,24 +94,32 @@ async def move(deps: Deps, rep: Rep, meeting: Meeting, start: datetime, end: dat
 
 
 async def follow(deps: Deps, rep: Rep, meeting: Meeting) -> list[str]:
-    """Zoom and HubSpot follow a booked meeting moved or cancelled in the calendar itself (the
-    calendar already holds it); what could not be changed, service by service."""
+    """Zoom and HubSpot follow a booked meeting moved, cancelled or restored in the calendar
+    itself (the calendar already holds it); what could not be changed, service by service. The
+    steps are keyed by the change (what it became, and when), so a meeting cancelled and then
+    restored at a time it had before is followed again."""
     zoom, hubspot = deps.services.zoom, deps.services.hubspot
     start, end, cancelled = meeting.starts_at, meeting.ends_at, meeting.status == "cancelled"
-    key = f"follow:{meeting.id}:" + (
-        "cancelled" if cancelled else f"{start.timestamp():.0f}:{end.timestamp():.0f}"
-    )
+    state = "cancelled" if cancelled else f"{start.timestamp():.0f}:{end.timestamp():.0f}"
+    key = f"follow:{meeting.id}:{state}:{meeting.updated_at.timestamp():.6f}"
     done: list[str] = []
     failed: list[str] = []
     if (zoom_id := meeting.zoom_meeting_id) is not None:
         minutes = int((end - start).total_seconds() // 60)
 
-        def zoom_follows() -> Awaitable[None]:
-            if cancelled:
-                return zoom.delete_meeting(zoom_id)
-            return zoom.move_meeting(
+        async def moved() -> None:
+            await zoom.move_meeting(
                 zoom_id, start=start, duration_minutes=minutes, timezone=rep.timezone
             )
+
+        async def zoom_follows() -> None:
+            if cancelled:
+                return await zoom.delete_meeting(zoom_id)
+            try:
+                await moved()
+            except RemoteNotFound:  # deleted when the meeting was cancelled: its link comes back
+                await zoom.recover_meeting(zoom_id)
+                await moved()
 
         op = "meetings.delete" if cancelled else "meetings.update"
         step = _step(deps, rep, meeting, key, "zoom", op, zoom.sandbox)

@@ -34,7 +34,8 @@ RETURNING id;
 -- Sales meetings found in the calendar (each event once). One the bot booked (same event id)
 -- keeps its prospect, source and steps; a time moved is followed; one cancelled here and back
 -- in the calendar is scheduled again; one already held stays held. A booked one moved in the
--- calendar itself owes its Zoom meeting and HubSpot record the new time ('follow').
+-- calendar itself, or restored there after it was cancelled, owes its Zoom meeting and HubSpot
+-- record the change ('follow').
 INSERT INTO meetings (rep_id, prospect_id, title, starts_at, ends_at, calendar_event_id,
                       source, created_at, updated_at)
 SELECT :rep_id, m.prospect_id, m.title, m.starts_at, m.ends_at, m.event_id, 'calendar', :now, :now
@@ -48,11 +49,13 @@ ON CONFLICT (rep_id, calendar_event_id) DO UPDATE
        starts_at = excluded.starts_at,
        ends_at = excluded.ends_at,
        status = CASE WHEN meetings.status = 'cancelled' THEN 'scheduled' ELSE meetings.status END,
-       owed = CASE WHEN meetings.source <> 'calendar' AND meetings.status = 'scheduled'
+       owed = CASE WHEN meetings.source <> 'calendar'
                         AND (meetings.zoom_meeting_id IS NOT NULL
                              OR meetings.hubspot_meeting_id IS NOT NULL)
-                        AND (meetings.starts_at, meetings.ends_at)
-                            IS DISTINCT FROM (excluded.starts_at, excluded.ends_at)
+                        AND (meetings.status = 'cancelled'
+                             OR meetings.status = 'scheduled'
+                                AND (meetings.starts_at, meetings.ends_at)
+                                    IS DISTINCT FROM (excluded.starts_at, excluded.ends_at))
                         AND NOT 'follow' = ANY (meetings.owed)
                    THEN array_append(meetings.owed, 'follow') ELSE meetings.owed END,
        updated_at = excluded.updated_at

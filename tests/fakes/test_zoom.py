@@ -140,6 +140,38 @@ async def test_a_meeting_is_created_read_and_deleted_with_a_64_bit_id(fake, http
     assert fake.violations == []
 
 
+async def test_a_deleted_meeting_is_recovered_by_its_status_and_an_unknown_one_is_not(fake, http):
+    headers = await bearer(http, fake)
+    created = await http.post(
+        "/v2/users/anna@truerealestate.bali/meetings", json=MEETING, headers=headers
+    )
+    meeting_id = created.json()["id"]
+    await http.delete(f"/v2/meetings/{meeting_id}", headers=headers)
+    assert (await http.get(f"/v2/meetings/{meeting_id}", headers=headers)).status_code == 404
+    recover = {"action": "recover"}
+    answers = [
+        await http.put(f"/v2/meetings/{meeting_id}/status", json=recover, headers=headers),
+        await http.get(f"/v2/meetings/{meeting_id}", headers=headers),
+        await http.put(f"/v2/meetings/{meeting_id}/status", json=recover, headers=headers),
+        await http.put("/v2/meetings/1/status", json=recover, headers=headers),
+        await http.put(
+            f"/v2/meetings/{meeting_id}/status", json={"action": "undo"}, headers=headers
+        ),
+        await http.put(f"/v2/meetings/{meeting_id}/status", json={}, headers=headers),
+    ]
+    assert [a.status_code for a in answers] == [204, 200, 204, 404, 400, 400]
+    assert answers[1].json() == created.json()
+    assert (fake.trash, fake.violations) == snapshot(
+        (
+            {},
+            [
+                "meetingStatus: body.action: 'undo' is not one of ['end', 'recover']",
+                "meetingStatus: body: 'action' is required",
+            ],
+        )
+    )
+
+
 async def test_a_local_start_time_is_read_in_its_timezone(fake, http):
     local = MEETING | {"start_time": "2026-11-25T11:00:00", "timezone": "Asia/Makassar"}
     created = await http.post(
@@ -250,10 +282,13 @@ def test_schema_matches_published_spec():
     created = create["responses"]["201"]["content"]["application/json"]["schema"]
     got = spec["paths"]["/meetings/{meetingId}"]["get"]["responses"]["200"]
     meeting = got["content"]["application/json"]["schema"]
+    status = spec["paths"]["/meetings/{meetingId}/status"]["put"]["requestBody"]
 
     assert mismatches(spec, zoom_schema.MEETING_CREATE, request, "request") == []
     assert mismatches(spec, zoom_schema.MEETING_CREATED, created, "201") == []
     assert mismatches(spec, zoom_schema.MEETING_EXTRA, meeting, "GET") == []
+    status_request = status["content"]["application/json"]["schema"]
+    assert mismatches(spec, zoom_schema.MEETING_STATUS, status_request, "status") == []
 
     # The comparison itself notices a difference.
     wrong = copy.deepcopy(zoom_schema.MEETING_CREATE)

@@ -40,8 +40,9 @@ def _zoom_error(status: int, code: int, message: str) -> Answer:
 
 
 class FakeZoom(FakeServer):
-    """`users`: the account's users (emails). `meetings`: created meetings by id. `clock`:
-    seconds, for token expiry (time.monotonic unless given)."""
+    """`users`: the account's users (emails). `meetings`: created meetings by id; `trash`: the
+    deleted ones, which can be recovered. `clock`: seconds, for token expiry (time.monotonic
+    unless given)."""
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class FakeZoom(FakeServer):
         self.clock = clock
         self.users = {"anna@truerealestate.bali", "shared@truerealestate.bali"}
         self.meetings: dict[int, dict[str, Any]] = {}
+        self.trash: dict[int, dict[str, Any]] = {}
         self._tokens: dict[str, float] = {}
         self._token_numbers = itertools.count(1)
         self._meeting_ids = itertools.count(FIRST_MEETING_ID, 7919)
@@ -87,6 +89,9 @@ class FakeZoom(FakeServer):
         if found := re.fullmatch(r"/v2/users/([^/]+)/meetings", path):
             if method == "POST":
                 return self._create(found[1], body)
+        elif found := re.fullmatch(r"/v2/meetings/(\d+)/status", path):
+            if method == "PUT":
+                return self._status(int(found[1]), body)
         elif found := re.fullmatch(r"/v2/meetings/([^/]+)", path):
             if not found[1].isdigit():
                 raise self.invalid(f"{path}: the meeting id is not an integer")
@@ -98,7 +103,7 @@ class FakeZoom(FakeServer):
             if method == "PATCH":
                 return self._update(meeting, body)
             if method == "DELETE":
-                del self.meetings[meeting["id"]]
+                self.trash[meeting["id"]] = self.meetings.pop(meeting["id"])
                 return Answer(204)
         self.violations.append(f"{method} {path}: no such endpoint")
         raise _zoom_error(404, 404, "Not Found")
@@ -136,6 +141,19 @@ class FakeZoom(FakeServer):
             raise _zoom_error(401, 124, "Invalid access token.")
         if self.clock() >= expires:
             raise _zoom_error(401, 124, "Access token is expired.")
+
+    def _status(self, meeting_id: int, body: Any) -> Answer:
+        """`recover` brings a deleted meeting back (a live one is left as it is); `end`, for a
+        meeting not running here, changes nothing."""
+        errors = zoom_schema.validate(zoom_schema.MEETING_STATUS, body, "body")
+        if errors := errors or ([] if "action" in body else ["body: 'action' is required"]):
+            self.violations += [f"meetingStatus: {e}" for e in errors]
+            raise Answer(400, {"code": 300, "message": "Validation Failed."})
+        if body.get("action") == "recover" and meeting_id in self.trash:
+            self.meetings[meeting_id] = self.trash.pop(meeting_id)
+        if meeting_id not in self.meetings:
+            raise _zoom_error(404, 3001, f"Meeting does not exist: {meeting_id}.")
+        return Answer(204)
 
     def _update(self, meeting: dict[str, Any], body: Any) -> Answer:
         if errors := zoom_schema.validate(zoom_schema.MEETING_CREATE, body, "body"):

@@ -2,7 +2,7 @@
 
 The published OpenAPI file (Zoom Meeting API 2.0.0, see shared/specs/SOURCES.md) carries no
 license, so it is neither copied here nor read by the fake. These are the fields of
-`meetingCreate` we may send and of the meeting the fake answers with, with the types, enums and
+`meetingCreate` and `meetingStatus` we may send and of the meeting the fake answers with, with the types, enums and
 maxLengths the spec states; `tests/fakes/test_zoom.py` checks them against the spec file when it
 is present. The schemas use a small JSON-Schema subset: type, format, enum, maxLength,
 properties, items; `validate` treats unknown fields as violations only where asked.
@@ -88,6 +88,12 @@ MEETING_EXTRA: dict[str, Any] = {
         "status": {"type": "string", "enum": ["waiting", "started"]},
         "encrypted_password": {"type": "string"},
     },
+}
+
+# `meetingStatus`: what may be done to a meeting by its id.
+MEETING_STATUS: dict[str, Any] = {
+    "type": "object",
+    "properties": {"action": {"type": "string", "enum": ["end", "recover"]}},
 }
 
 _PYTHON: dict[str, type[Any]] = {

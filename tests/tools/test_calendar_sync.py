@@ -238,6 +238,45 @@ async def test_zoom_and_hubspot_follow_a_booked_meeting_moved_then_cancelled_in_
     assert owed == []
 
 
+async def test_a_booked_meeting_restored_in_google_gets_its_zoom_link_and_hubspot_back(wired):
+    await ivan(wired)
+    await booked(wired)
+    (event,) = wired.google.live_events(EMAIL)
+    (zoom_id,) = wired.zoom.meetings
+    later = THURSDAY + timedelta(hours=2)
+    moved = {
+        "start": {"dateTime": later.isoformat()},
+        "end": {"dateTime": (later + timedelta(minutes=30)).isoformat()},
+    }
+    for change in (moved, {"status": "cancelled"}, {"status": "confirmed"}):
+        wired.talk.clock.advance(minutes=5)
+        wired.google.change_event(EMAIL, event["id"], **change)
+        await sync(wired)
+        wired.google.calls.clear(), wired.zoom.calls.clear(), wired.hubspot.calls.clear()
+        assert await follow(wired) == [None]
+    # Back at the time it was moved to before: Zoom's deleted meeting and its link recovered.
+    assert wired.calls() == snapshot(
+        {
+            "google": [],
+            "zoom": [
+                "PATCH /v2/meetings/ID 404",
+                "PUT /v2/meetings/ID/status 204",
+                "PATCH /v2/meetings/ID 204",
+            ],
+            "hubspot": ["PATCH /crm/v3/objects/meetings/1002 200"],
+        }
+    )
+    (logged,) = wired.hubspot.objects["meetings"].values()
+    assert logged["properties"]["hs_meeting_outcome"] == "SCHEDULED"
+    assert (list(wired.zoom.meetings), wired.zoom.meetings[zoom_id]["start_time"]) == (
+        [zoom_id],
+        "2026-11-26T09:00:00Z",
+    )
+    row = await wired.talk.runtime.pool.fetchrow("SELECT status, owed, zoom_join_url FROM meetings")
+    assert (row["status"], row["owed"]) == ("scheduled", [])
+    assert row["zoom_join_url"] == wired.zoom.meetings[zoom_id]["join_url"]
+
+
 async def test_a_follow_up_zoom_refuses_is_tried_again_later_until_done(wired):
     await ivan(wired)
     await booked(wired)

@@ -97,6 +97,9 @@ class SandboxZoom:
     async def delete_meeting(self, meeting_id: int) -> None:
         return None
 
+    async def recover_meeting(self, meeting_id: int) -> None:
+        return None
+
     async def move_meeting(
         self, meeting_id: int, *, start: datetime, duration_minutes: int, timezone: str
     ) -> None:

@@ -89,6 +89,14 @@ class ZoomClient:
 
         await retrying(self.policy, service=SERVICE, call=attempt)
 
+    async def recover_meeting(self, meeting_id: int) -> None:
+        body = {"action": "recover"}
+
+        async def attempt() -> None:
+            check(SERVICE, await self._call("PUT", f"/meetings/{int(meeting_id)}/status", body))
+
+        await retrying(self.policy, service=SERVICE, call=attempt)
+
     async def move_meeting(
         self, meeting_id: int, *, start: datetime, duration_minutes: int, timezone: str
     ) -> None:

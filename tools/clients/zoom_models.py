@@ -39,6 +39,10 @@ class Zoom(Protocol):
 
     async def delete_meeting(self, meeting_id: int) -> None: ...
 
+    async def recover_meeting(self, meeting_id: int) -> None:
+        """A meeting deleted within Zoom's week of grace comes back, with its link."""
+        ...
+
     async def move_meeting(
         self, meeting_id: int, *, start: datetime, duration_minutes: int, timezone: str
     ) -> None: ...

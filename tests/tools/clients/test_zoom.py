@@ -218,6 +218,24 @@ async def test_delete_removes_the_meeting_and_a_missing_one_is_not_found(fake, z
     ]
 
 
+async def test_a_deleted_meeting_is_recovered_and_one_long_gone_is_not_found(fake, zoom):
+    meeting = await zoom.create_meeting(VIEWING)
+    await zoom.delete_meeting(meeting.id)
+    await zoom.recover_meeting(meeting.id)
+    assert list(fake.meetings) == [meeting.id]
+    await zoom.delete_meeting(meeting.id)
+    fake.trash.clear()  # past Zoom's week of grace
+    with pytest.raises(RemoteNotFound, match="Meeting does not exist"):
+        await zoom.recover_meeting(meeting.id)
+    assert fake.log()[-4:] == [
+        f"DELETE /v2/meetings/{meeting.id} 204",
+        f"PUT /v2/meetings/{meeting.id}/status 204",
+        f"DELETE /v2/meetings/{meeting.id} 204",
+        f"PUT /v2/meetings/{meeting.id}/status 404",
+    ]
+    assert fake.violations == []
+
+
 async def test_move_changes_the_start_and_duration(fake, zoom):
     meeting = await zoom.create_meeting(VIEWING)
     later = VIEWING.start + timedelta(days=1)
